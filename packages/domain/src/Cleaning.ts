@@ -1,0 +1,136 @@
+/**
+ * The cleaning rules of the design, as pure total functions: any input yields a clean pin or a typed
+ * rejection, never an exception.
+ */
+import { Result, Schema, SchemaIssue } from "effect"
+import type { CleanPin, MediaType } from "./CleanPin.ts"
+import { parseFollowerCount } from "./FollowerCount.ts"
+import { LoggedPinEvent, PinEvent } from "./PinEvent.ts"
+import type { PinId } from "./PinId.ts"
+import type { Rejection } from "./RejectReason.ts"
+import { parseTags } from "./Tags.ts"
+
+export type CleanOutcome = Result.Result<CleanPin, Rejection>
+
+const placeholders = {
+  title: new Set(["No Title Data Available"]),
+  description: new Set(["No description available Story format", "No description available"]),
+  image_src: new Set(["Image src error."]),
+  category: new Set<string>()
+}
+
+/** Trimmed text, or null when it is empty or one of the source's placeholders. */
+const text = (raw: string, placeholder: ReadonlySet<string>): string | null => {
+  const trimmed = raw.trim()
+  return trimmed.length === 0 || placeholder.has(trimmed) ? null : trimmed
+}
+
+const mediaTypes: Record<string, MediaType> = {
+  image: "image",
+  video: "video",
+  "multi-video(story page format)": "story"
+}
+
+const savePrefix = "Local save in "
+
+const saveLocation = (raw: string): string => {
+  const trimmed = raw.trim()
+  return trimmed.startsWith(savePrefix) ? trimmed.slice(savePrefix.length).trim() : trimmed
+}
+
+/** Applies rules 2–9 to an event whose structure (rule 1) is already valid. */
+export const cleanEvent = (event: PinEvent | LoggedPinEvent): CleanOutcome => {
+  const unique_id = event.unique_id.trim() as PinId
+  const media = event.is_image_or_video.trim()
+  const media_type = Object.hasOwn(mediaTypes, media) ? mediaTypes[media] : undefined
+  if (media_type === undefined) {
+    return Result.fail({
+      reason: "unknown_media_type",
+      detail: `is_image_or_video: expected "image", "video" or "multi-video(story page format)", got ${JSON.stringify(event.is_image_or_video)}`,
+      unique_id
+    })
+  }
+  const title = text(event.title, placeholders.title)
+  const description = text(event.description, placeholders.description)
+  if (title === null && description === null) {
+    return Result.fail({
+      reason: "empty_pin",
+      detail: "title and description are both empty or placeholders",
+      unique_id
+    })
+  }
+  const pin: CleanPin = {
+    unique_id,
+    index: event.index,
+    title,
+    description,
+    follower_count: parseFollowerCount(event.follower_count),
+    tags: parseTags(event.tag_list),
+    media_type,
+    image_src: text(event.image_src, placeholders.image_src),
+    downloaded: event.downloaded === 1,
+    save_location: saveLocation(event.save_location),
+    category: text(event.category, placeholders.category)
+  }
+  return Result.succeed("ingested_at" in event ? { ...pin, ingested_at: event.ingested_at } : pin)
+}
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** "index: Expected an integer, got 1.5; unique_id: Missing key" — every bad field, named. */
+export const describeSchemaError = (error: Schema.SchemaError): string =>
+  formatIssues(error.issue)
+    .issues.map((issue) => {
+      const path = (issue.path ?? []).map((key) => String(typeof key === "object" ? key.key : key)).join(".")
+      return path.length > 0 ? `${path}: ${issue.message}` : issue.message
+    })
+    .join("; ")
+
+/** The id, when the input has a readable one: rejects keep it so they can be traced. */
+const readableId = (input: unknown): string | undefined => {
+  if (typeof input !== "object" || input === null || !("unique_id" in input)) return undefined
+  const id = input.unique_id
+  return typeof id === "string" && id.trim().length > 0 ? id.trim() : undefined
+}
+
+const schemaRejection = (input: unknown, error: Schema.SchemaError): Rejection => {
+  const unique_id = readableId(input)
+  const detail = describeSchemaError(error)
+  return unique_id === undefined ? { reason: "schema", detail } : { reason: "schema", detail, unique_id }
+}
+
+const decodePinEvent = Schema.decodeUnknownResult(PinEvent, { errors: "all" })
+const decodeLoggedPinEvent = Schema.decodeUnknownResult(LoggedPinEvent, { errors: "all" })
+
+/** Cleans any value as posted by a client (rule 1, then the rest). */
+export const cleanPin = (input: unknown): CleanOutcome =>
+  Result.match(decodePinEvent(input), {
+    onFailure: (error) => Result.fail(schemaRejection(input, error)),
+    onSuccess: cleanEvent
+  })
+
+/** Cleans any value read back from the `pins` topic or the archive (an event stamped with `ingested_at`). */
+export const cleanLoggedPin = (input: unknown): CleanOutcome =>
+  Result.match(decodeLoggedPinEvent(input), {
+    onFailure: (error) => Result.fail(schemaRejection(input, error)),
+    onSuccess: cleanEvent
+  })
+
+/** Parses JSON text without throwing: a value, or the parser's message. */
+export const parseJson = (text: string): Result.Result<unknown, string> => {
+  try {
+    return Result.succeed(JSON.parse(text))
+  } catch (error) {
+    return Result.fail(error instanceof Error ? error.message : String(error))
+  }
+}
+
+const invalidJson = (message: string): Rejection => ({ reason: "invalid_json", detail: message })
+
+/** Cleans one line of NDJSON as posted: a line that is not JSON is an `invalid_json` rejection. */
+export const cleanPinLine = (line: string): CleanOutcome =>
+  Result.match(parseJson(line), { onFailure: (m) => Result.fail(invalidJson(m)), onSuccess: cleanPin })
+
+/** Cleans one Kafka message value or archived line (JSON of a stamped event). */
+export const cleanLoggedPinLine = (line: string): CleanOutcome =>
+  Result.match(parseJson(line), { onFailure: (m) => Result.fail(invalidJson(m)), onSuccess: cleanLoggedPin })

@@ -1,0 +1,162 @@
+/**
+ * Daily analytics over clean pins, as pure functions: per day and category (distinct pins, median
+ * follower count, downloaded ratio, counts per media type) and per day and tag (pins carrying it).
+ * A pin's day is the UTC date of its `ingested_at`; repeats of a `unique_id` count once (last wins).
+ */
+import type { CleanPin, MediaType } from "./CleanPin.ts"
+
+/** The facts of a pin the aggregates need, with its day. */
+export interface DatedPin {
+  readonly unique_id: string
+  readonly day: string
+  readonly category: string | null
+  readonly follower_count: number | null
+  readonly downloaded: boolean
+  readonly media_type: MediaType
+  readonly tags: ReadonlyArray<string>
+}
+
+export interface DailyCategoryStats {
+  readonly day: string
+  /** `(none)` stands for pins whose category was empty. */
+  readonly category: string
+  readonly pins: number
+  /** Over known counts; the mean of the two middle values when even (`percentile_cont(0.5)`); null if none. */
+  readonly median_follower_count: number | null
+  readonly downloaded_ratio: number
+  readonly images: number
+  readonly videos: number
+  readonly stories: number
+}
+
+export interface DailyTagCount {
+  readonly day: string
+  readonly tag: string
+  readonly pins: number
+}
+
+export interface DailyAggregates {
+  readonly categories: ReadonlyArray<DailyCategoryStats>
+  readonly tags: ReadonlyArray<DailyTagCount>
+}
+
+export const noCategory = "(none)"
+
+/** The UTC calendar day (YYYY-MM-DD) of an ISO timestamp, or null when it is not a time. */
+export const utcDay = (isoTime: string): string | null => {
+  const millis = Date.parse(isoTime)
+  return Number.isNaN(millis) ? null : new Date(millis).toISOString().slice(0, 10)
+}
+
+/** A clean pin with its day, or null for a pin that never went through the edge (no `ingested_at`). */
+export const datedPin = (pin: CleanPin): DatedPin | null => {
+  const day = pin.ingested_at === undefined ? null : utcDay(pin.ingested_at)
+  return day === null
+    ? null
+    : {
+        unique_id: pin.unique_id,
+        day,
+        category: pin.category,
+        follower_count: pin.follower_count,
+        downloaded: pin.downloaded,
+        media_type: pin.media_type,
+        tags: pin.tags
+      }
+}
+
+/** `percentile_cont(0.5)`: the middle value, or the mean of the two middle values; null when empty. */
+export const median = (values: ReadonlyArray<number>): number | null => {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  const upper = sorted[middle] as number
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2
+}
+
+/**
+ * An accumulator for aggregating a stream of pins without holding the stream: it keeps only the last
+ * facts per (day, unique_id). Use it linearly: `add` returns the accumulator it was given.
+ */
+export interface DailyAccumulator {
+  readonly latest: Map<string, DatedPin>
+}
+
+export const emptyAccumulator = (): DailyAccumulator => ({ latest: new Map() })
+
+export const accumulate = (accumulator: DailyAccumulator, pin: DatedPin): DailyAccumulator => {
+  const key = `${pin.day}\u0000${pin.unique_id}`
+  // delete first so that re-insertion moves a repeated pin to its latest position
+  accumulator.latest.delete(key)
+  accumulator.latest.set(key, pin)
+  return accumulator
+}
+
+interface CategoryTally {
+  pins: number
+  downloaded: number
+  images: number
+  videos: number
+  stories: number
+  followerCounts: Array<number>
+}
+
+const byKey =
+  <A extends { readonly day: string }>(key: (a: A) => string) =>
+  (a: A, b: A): number =>
+    a.day < b.day ? -1 : a.day > b.day ? 1 : key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
+
+/** The aggregates of everything accumulated, sorted by day then category / tag. */
+export const aggregates = (accumulator: DailyAccumulator): DailyAggregates => {
+  const categories = new Map<string, { day: string; category: string; tally: CategoryTally }>()
+  const tags = new Map<string, { day: string; tag: string; pins: number }>()
+  for (const pin of accumulator.latest.values()) {
+    const category = pin.category ?? noCategory
+    const categoryKey = `${pin.day}\u0000${category}`
+    let entry = categories.get(categoryKey)
+    if (entry === undefined) {
+      entry = {
+        day: pin.day,
+        category,
+        tally: { pins: 0, downloaded: 0, images: 0, videos: 0, stories: 0, followerCounts: [] }
+      }
+      categories.set(categoryKey, entry)
+    }
+    const tally = entry.tally
+    tally.pins += 1
+    if (pin.downloaded) tally.downloaded += 1
+    if (pin.media_type === "image") tally.images += 1
+    else if (pin.media_type === "video") tally.videos += 1
+    else tally.stories += 1
+    if (pin.follower_count !== null) tally.followerCounts.push(pin.follower_count)
+    for (const tag of new Set(pin.tags)) {
+      const tagKey = `${pin.day}\u0000${tag}`
+      const count = tags.get(tagKey)
+      if (count === undefined) tags.set(tagKey, { day: pin.day, tag, pins: 1 })
+      else count.pins += 1
+    }
+  }
+  return {
+    categories: [...categories.values()]
+      .map(
+        ({ day, category, tally }): DailyCategoryStats => ({
+          day,
+          category,
+          pins: tally.pins,
+          median_follower_count: median(tally.followerCounts),
+          downloaded_ratio: tally.downloaded / tally.pins,
+          images: tally.images,
+          videos: tally.videos,
+          stories: tally.stories
+        })
+      )
+      .sort(byKey((s) => s.category)),
+    tags: [...tags.values()].sort(byKey((t) => t.tag))
+  }
+}
+
+/** Aggregates a finite collection of pins in one call. */
+export const aggregateDaily = (pins: Iterable<DatedPin>): DailyAggregates => {
+  const accumulator = emptyAccumulator()
+  for (const pin of pins) accumulate(accumulator, pin)
+  return aggregates(accumulator)
+}

@@ -1,0 +1,56 @@
+/**
+ * The pin event as posted to the edge (seed-compatible field names), and the record the edge appends
+ * to Kafka: the same event without `poster_name`, plus `ingested_at`.
+ */
+import { Schema } from "effect"
+
+const NonBlankString = Schema.String.check(
+  Schema.makeFilter((s: string) => s.trim().length > 0 || "Expected a non-empty string (after trimming white space)")
+)
+
+/** The fields every event carries; cleaning rule 1 of the design. Unknown extra keys are ignored. */
+const eventFields = {
+  index: Schema.Int,
+  unique_id: NonBlankString,
+  title: Schema.String,
+  description: Schema.String,
+  follower_count: Schema.String,
+  tag_list: Schema.String,
+  is_image_or_video: Schema.String,
+  image_src: Schema.String,
+  downloaded: Schema.Literals([0, 1]),
+  save_location: Schema.String,
+  category: Schema.String
+}
+
+/** What a client posts. `poster_name` is accepted and then dropped at the edge (personal data). */
+export const PinEvent = Schema.Struct({
+  ...eventFields,
+  poster_name: Schema.optionalKey(Schema.String)
+})
+export type PinEvent = typeof PinEvent.Type
+
+/** What the edge appends to the `pins` topic: the event without personal data, stamped on arrival. */
+export const LoggedPinEvent = Schema.Struct({
+  ...eventFields,
+  ingested_at: Schema.String.check(
+    Schema.makeFilter((s: string) => !Number.isNaN(Date.parse(s)) || "Expected an ISO 8601 timestamp")
+  )
+})
+export type LoggedPinEvent = typeof LoggedPinEvent.Type
+
+/** Drops `poster_name` (and anything unknown) and stamps the arrival time. */
+export const toLoggedPinEvent = (event: PinEvent, ingestedAt: Date): LoggedPinEvent => ({
+  index: event.index,
+  unique_id: event.unique_id,
+  title: event.title,
+  description: event.description,
+  follower_count: event.follower_count,
+  tag_list: event.tag_list,
+  is_image_or_video: event.is_image_or_video,
+  image_src: event.image_src,
+  downloaded: event.downloaded,
+  save_location: event.save_location,
+  category: event.category,
+  ingested_at: ingestedAt.toISOString()
+})
