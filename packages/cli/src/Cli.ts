@@ -1,0 +1,10 @@
+/** The `pinflow` command: one entry point for every program of the pipeline. */
+import { Command } from "effect/cli"
+import { clean } from "./commands/clean.ts"
+
+export const pinflow = Command.make("pinflow").pipe(
+  Command.withDescription(
+    "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
+  ),
+  Command.withSubcommands([clean])
+)

@@ -1,0 +1,2 @@
+export * from "./CleanNdjson.ts"
+export { pinflow } from "./Cli.ts"
