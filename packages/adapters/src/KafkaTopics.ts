@@ -1,0 +1,56 @@
+/**
+ * pinflow's topic names and their creation. The broker runs with auto-create off, so every program that
+ * produces or consumes calls `ensureTopics` at start (idempotent: existing topics are left as they are).
+ *
+ *   const topics = yield* PinsTopics                    // { pins: "pins", rejected: "pins.rejected", ... }
+ *   yield* ensureTopics([topics.pins, topics.rejected], topics)
+ */
+import { Config, Effect } from "effect"
+import { KafkaClient, type KafkaError } from "./KafkaClient.ts"
+
+export interface TopicSettings {
+  /** Partitions of a newly created topic (existing topics are not changed). */
+  readonly partitions: number
+  /** Replicas of a newly created topic; 1 on a single-node development broker. */
+  readonly replicationFactor: number
+}
+
+/**
+ * `PINS_TOPIC` (default `pins`), its audit topic `<PINS_TOPIC>.rejected`, `KAFKA_PARTITIONS` (default 6)
+ * and `KAFKA_REPLICATION_FACTOR` (default 1).
+ */
+export const PinsTopics = Config.all({
+  pins: Config.NonEmptyString("PINS_TOPIC").pipe(Config.withDefault("pins")),
+  partitions: Config.Int("KAFKA_PARTITIONS").pipe(Config.withDefault(6)),
+  replicationFactor: Config.Int("KAFKA_REPLICATION_FACTOR").pipe(Config.withDefault(1))
+}).pipe(Config.map((c) => ({ ...c, rejected: rejectedTopic(c.pins) })))
+export type PinsTopics = Config.Success<typeof PinsTopics>
+
+/** Where events that failed validation are kept, with their reason: `<topic>.rejected`. */
+export const rejectedTopic = (topic: string): string => `${topic}.rejected`
+
+/** Creates the topics that do not exist yet and waits until they have leaders. */
+export const ensureTopics = Effect.fn("KafkaTopics.ensure")(function* (
+  topics: ReadonlyArray<string>,
+  settings: TopicSettings
+): Effect.fn.Return<ReadonlyArray<string>, KafkaError, KafkaClient> {
+  const client = yield* KafkaClient
+  const existing = new Set(yield* client.admin("listTopics", (admin) => admin.listTopics()))
+  const missing = topics.filter((t) => !existing.has(t))
+  if (missing.length === 0) return []
+  yield* client.admin("createTopics", (admin) =>
+    // Returns false when another process created them first: that is fine too.
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: settings.partitions,
+        replicationFactor: settings.replicationFactor
+      }))
+    })
+  )
+  yield* Effect.logInfo("created Kafka topics").pipe(
+    Effect.annotateLogs({ topics: missing.join(","), partitions: settings.partitions })
+  )
+  return missing
+})
