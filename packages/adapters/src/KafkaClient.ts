@@ -10,7 +10,7 @@
  *   yield* client.awaitReachable()                                     // fail fast with a clear message
  *   yield* client.admin("listTopics", (admin) => admin.listTopics())  // scoped admin connection
  */
-import { Config, Context, Data, Duration, Effect, Layer, Schedule } from "effect"
+import { Config, Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { type Admin, Kafka, type LogEntry, logLevel } from "kafkajs"
 
 /** No broker answered: the message names the configured brokers and how to start one. */
@@ -72,7 +72,9 @@ export class KafkaClient extends Context.Service<
       KafkaClient,
       Effect.gen(function* () {
         silenceTimeoutNegativeWarning()
-        const raw = yield* Config.String("KAFKA_BROKERS").pipe(Config.withDefault(defaultBrokers))
+        const configured = yield* Config.option(Config.String("KAFKA_BROKERS"))
+        const raw = Option.getOrElse(configured, () => defaultBrokers)
+        const shown = Option.isSome(configured) ? `KAFKA_BROKERS=${raw}` : `KAFKA_BROKERS unset (default ${raw})`
         const brokers = raw
           .split(",")
           .map((b) => b.trim())
@@ -101,7 +103,7 @@ export class KafkaClient extends Context.Service<
 
         const unreachable = (after: Duration.Input, cause?: unknown) =>
           new KafkaUnreachable({
-            message: `KAFKA_BROKERS=${raw}: no broker answered at ${brokers.join(",")} after ${Duration.toSeconds(Duration.fromInputUnsafe(after))} s — is Kafka running? \`npm run services -- up\` starts one`,
+            message: `${shown}: no broker answered at ${brokers.join(",")} after ${Duration.toSeconds(Duration.fromInputUnsafe(after))} s — is Kafka running? \`npm run services -- up\` starts one`,
             cause
           })
 
