@@ -1,1 +1,3 @@
 export * from "./InMemoryLog.ts"
+export * from "./KafkaClient.ts"
+export * from "./KafkaTopics.ts"
