@@ -75,14 +75,33 @@ export const cleanEvent = (event: PinEvent | LoggedPinEvent): CleanOutcome => {
   return Result.succeed("ingested_at" in event ? { ...pin, ingested_at: event.ingested_at } : pin)
 }
 
+/** A short rendering of a value that failed validation, so a detail says what was received. */
+const shown = (value: unknown): string => {
+  const text = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value))
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
+
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** "index: Expected an integer, got 1.5; unique_id: Missing key" — every bad field, named. */
-export const describeSchemaError = (error: Schema.SchemaError): string =>
+const keyOf = (segment: PropertyKey | { readonly key: PropertyKey }): PropertyKey =>
+  typeof segment === "object" ? segment.key : segment
+
+const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
+  path.reduce<unknown>(
+    (value, key) =>
+      typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+    input
+  )
+
+/** "index: Expected number, got \"7\"; unique_id: Missing key" — every bad field, named, with what it held. */
+export const describeSchemaError = (error: Schema.SchemaError, input: unknown): string =>
   formatIssues(error.issue)
     .issues.map((issue) => {
-      const path = (issue.path ?? []).map((key) => String(typeof key === "object" ? key.key : key)).join(".")
-      return path.length > 0 ? `${path}: ${issue.message}` : issue.message
+      const path = (issue.path ?? []).map(keyOf)
+      const received = issue.message === "Missing key" ? "" : `, got ${shown(valueAt(input, path))}`
+      return path.length > 0
+        ? `${path.map(String).join(".")}: ${issue.message}${received}`
+        : `${issue.message}${received}`
     })
     .join("; ")
 
@@ -95,7 +114,7 @@ const readableId = (input: unknown): string | undefined => {
 
 const schemaRejection = (input: unknown, error: Schema.SchemaError): Rejection => {
   const unique_id = readableId(input)
-  const detail = describeSchemaError(error)
+  const detail = describeSchemaError(error, input)
   return unique_id === undefined ? { reason: "schema", detail } : { reason: "schema", detail, unique_id }
 }
 

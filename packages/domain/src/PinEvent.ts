@@ -4,8 +4,16 @@
  */
 import { Schema } from "effect"
 
+// \S matches exactly what String.prototype.trim keeps (both use ECMAScript's WhiteSpace + LineTerminator)
 const NonBlankString = Schema.String.check(
-  Schema.makeFilter((s: string) => s.trim().length > 0 || "Expected a non-empty string (after trimming white space)")
+  Schema.isPattern(/\S/, { message: "Expected a non-empty string (after trimming white space)" })
+)
+
+/** An ISO 8601 date-time with a zone, as `Date.prototype.toISOString` writes it. */
+const IsoDateTime = Schema.String.check(
+  Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, {
+    message: "Expected an ISO 8601 timestamp such as 2026-11-26T10:00:00.000Z"
+  })
 )
 
 /** The fields every event carries; cleaning rule 1 of the design. Unknown extra keys are ignored. */
@@ -33,9 +41,7 @@ export type PinEvent = typeof PinEvent.Type
 /** What the edge appends to the `pins` topic: the event without personal data, stamped on arrival. */
 export const LoggedPinEvent = Schema.Struct({
   ...eventFields,
-  ingested_at: Schema.String.check(
-    Schema.makeFilter((s: string) => !Number.isNaN(Date.parse(s)) || "Expected an ISO 8601 timestamp")
-  )
+  ingested_at: IsoDateTime
 })
 export type LoggedPinEvent = typeof LoggedPinEvent.Type
 

@@ -1,0 +1,193 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result, Schema } from "effect"
+import * as fc from "fast-check"
+import { cleanLoggedPinLine, cleanPin, cleanPinLine } from "../src/Cleaning.ts"
+import { CleanPin, CleanPinJson } from "../src/CleanPin.ts"
+import { PinEvent } from "../src/PinEvent.ts"
+
+const event = {
+  index: 7,
+  unique_id: " 9f1c-id ",
+  title: "  A title\nwith a newline ",
+  description: "Some text… \u00a0",
+  poster_name: "Someone",
+  follower_count: "1.5k",
+  tag_list: "Art, Puzzle Box,Art",
+  is_image_or_video: "multi-video(story page format)",
+  image_src: "https://i.pinimg.com/x.jpg",
+  downloaded: 1,
+  save_location: "Local save in /data/art",
+  category: " art "
+}
+
+const failure = (outcome: Result.Result<CleanPin, unknown>) => {
+  assert.isTrue(Result.isFailure(outcome))
+  return Result.isFailure(outcome) ? outcome.failure : undefined
+}
+
+describe("cleanPin", () => {
+  it("applies every rule of the design to a valid event", () => {
+    const outcome = cleanPin(event)
+    assert.deepStrictEqual(
+      outcome,
+      Result.succeed({
+        unique_id: "9f1c-id" as CleanPin["unique_id"],
+        index: 7,
+        title: "A title\nwith a newline",
+        description: "Some text…",
+        follower_count: 1500,
+        tags: ["Art", "Puzzle Box"],
+        media_type: "story" as const,
+        image_src: "https://i.pinimg.com/x.jpg",
+        downloaded: true,
+        save_location: "/data/art",
+        category: "art"
+      })
+    )
+  })
+
+  it("turns placeholders and empty text into null", () => {
+    const outcome = cleanPin({
+      ...event,
+      title: "No Title Data Available",
+      description: " kept ",
+      image_src: "Image src error.",
+      category: "   ",
+      follower_count: "User Info Error",
+      tag_list: "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e",
+      downloaded: 0,
+      save_location: " /elsewhere "
+    })
+    assert.isTrue(Result.isSuccess(outcome))
+    if (Result.isSuccess(outcome)) {
+      const pin = outcome.success
+      assert.deepStrictEqual(
+        [pin.title, pin.description, pin.image_src, pin.category, pin.follower_count, pin.tags, pin.downloaded],
+        [null, "kept", null, null, null, [], false]
+      )
+      assert.strictEqual(pin.save_location, "/elsewhere")
+    }
+  })
+
+  it("maps the three media types and rejects any other", () => {
+    const media = (value: string) => {
+      const outcome = cleanPin({ ...event, is_image_or_video: value })
+      return Result.isSuccess(outcome) ? outcome.success.media_type : outcome.failure.reason
+    }
+    assert.deepStrictEqual(["image", " video ", "multi-video(story page format)", "gif", "Image", ""].map(media), [
+      "image",
+      "video",
+      "story",
+      "unknown_media_type",
+      "unknown_media_type",
+      "unknown_media_type"
+    ])
+  })
+
+  it("rejects a pin with neither title nor description as empty_pin, with its id", () => {
+    assert.deepStrictEqual(
+      failure(cleanPin({ ...event, title: " ", description: "No description available Story format" })),
+      { reason: "empty_pin", detail: "title and description are both empty or placeholders", unique_id: "9f1c-id" }
+    )
+  })
+
+  it("names every bad field of a schema reject", () => {
+    const { poster_name: _, ...withoutPoster } = event
+    assert.isTrue(Result.isSuccess(cleanPin(withoutPoster)))
+    assert.deepStrictEqual(
+      failure(cleanPin({ ...event, index: "7", downloaded: 2, unique_id: "  ", title: undefined })),
+      {
+        reason: "schema",
+        detail:
+          'index: Expected number, got "7"; unique_id: Expected a non-empty string (after trimming white space), got "  "; title: Expected string, got undefined; downloaded: Expected 0 | 1, got 2'
+      }
+    )
+    assert.deepStrictEqual(failure(cleanPin({ ...event, index: 1.5 })), {
+      reason: "schema",
+      detail: "index: Expected an integer, got 1.5",
+      unique_id: "9f1c-id"
+    })
+    assert.deepStrictEqual(failure(cleanPin([1])), { reason: "schema", detail: "Expected object, got [1]" })
+    const { category: _c, ...withoutCategory } = event
+    assert.deepStrictEqual(failure(cleanPin(withoutCategory)), {
+      reason: "schema",
+      detail: "category: Missing key",
+      unique_id: "9f1c-id"
+    })
+  })
+
+  it("ignores unknown extra keys", () => {
+    assert.isTrue(Result.isSuccess(cleanPin({ ...event, extra: { nested: true }, another: 1 })))
+  })
+
+  it("rejects a line that is not JSON as invalid_json", () => {
+    const rejection = failure(cleanPinLine("{not json"))
+    assert.strictEqual((rejection as { reason: string }).reason, "invalid_json")
+  })
+
+  it("keeps ingested_at through the logged-event path and requires it there", () => {
+    const { poster_name: _, ...logged } = event
+    const outcome = cleanLoggedPinLine(JSON.stringify({ ...logged, ingested_at: "2026-11-26T10:00:00.000Z" }))
+    assert.strictEqual(Result.isSuccess(outcome) ? outcome.success.ingested_at : null, "2026-11-26T10:00:00.000Z")
+    assert.deepStrictEqual(failure(cleanLoggedPinLine(JSON.stringify(logged))), {
+      reason: "schema",
+      detail: "ingested_at: Missing key",
+      unique_id: "9f1c-id"
+    })
+  })
+})
+
+describe("cleanPin properties", () => {
+  it("is total on arbitrary JSON values and strings", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const outcome = cleanPin(value)
+        return Result.isSuccess(outcome) || outcome.failure.reason === "schema"
+      })
+    )
+    fc.assert(fc.property(fc.string(), (line) => Result.isResult(cleanPinLine(line))))
+  })
+
+  it("is total on events whose fields are each valid, missing or anything", () => {
+    const field = <A>(valid: fc.Arbitrary<A>) => fc.oneof(valid, fc.anything(), fc.constant(undefined))
+    const almostEvents = fc.record({
+      index: field(fc.integer()),
+      unique_id: field(fc.string()),
+      title: field(fc.string()),
+      description: field(fc.string()),
+      follower_count: field(fc.string()),
+      tag_list: field(fc.string()),
+      is_image_or_video: field(fc.constantFrom("image", "video", "multi-video(story page format)")),
+      image_src: field(fc.string()),
+      downloaded: field(fc.constantFrom(0, 1)),
+      save_location: field(fc.string()),
+      category: field(fc.string())
+    })
+    fc.assert(fc.property(almostEvents, (value) => Result.isResult(cleanPin(value))))
+  })
+
+  it.prop("a structurally valid event is never a schema reject", [PinEvent], ([valid]) => {
+    const outcome = cleanPin(valid)
+    assert.isTrue(Result.isSuccess(outcome) || outcome.failure.reason !== "schema")
+  })
+
+  it.prop("clean pins have trimmed text and no placeholders", [PinEvent], ([valid]) => {
+    const outcome = cleanPin(valid)
+    if (Result.isFailure(outcome)) return
+    const pin = outcome.success
+    for (const text of [pin.title, pin.description, pin.image_src, pin.category]) {
+      assert.isTrue(text === null || (text.length > 0 && text === text.trim()))
+    }
+    assert.isFalse(pin.title === null && pin.description === null)
+    assert.notStrictEqual(pin.title, "No Title Data Available")
+    assert.strictEqual(pin.unique_id, valid.unique_id.trim())
+  })
+
+  it.effect.prop("every clean pin survives encode → decode", { pin: CleanPin }, ({ pin }) =>
+    Effect.gen(function* () {
+      const json = Schema.encodeSync(CleanPinJson)(pin)
+      const back = yield* Schema.decodeUnknownEffect(CleanPinJson)(json)
+      assert.strictEqual(Schema.encodeSync(CleanPinJson)(back), json)
+    })
+  )
+})
