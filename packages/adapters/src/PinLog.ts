@@ -1,0 +1,64 @@
+/**
+ * The log port of the edge: appends posted events to the `pins` topic (key = `unique_id`, value = the
+ * event without `poster_name`, stamped `ingested_at`) and refused ones to `pins.rejected`. A write
+ * completes only once the log has acknowledged it; otherwise it fails with `PinLogUnavailable`.
+ *
+ * Layers: `PinLog.layer` (kafkajs, micro-batched, needs `KafkaClient`), `PinLog.layerMemory` (the same
+ * queue over an `InMemoryLog`, plus a `PinLogMemory` handle for tests and the embedded mode).
+ */
+import { Config, Context, Duration, Effect, Layer } from "effect"
+import { InMemoryLog } from "./InMemoryLog.ts"
+import { PinsTopics } from "./KafkaTopics.ts"
+import { type BatcherOptions, defaultBatcherOptions, type PinLogUnavailable } from "./PinLog/Batcher.ts"
+import { makeKafkaPinLog } from "./PinLog/Kafka.ts"
+import { makeMemoryPinLog, PinLogMemory } from "./PinLog/Memory.ts"
+import type { PinLogWrite } from "./PinLog/Messages.ts"
+
+export { PinLogUnavailable, type UnavailableReason } from "./PinLog/Batcher.ts"
+export { type AppendedRecord, PinLogMemory } from "./PinLog/Memory.ts"
+export { type PinLogTopics, type PinLogWrite, toMessages } from "./PinLog/Messages.ts"
+
+export interface PinLogService {
+  /** Appends both kinds in one acknowledged write; succeeds only when every record is durable. */
+  readonly write: (records: PinLogWrite) => Effect.Effect<void, PinLogUnavailable>
+  /** Whether the log is reachable now (readiness). */
+  readonly ready: Effect.Effect<boolean>
+  /** Records and bytes accepted but not yet sent. */
+  readonly depth: Effect.Effect<{ readonly events: number; readonly bytes: number }>
+}
+
+/**
+ * Queue and batch bounds from the environment: `INGEST_QUEUE_EVENTS` (50000), `INGEST_QUEUE_BYTES`
+ * (64 MiB), `INGEST_BATCH_EVENTS` (4000), `INGEST_BATCH_BYTES` (900 KiB), `INGEST_LINGER` (2 millis),
+ * `INGEST_ACK_TIMEOUT` (5 seconds).
+ */
+export const BatcherConfig = Config.all({
+  maxQueueEvents: Config.Int("INGEST_QUEUE_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxQueueEvents)),
+  maxQueueBytes: Config.Int("INGEST_QUEUE_BYTES").pipe(Config.withDefault(defaultBatcherOptions.maxQueueBytes)),
+  maxBatchEvents: Config.Int("INGEST_BATCH_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxBatchEvents)),
+  maxBatchBytes: Config.Int("INGEST_BATCH_BYTES").pipe(Config.withDefault(defaultBatcherOptions.maxBatchBytes)),
+  linger: Config.Duration("INGEST_LINGER").pipe(Config.withDefault(Duration.millis(2))),
+  ackTimeout: Config.Duration("INGEST_ACK_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5)))
+})
+
+export class PinLog extends Context.Service<PinLog, PinLogService>()("pinflow/adapters/PinLog") {
+  /** kafkajs producer (idempotent, acks from all in-sync replicas) behind the bounded batching queue. */
+  static readonly layer = Layer.effect(PinLog, Effect.flatMap(BatcherConfig, makeKafkaPinLog))
+
+  /** The same queue over an in-process log; `PinLogMemory` exposes what was appended and outage switches. */
+  static readonly layerMemoryWith = (options: Partial<BatcherOptions> = {}) =>
+    Layer.effect(
+      PinLog,
+      Effect.map(PinLogMemory, (memory) => memory.pinLog)
+    ).pipe(
+      Layer.provideMerge(
+        Layer.effect(
+          PinLogMemory,
+          Effect.flatMap(PinsTopics, (topics) => makeMemoryPinLog({ ...defaultBatcherOptions, ...options }, topics))
+        )
+      )
+    )
+
+  /** In-memory log with default bounds, on a fresh `InMemoryLog` (also exposed). */
+  static readonly layerMemory = PinLog.layerMemoryWith().pipe(Layer.provideMerge(InMemoryLog.layer))
+}

@@ -1,0 +1,259 @@
+/**
+ * The bounded micro-batching queue in front of a log. Concurrent callers' messages are queued and sent
+ * together — as soon as the previous send is acknowledged, or after `linger` when the queue was idle —
+ * and each caller completes only when every one of *its* messages is acknowledged. The queue is bounded
+ * by messages and bytes: when full, when the log is down, or when no acknowledgement arrives within
+ * `ackTimeout`, the caller fails with `PinLogUnavailable` at once (callers answer 503; nothing is ever
+ * reported written that was not).
+ */
+import { Data, Deferred, Duration, Effect, Exit, Fiber, Metric } from "effect"
+
+/** One message bound for a topic. `bytes` is what it counts against the queue's byte bound. */
+export interface OutMessage {
+  readonly topic: string
+  readonly key: string | null
+  readonly value: string
+}
+
+export type UnavailableReason = "overloaded" | "down" | "timeout" | "failed" | "closed"
+
+/** The log cannot take these messages now; retrying later may succeed. */
+export class PinLogUnavailable extends Data.TaggedError("PinLogUnavailable")<{
+  readonly reason: UnavailableReason
+  readonly message: string
+}> {}
+
+export interface BatcherOptions {
+  /** Most messages waiting (not yet sent) before callers are refused. */
+  readonly maxQueueEvents: number
+  /** Most bytes waiting (not yet sent) before callers are refused. */
+  readonly maxQueueBytes: number
+  /** Most messages per send. */
+  readonly maxBatchEvents: number
+  /** Most bytes per send (keep each partition's share under the broker's `message.max.bytes`). */
+  readonly maxBatchBytes: number
+  /** How long an idle queue waits for company before sending. */
+  readonly linger: Duration.Input
+  /** How long a caller waits for its acknowledgement. */
+  readonly ackTimeout: Duration.Input
+}
+
+export const defaultBatcherOptions: BatcherOptions = {
+  maxQueueEvents: 50_000,
+  maxQueueBytes: 64 * 1024 * 1024,
+  maxBatchEvents: 4_000,
+  maxBatchBytes: 900 * 1024,
+  linger: Duration.millis(2),
+  ackTimeout: Duration.seconds(5)
+}
+
+export interface Batcher {
+  /** Queues the messages and waits until all are acknowledged. */
+  readonly offer: (messages: ReadonlyArray<OutMessage>) => Effect.Effect<void, PinLogUnavailable>
+  /** Messages and bytes waiting to be sent. */
+  readonly depth: () => { readonly events: number; readonly bytes: number }
+}
+
+interface Entry {
+  readonly messages: ReadonlyArray<OutMessage>
+  readonly sizes: ReadonlyArray<number>
+  readonly deferred: Deferred.Deferred<void, PinLogUnavailable>
+  /** Index of the first message not yet taken for a send. */
+  next: number
+  acked: number
+  settled: boolean
+}
+
+const queueEvents = Metric.gauge("pinflow_log_queue_events", { description: "Messages waiting to be sent to Kafka" })
+const queueBytes = Metric.gauge("pinflow_log_queue_bytes", { description: "Bytes waiting to be sent to Kafka" })
+const produceSeconds = Metric.histogram("pinflow_log_produce_duration_seconds", {
+  description: "Time from send to acknowledgement of one batch (acks from all in-sync replicas)",
+  boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+})
+const batchEvents = Metric.histogram("pinflow_log_batch_events", {
+  description: "Messages per send",
+  boundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+})
+
+const byteLength = (m: OutMessage): number => Buffer.byteLength(m.value) + (m.key === null ? 0 : m.key.length) + 16
+
+/**
+ * Starts the flusher in the current scope. `send` performs one acknowledged write of a batch; `isUp`
+ * says whether the log is connected. Closing the scope stops intake and flushes what was accepted.
+ */
+export const makeBatcher = Effect.fnUntraced(function* <E>(
+  send: (batch: ReadonlyArray<OutMessage>) => Effect.Effect<void, E>,
+  isUp: () => boolean,
+  options: BatcherOptions,
+  onSendFailure: (error: E) => Effect.Effect<void> = () => Effect.void
+) {
+  const entries: Array<Entry> = []
+  let head = 0
+  let events = 0
+  let bytes = 0
+  let closed = false
+  let wake = Deferred.makeUnsafe<void>()
+  let idle = Deferred.makeUnsafe<void>()
+  let sending = false
+  const ackTimeout = Duration.fromInputUnsafe(options.ackTimeout)
+  const linger = Duration.fromInputUnsafe(options.linger)
+
+  const unavailable = (reason: UnavailableReason, message: string) => new PinLogUnavailable({ reason, message })
+
+  const publishDepth = Effect.suspend(() =>
+    Effect.andThen(Metric.update(queueEvents, events), Metric.update(queueBytes, bytes))
+  )
+
+  /** Drops an entry's messages that were not taken for a send yet. */
+  const abandon = (entry: Entry) => {
+    for (let i = entry.next; i < entry.messages.length; i++) {
+      events -= 1
+      bytes -= entry.sizes[i] as number
+    }
+    entry.next = entry.messages.length
+  }
+
+  const settle = (entry: Entry, exit: Exit.Exit<void, PinLogUnavailable>) => {
+    if (entry.settled) return
+    entry.settled = true
+    abandon(entry)
+    Deferred.doneUnsafe(entry.deferred, exit)
+  }
+
+  const signalIdle = () => {
+    if (events === 0 && !sending) {
+      const waiting = idle
+      idle = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(waiting, Exit.void)
+    }
+  }
+
+  /** Takes up to a batch of messages off the queue, remembering which entries they belong to. */
+  const take = () => {
+    const batch: Array<OutMessage> = []
+    const parts: Array<[Entry, number]> = []
+    let batchBytes = 0
+    while (head < entries.length && batch.length < options.maxBatchEvents) {
+      const entry = entries[head] as Entry
+      let taken = 0
+      while (entry.next < entry.messages.length && batch.length < options.maxBatchEvents) {
+        const size = entry.sizes[entry.next] as number
+        if (batch.length > 0 && batchBytes + size > options.maxBatchBytes) break
+        batch.push(entry.messages[entry.next] as OutMessage)
+        batchBytes += size
+        bytes -= size
+        events -= 1
+        entry.next += 1
+        taken += 1
+      }
+      if (taken > 0) parts.push([entry, taken])
+      if (entry.next < entry.messages.length) break
+      head += 1
+      if (batchBytes >= options.maxBatchBytes) break
+    }
+    if (head > 1024 && head * 2 > entries.length) {
+      entries.splice(0, head)
+      head = 0
+    }
+    return { batch, parts }
+  }
+
+  const flushOnce = Effect.gen(function* () {
+    const { batch, parts } = take()
+    if (batch.length === 0) return
+    sending = true
+    yield* publishDepth
+    const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+    const exit = yield* Effect.exit(send(batch))
+    const elapsed = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
+    sending = false
+    yield* Metric.update(produceSeconds, elapsed / 1000)
+    yield* Metric.update(batchEvents, batch.length)
+    if (Exit.isSuccess(exit)) {
+      for (const [entry, count] of parts) {
+        entry.acked += count
+        if (entry.acked === entry.messages.length) settle(entry, Exit.void)
+      }
+    } else {
+      const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
+      for (const [entry] of parts) settle(entry, Exit.fail(failure))
+      const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+      yield* Effect.logWarning("Kafka send failed").pipe(Effect.annotateLogs({ error: String(exit.cause) }))
+      if (error !== undefined && error._tag === "Fail") yield* onSendFailure(error.error)
+    }
+    signalIdle()
+  })
+
+  const loop = Effect.gen(function* () {
+    while (true) {
+      if (events === 0) {
+        yield* Deferred.await(wake)
+        if (Duration.isGreaterThan(linger, Duration.zero) && events < options.maxBatchEvents)
+          yield* Effect.sleep(linger)
+      }
+      if (!isUp()) {
+        // Queued callers keep waiting until their deadline; the log may come back before it.
+        yield* Effect.sleep(Duration.millis(50))
+        continue
+      }
+      yield* flushOnce
+    }
+  })
+
+  const flusher = yield* Effect.forkDetach(loop)
+
+  yield* Effect.addFinalizer(() =>
+    Effect.gen(function* () {
+      closed = true
+      if (events > 0 || sending) {
+        yield* Effect.logInfo("flushing accepted events before exit").pipe(Effect.annotateLogs({ events }))
+        yield* Deferred.await(idle).pipe(Effect.timeout(ackTimeout), Effect.ignore)
+      }
+      yield* Fiber.interrupt(flusher)
+      for (let i = head; i < entries.length; i++)
+        settle(entries[i] as Entry, Exit.fail(unavailable("closed", "shutting down")))
+    })
+  )
+
+  const offer = (messages: ReadonlyArray<OutMessage>): Effect.Effect<void, PinLogUnavailable> =>
+    Effect.suspend(() => {
+      if (messages.length === 0) return Effect.void
+      if (closed) return Effect.fail(unavailable("closed", "the server is shutting down; retry on another instance"))
+      if (!isUp()) return Effect.fail(unavailable("down", "Kafka is unreachable; retry later"))
+      const sizes = messages.map(byteLength)
+      let size = 0
+      for (const s of sizes) size += s
+      if (events > 0 && (events + messages.length > options.maxQueueEvents || bytes + size > options.maxQueueBytes)) {
+        return Effect.fail(unavailable("overloaded", "the queue in front of Kafka is full; retry later"))
+      }
+      const entry: Entry = {
+        messages,
+        sizes,
+        deferred: Deferred.makeUnsafe<void, PinLogUnavailable>(),
+        next: 0,
+        acked: 0,
+        settled: false
+      }
+      entries.push(entry)
+      events += messages.length
+      bytes += size
+      const waiting = wake
+      wake = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(waiting, Exit.void)
+      return Deferred.await(entry.deferred).pipe(
+        Effect.timeoutOrElse({
+          duration: ackTimeout,
+          orElse: () =>
+            Effect.suspend(() => {
+              settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
+              return Deferred.await(entry.deferred)
+            })
+        }),
+        Effect.onInterrupt(() =>
+          Effect.sync(() => settle(entry, Exit.fail(unavailable("closed", "the request was cancelled"))))
+        )
+      )
+    })
+
+  return { offer, depth: () => ({ events, bytes }) } satisfies Batcher
+})

@@ -1,0 +1,128 @@
+/**
+ * The kafkajs PinLog: one idempotent producer (acks from all in-sync replicas) behind the batching
+ * queue. A supervisor keeps it connected: Kafka down at start or later only makes writes fail fast
+ * (503 upstream) until a broker answers again, then a fresh producer is connected and topics ensured.
+ */
+import { Deferred, Duration, Effect, Exit } from "effect"
+import { Partitioners, type Producer } from "kafkajs"
+import { KafkaClient, KafkaError } from "../KafkaClient.ts"
+import { ensureTopics, PinsTopics } from "../KafkaTopics.ts"
+import type { PinLogService } from "../PinLog.ts"
+import { type BatcherOptions, makeBatcher, type OutMessage } from "./Batcher.ts"
+import { toMessages } from "./Messages.ts"
+
+export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOptions) {
+  const client = yield* KafkaClient
+  const topics = yield* PinsTopics
+  let producer: Producer | undefined
+  let up = false
+  let broken = Deferred.makeUnsafe<void>()
+  const markBroken = Effect.sync(() => {
+    up = false
+    Deferred.doneUnsafe(broken, Exit.void)
+  })
+
+  const connect = Effect.gen(function* () {
+    yield* client.probe(Duration.seconds(2))
+    const next = client.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner
+    })
+    yield* Effect.tryPromise({
+      try: () => next.connect(),
+      catch: (cause) => new KafkaError({ operation: "producer.connect", cause })
+    }).pipe(Effect.onError(() => Effect.promise(() => next.disconnect().catch(() => undefined))))
+    yield* ensureTopics([topics.pins, topics.rejected], topics)
+    return next
+  })
+
+  const disconnect = (p: Producer | undefined) =>
+    p === undefined ? Effect.void : Effect.promise(() => p.disconnect().catch(() => undefined))
+
+  /** Connect, wait until a send or the health check says the link broke, reconnect; forever. */
+  const supervise = Effect.gen(function* () {
+    let failures = 0
+    while (true) {
+      const exit = yield* Effect.exit(connect)
+      if (Exit.isFailure(exit)) {
+        if (failures === 0) yield* Effect.logWarning("Kafka unavailable; retrying", exit.cause)
+        failures += 1
+        yield* Effect.sleep(Duration.millis(Math.min(5_000, 250 * 2 ** Math.min(failures, 5))))
+        continue
+      }
+      if (failures > 0) yield* Effect.logInfo("Kafka reachable again")
+      failures = 0
+      broken = Deferred.makeUnsafe<void>()
+      producer = exit.value
+      up = true
+      yield* Deferred.await(broken)
+      up = false
+      const old = producer
+      producer = undefined
+      // The old producer may still hold a send; let it finish or fail in the background.
+      yield* Effect.forkDetach(disconnect(old))
+    }
+  }).pipe(Effect.onInterrupt(() => Effect.suspend(() => disconnect(producer))))
+
+  /** Two failed probes in a row while up: treat the link as broken even without traffic. */
+  const healthCheck = Effect.gen(function* () {
+    let misses = 0
+    while (true) {
+      yield* Effect.sleep(Duration.seconds(2))
+      if (!up) continue
+      const ok = yield* client.probe(Duration.millis(1_500)).pipe(Effect.isSuccess)
+      misses = ok ? 0 : misses + 1
+      if (misses >= 2) {
+        yield* Effect.logWarning("Kafka stopped answering")
+        misses = 0
+        yield* markBroken
+      }
+    }
+  })
+
+  const sendTimeout = Duration.fromInputUnsafe(options.ackTimeout)
+  const send = (batch: ReadonlyArray<OutMessage>) =>
+    Effect.suspend(() => {
+      const current = producer
+      if (current === undefined) return Effect.fail(new KafkaError({ operation: "send", cause: "not connected" }))
+      const byTopic = new Map<string, Array<{ key: string | null; value: string }>>()
+      for (const m of batch) {
+        let list = byTopic.get(m.topic)
+        if (list === undefined) {
+          list = []
+          byTopic.set(m.topic, list)
+        }
+        list.push({ key: m.key, value: m.value })
+      }
+      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
+      return Effect.tryPromise({
+        try: () => current.sendBatch({ acks: -1, topicMessages }),
+        catch: (cause) => new KafkaError({ operation: "send", cause })
+      }).pipe(
+        Effect.timeoutOrElse({
+          duration: sendTimeout,
+          orElse: () => Effect.fail(new KafkaError({ operation: "send", cause: "no acknowledgement in time" }))
+        })
+      )
+    })
+
+  // Order matters: the batcher's finalizer (flush) runs before the supervisor's (disconnect).
+  yield* Effect.forkScoped(supervise)
+  yield* Effect.forkScoped(healthCheck)
+  const batcher = yield* makeBatcher(
+    send,
+    () => up,
+    options,
+    () => markBroken
+  )
+
+  return {
+    write: (records) => batcher.offer(toMessages(topics, records)),
+    ready: Effect.suspend(() =>
+      up ? client.probe(Duration.seconds(1)).pipe(Effect.isSuccess) : Effect.succeed(false)
+    ),
+    depth: Effect.sync(batcher.depth)
+  } satisfies PinLogService
+})

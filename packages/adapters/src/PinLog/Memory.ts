@@ -1,0 +1,92 @@
+/**
+ * The in-memory PinLog: the real batching queue over an `InMemoryLog`, so tests exercise the same
+ * bounds, deadlines and 503 paths as production. `PinLogMemory` lets a test read what was appended,
+ * take the log down, or hold sends (as a slow broker would) to fill the queue.
+ */
+import { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
+import { Context, Deferred, Effect, Exit, Schema } from "effect"
+import { InMemoryLog } from "../InMemoryLog.ts"
+import type { PinLogService } from "../PinLog.ts"
+import { type BatcherOptions, makeBatcher, type OutMessage } from "./Batcher.ts"
+import { type PinLogTopics, toMessages } from "./Messages.ts"
+
+export interface AppendedRecord<A> {
+  readonly key: string | null
+  readonly value: A
+}
+
+export class PinLogMemory extends Context.Service<
+  PinLogMemory,
+  {
+    readonly pinLog: PinLogService
+    readonly topics: { readonly pins: string; readonly rejected: string }
+    /** Every event appended to the pins topic, in append order per partition. */
+    readonly pins: Effect.Effect<ReadonlyArray<AppendedRecord<LoggedPinEvent>>>
+    /** Every record appended to the rejected topic. */
+    readonly rejected: Effect.Effect<ReadonlyArray<AppendedRecord<RejectedEvent>>>
+    /** Down: writes fail at once and readiness is false. */
+    readonly setUp: (up: boolean) => Effect.Effect<void>
+    /** Held: sends wait (as with a broker that does not answer) until released. */
+    readonly hold: (held: boolean) => Effect.Effect<void>
+  }
+>()("pinflow/adapters/PinLogMemory") {}
+
+const decodePin = Schema.decodeUnknownSync(Schema.fromJsonString(LoggedPinEvent))
+const decodeRejected = Schema.decodeUnknownSync(Schema.fromJsonString(RejectedEvent))
+
+export const makeMemoryPinLog = Effect.fnUntraced(function* (
+  options: BatcherOptions,
+  topics: PinLogTopics = { pins: "pins", rejected: "pins.rejected" }
+) {
+  const log = yield* InMemoryLog
+  let up = true
+  let release = Deferred.makeUnsafe<void>()
+  Deferred.doneUnsafe(release, Exit.void)
+
+  const send = (batch: ReadonlyArray<OutMessage>) =>
+    Effect.gen(function* () {
+      yield* Deferred.await(release)
+      const byTopic = new Map<string, Array<{ key: string | null; value: string }>>()
+      for (const m of batch) {
+        const list = byTopic.get(m.topic) ?? []
+        list.push({ key: m.key, value: m.value })
+        byTopic.set(m.topic, list)
+      }
+      for (const [topic, messages] of byTopic) yield* log.append(topic, messages)
+    })
+
+  const batcher = yield* makeBatcher(send, () => up, options)
+
+  const readAll = <A>(topic: string, decode: (s: string) => A) =>
+    Effect.gen(function* () {
+      const out: Array<AppendedRecord<A>> = []
+      const partitions = yield* log.partitions(topic)
+      for (let p = 0; p < partitions; p++) {
+        const end = yield* log.endOffset(topic, p)
+        for (const r of yield* log.read(topic, p, 0, end)) out.push({ key: r.key, value: decode(r.value) })
+      }
+      return out
+    })
+
+  const pinLog: PinLogService = {
+    write: (records) => batcher.offer(toMessages(topics, records)),
+    ready: Effect.sync(() => up),
+    depth: Effect.sync(batcher.depth)
+  }
+  return PinLogMemory.of({
+    pinLog,
+    topics,
+    pins: readAll(topics.pins, decodePin),
+    rejected: readAll(topics.rejected, decodeRejected),
+    setUp: (value) =>
+      Effect.sync(() => {
+        up = value
+      }),
+    hold: (held) =>
+      Effect.sync(() => {
+        if (held) {
+          if (Deferred.isDoneUnsafe(release)) release = Deferred.makeUnsafe<void>()
+        } else Deferred.doneUnsafe(release, Exit.void)
+      })
+  })
+})
