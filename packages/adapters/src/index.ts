@@ -1,4 +1,5 @@
 export * from "./InMemoryLog.ts"
 export * from "./KafkaClient.ts"
 export * from "./KafkaTopics.ts"
+export * from "./ObjectStore.ts"
 export * from "./PinLog.ts"
