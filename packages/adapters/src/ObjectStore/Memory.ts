@@ -29,11 +29,9 @@ export const makeMemory = (): ObjectStoreApi => {
     location: "memory:",
     put: (key, body) =>
       checked("put", key, () =>
-        Clock.currentTimeMillis.pipe(
-          Effect.map((created) => {
-            objects.set(key, { body: Uint8Array.from(body), created })
-          })
-        )
+        Effect.gen(function* () {
+          objects.set(key, { body: Uint8Array.from(body), created: yield* Clock.currentTimeMillis })
+        })
       ),
     get: (key) => read(key).pipe(Effect.map((body) => Uint8Array.from(body))),
     stream: (key) =>
