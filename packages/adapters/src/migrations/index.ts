@@ -1,0 +1,5 @@
+/** Every migration, in order. A new migration is a new numbered file plus one line here; never edit an applied one. */
+import type { Migration } from "../Migrations.ts"
+import { migration as m0001 } from "./0001_initial.ts"
+
+export const migrations: ReadonlyArray<Migration> = [m0001]
