@@ -1,5 +1,6 @@
 /** Every migration, in order. A new migration is a new numbered file plus one line here; never edit an applied one. */
 import type { Migration } from "../Migrations.ts"
 import { migration as m0001 } from "./0001_initial.ts"
+import { migration as m0002 } from "./0002_batch_reject_location.ts"
 
-export const migrations: ReadonlyArray<Migration> = [m0001]
+export const migrations: ReadonlyArray<Migration> = [m0001, m0002]

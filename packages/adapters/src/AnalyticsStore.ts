@@ -1,0 +1,110 @@
+/**
+ * The batch program's side of Postgres: the daily analytics tables (`daily_category_stats`,
+ * `daily_tag_counts`), the run log (`batch_runs`), its rejects (`pin_rejects` with source `batch`), the
+ * reconciliation count over `pins`, and the lock that keeps two runs from overlapping.
+ *
+ *   const store = yield* AnalyticsStore
+ *   yield* store.replaceDay("2026-11-26", aggregates)   // one transaction: the day's rows, replaced
+ */
+import type { DailyAggregates } from "@pinflow/domain"
+import { Context, Effect, Layer } from "effect"
+import type { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
+import { makeMemoryAnalytics } from "./AnalyticsStore/Memory.ts"
+import { makePostgresAnalytics } from "./AnalyticsStore/Postgres.ts"
+import { Database } from "./Database.ts"
+
+export { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
+
+export type RunStatus = "running" | "succeeded" | "failed"
+
+/** Numbers a run reports (events archived, objects, bytes, pins, rejects, reconciliation…). */
+export type RunCounts = Readonly<Record<string, number>>
+
+export interface BatchRun {
+  readonly id: number
+  readonly day: string
+  readonly status: RunStatus
+  readonly startedAt: Date
+  readonly finishedAt: Date | null
+  readonly counts: RunCounts
+  readonly error: string | null
+}
+
+/**
+ * A reject found by the batch program. Archive-time rejects carry Kafka coordinates; process-time rejects
+ * carry the archive object and its 1-based line. Either makes the insert idempotent.
+ */
+export interface BatchReject {
+  readonly reason: string
+  readonly detail: string
+  readonly unique_id?: string | undefined
+  readonly raw: string
+  readonly topic?: string | undefined
+  readonly partition?: number | undefined
+  readonly offset?: number | undefined
+  readonly object_key?: string | undefined
+  readonly line?: number | undefined
+}
+
+export interface AnalyticsStoreApi {
+  /** Runs `effect` holding the batch lock; fails with `BatchRunInProgress` at once when it is taken. */
+  readonly withRunLock: <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | BatchRunInProgress | AnalyticsStoreError, R>
+  /** Records a run as `running`; returns its id. Runs left `running` by a dead process are marked failed. */
+  readonly startRun: (day: string, startedAt: Date) => Effect.Effect<number, AnalyticsStoreError>
+  readonly finishRun: (
+    id: number,
+    outcome: {
+      readonly status: "succeeded" | "failed"
+      readonly finishedAt: Date
+      readonly counts: RunCounts
+      readonly error?: string
+    }
+  ) => Effect.Effect<void, AnalyticsStoreError>
+  /** The most recent runs first. */
+  readonly runs: (limit: number) => Effect.Effect<ReadonlyArray<BatchRun>, AnalyticsStoreError>
+  /** The latest day with a succeeded run, if any. */
+  readonly lastSucceededDay: Effect.Effect<string | undefined, AnalyticsStoreError>
+  /** The days up to `day` (inclusive) that have a succeeded run, ascending. */
+  readonly succeededDaysUpTo: (day: string) => Effect.Effect<ReadonlyArray<string>, AnalyticsStoreError>
+  /** Replaces the day's rows of both daily tables in one transaction (rows of other days are ignored). */
+  readonly replaceDay: (day: string, aggregates: DailyAggregates) => Effect.Effect<void, AnalyticsStoreError>
+  /** Adds rejects with source `batch`; a reject already recorded (same coordinates) is skipped. */
+  readonly writeRejects: (rejects: ReadonlyArray<BatchReject>) => Effect.Effect<void, AnalyticsStoreError>
+  /** Rows of `pins` whose `ingested_at` falls on the UTC day: what the stream worker landed. */
+  readonly landedPins: (day: string) => Effect.Effect<number, AnalyticsStoreError>
+}
+
+/** Test handle of the in-memory store: what was written, and the stream's `pins` rows to reconcile with. */
+export interface AnalyticsMemoryState {
+  readonly days: Map<string, DailyAggregates>
+  readonly runs: Array<BatchRun>
+  readonly rejects: Array<BatchReject>
+  /** Rows the stream worker landed per day (tests set this). */
+  readonly landed: Map<string, number>
+}
+
+export class AnalyticsMemory extends Context.Service<AnalyticsMemory, AnalyticsMemoryState>()(
+  "pinflow/adapters/AnalyticsMemory"
+) {}
+
+export class AnalyticsStore extends Context.Service<AnalyticsStore, AnalyticsStoreApi>()(
+  "pinflow/adapters/AnalyticsStore"
+) {
+  /** On the shared `Database` (run the migrations first: `Migrations.layer`). */
+  static readonly layer = Layer.effect(
+    AnalyticsStore,
+    Effect.map(Database, (database) => AnalyticsStore.of(makePostgresAnalytics(database.sql)))
+  )
+
+  /** In memory, with its state exposed as `AnalyticsMemory`. */
+  static readonly layerMemory = Layer.effect(
+    AnalyticsStore,
+    Effect.map(AnalyticsMemory, (state) => AnalyticsStore.of(makeMemoryAnalytics(state)))
+  ).pipe(
+    Layer.provideMerge(
+      Layer.sync(AnalyticsMemory, () => ({ days: new Map(), runs: [], rejects: [], landed: new Map() }))
+    )
+  )
+}

@@ -1,0 +1,85 @@
+/** The analytics store in memory, for tests: the state is the `AnalyticsMemory` handle tests read. */
+import { Effect, Option, Semaphore } from "effect"
+import type { AnalyticsMemoryState, AnalyticsStoreApi, BatchReject, BatchRun } from "../AnalyticsStore.ts"
+import { BatchRunInProgress } from "./AnalyticsStoreError.ts"
+
+/** The key that makes a reject unique, as the Postgres unique indexes do; undefined = never a duplicate. */
+const rejectKey = (r: BatchReject): string | undefined =>
+  r.object_key !== undefined && r.line !== undefined
+    ? `object\u0000${r.object_key}\u0000${r.line}`
+    : r.topic !== undefined && r.partition !== undefined && r.offset !== undefined
+      ? `message\u0000${r.topic}\u0000${r.partition}\u0000${r.offset}`
+      : undefined
+
+export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStoreApi => {
+  const lock = Semaphore.makeUnsafe(1)
+  const seen = new Set<string>()
+  return {
+    withRunLock: (effect) =>
+      effect.pipe(
+        lock.withPermitsIfAvailable(1),
+        Effect.flatMap(
+          Option.match({
+            onNone: () => Effect.fail(new BatchRunInProgress({ holder: "this process" })),
+            onSome: (a) => Effect.succeed(a)
+          })
+        )
+      ),
+    startRun: (day, startedAt) =>
+      Effect.sync(() => {
+        for (const [i, run] of state.runs.entries())
+          if (run.status === "running")
+            state.runs[i] = {
+              ...run,
+              status: "failed",
+              finishedAt: startedAt,
+              error: "abandoned: the process ended during the run"
+            }
+        const id = state.runs.length + 1
+        state.runs.push({ id, day, status: "running", startedAt, finishedAt: null, counts: {}, error: null })
+        return id
+      }),
+    finishRun: (id, outcome) =>
+      Effect.sync(() => {
+        const i = state.runs.findIndex((r) => r.id === id)
+        const run = state.runs[i]
+        if (run === undefined) return
+        state.runs[i] = {
+          ...run,
+          status: outcome.status,
+          finishedAt: outcome.finishedAt,
+          counts: outcome.counts,
+          error: outcome.error ?? null
+        }
+      }),
+    runs: (limit) => Effect.sync((): ReadonlyArray<BatchRun> => [...state.runs].reverse().slice(0, limit)),
+    lastSucceededDay: Effect.sync(() =>
+      state.runs
+        .filter((r) => r.status === "succeeded")
+        .map((r) => r.day)
+        .sort()
+        .at(-1)
+    ),
+    succeededDaysUpTo: (day) =>
+      Effect.sync(() =>
+        [...new Set(state.runs.filter((r) => r.status === "succeeded" && r.day <= day).map((r) => r.day))].sort()
+      ),
+    replaceDay: (day, aggregates) =>
+      Effect.sync(() => {
+        state.days.set(day, {
+          categories: aggregates.categories.filter((c) => c.day === day),
+          tags: aggregates.tags.filter((t) => t.day === day)
+        })
+      }),
+    writeRejects: (rejects) =>
+      Effect.sync(() => {
+        for (const reject of rejects) {
+          const key = rejectKey(reject)
+          if (key !== undefined && seen.has(key)) continue
+          if (key !== undefined) seen.add(key)
+          state.rejects.push(reject)
+        }
+      }),
+    landedPins: (day) => Effect.sync(() => state.landed.get(day) ?? 0)
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The analytics store on Postgres (a real server or the embedded PGlite; the same SQL on both). The day's
+ * tables are replaced in one transaction, so a failed run never leaves half a day behind; tags go through
+ * `unnest` so a day with many tags is still one statement.
+ */
+import { Effect, Option, Semaphore } from "effect"
+import type postgres from "postgres"
+import type { AnalyticsStoreApi, BatchReject, BatchRun, RunCounts, RunStatus } from "../AnalyticsStore.ts"
+import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
+
+/** "pinflowb" in ASCII: the session advisory lock a batch run holds (migrations use "pinflow"). */
+const runLockKey = 0x70696e666c6f7762n.toString()
+const rejectChunk = 500
+
+const attempt = <A>(operation: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new AnalyticsStoreError({ operation, cause }) })
+
+/** [start, end) of a UTC day as ISO instants, so the session time zone never shifts the day. */
+const dayBounds = (day: string): readonly [string, string] => {
+  const start = new Date(`${day}T00:00:00.000Z`)
+  return [start.toISOString(), new Date(start.getTime() + 86_400_000).toISOString()]
+}
+
+interface RunRow {
+  readonly id: string | number
+  readonly day: string
+  readonly status: RunStatus
+  readonly started_at: Date
+  readonly finished_at: Date | null
+  readonly counts: RunCounts
+  readonly error: string | null
+}
+
+const toRun = (row: RunRow): BatchRun => ({
+  id: Number(row.id),
+  day: row.day,
+  status: row.status,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  counts: row.counts,
+  error: row.error
+})
+
+export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
+  // The embedded PGlite serves every connection from one session, where an advisory lock is re-entrant:
+  // the semaphore keeps runs of this process apart, the advisory lock runs of different processes.
+  const local = Semaphore.makeUnsafe(1)
+  const advisory = <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E | BatchRunInProgress | AnalyticsStoreError, R> =>
+    Effect.acquireUseRelease(
+      attempt("batch lock", () => sql.reserve()).pipe(
+        Effect.flatMap((conn) =>
+          attempt(
+            "batch lock",
+            () => conn<Array<{ locked: boolean }>>`select pg_try_advisory_lock(${runLockKey}::bigint) as locked`
+          ).pipe(
+            Effect.map((rows) => ({ conn, locked: rows[0]?.locked === true })),
+            Effect.onError(() => Effect.sync(() => conn.release()))
+          )
+        )
+      ),
+      ({ locked }): Effect.Effect<A, E | BatchRunInProgress, R> =>
+        locked ? effect : Effect.fail(new BatchRunInProgress({ holder: "another process" })),
+      ({ conn, locked }) =>
+        (locked
+          ? Effect.promise(() => conn`select pg_advisory_unlock(${runLockKey}::bigint)`.catch(() => undefined))
+          : Effect.void
+        ).pipe(Effect.ensuring(Effect.sync(() => conn.release())))
+    )
+
+  return {
+    withRunLock: (effect) =>
+      advisory(effect).pipe(
+        local.withPermitsIfAvailable(1),
+        Effect.flatMap(
+          Option.match({
+            onNone: () => Effect.fail(new BatchRunInProgress({ holder: "this process" })),
+            onSome: (a) => Effect.succeed(a)
+          })
+        )
+      ),
+    startRun: (day, startedAt) =>
+      attempt("record run start", () =>
+        sql.begin(async (tx) => {
+          // Called under the lock: a run still marked running belongs to a process that died.
+          await tx`update batch_runs set status = 'failed', finished_at = ${startedAt},
+                     error = 'abandoned: the process ended during the run' where status = 'running'`
+          const rows = await tx<Array<{ id: string }>>`insert into batch_runs (day, status, started_at)
+            values (${day}::date, 'running', ${startedAt}) returning id`
+          return Number(rows[0]?.id)
+        })
+      ),
+    finishRun: (id, outcome) =>
+      attempt(
+        "record run end",
+        () =>
+          sql`update batch_runs set status = ${outcome.status}, finished_at = ${outcome.finishedAt},
+              counts = ${sql.json(outcome.counts)}, error = ${outcome.error ?? null} where id = ${id}`
+      ).pipe(Effect.asVoid),
+    runs: (limit) =>
+      attempt(
+        "list runs",
+        () =>
+          sql<Array<RunRow>>`select id, day::text as day, status, started_at, finished_at, counts, error
+          from batch_runs order by id desc limit ${limit}`
+      ).pipe(Effect.map((rows) => rows.map(toRun))),
+    lastSucceededDay: attempt(
+      "last succeeded day",
+      () => sql<Array<{ day: string | null }>>`select max(day)::text as day from batch_runs where status = 'succeeded'`
+    ).pipe(Effect.map((rows) => rows[0]?.day ?? undefined)),
+    succeededDaysUpTo: (day) =>
+      attempt(
+        "succeeded days",
+        () =>
+          sql<Array<{ day: string }>>`select distinct day::text as day from batch_runs
+          where status = 'succeeded' and day <= ${day}::date order by day`
+      ).pipe(Effect.map((rows) => rows.map((r) => r.day))),
+    replaceDay: (day, aggregates) => {
+      const categories = aggregates.categories.filter((c) => c.day === day)
+      const tags = aggregates.tags.filter((t) => t.day === day)
+      return attempt("replace daily tables", () =>
+        sql.begin(async (tx) => {
+          await tx`delete from daily_category_stats where day = ${day}::date`
+          await tx`delete from daily_tag_counts where day = ${day}::date`
+          if (categories.length > 0)
+            await tx`insert into daily_category_stats ${tx(
+              categories.map((c) => ({ ...c })),
+              "day",
+              "category",
+              "pins",
+              "median_follower_count",
+              "downloaded_ratio",
+              "images",
+              "videos",
+              "stories"
+            )}`
+          if (tags.length > 0)
+            await tx`insert into daily_tag_counts (day, tag, pins)
+              select ${day}::date, t.tag, t.pins
+              from unnest(${tx.array(tags.map((t) => t.tag))}::text[], ${tx.array(tags.map((t) => t.pins))}::int[]) as t(tag, pins)`
+        })
+      ).pipe(Effect.asVoid)
+    },
+    writeRejects: (rejects) =>
+      Effect.forEach(
+        Array.from({ length: Math.ceil(rejects.length / rejectChunk) }, (_, i) =>
+          rejects.slice(i * rejectChunk, (i + 1) * rejectChunk)
+        ),
+        (chunk) =>
+          attempt("write batch rejects", () => {
+            const rows = chunk.map((r: BatchReject) => ({
+              reason: r.reason,
+              detail: r.detail,
+              unique_id: r.unique_id ?? null,
+              raw: r.raw,
+              source: "batch",
+              topic: r.topic ?? null,
+              partition: r.partition ?? null,
+              offset: r.offset ?? null,
+              object_key: r.object_key ?? null,
+              line: r.line ?? null
+            }))
+            // Either unique index (Kafka coordinates, or object + line) makes a repeat a no-op.
+            return sql`insert into pin_rejects ${sql(rows)} on conflict do nothing`
+          }),
+        { discard: true }
+      ),
+    landedPins: (day) => {
+      const [start, end] = dayBounds(day)
+      return attempt(
+        "count landed pins",
+        () =>
+          sql<Array<{ n: number }>>`select count(*)::int as n from pins
+          where ingested_at >= ${start}::timestamptz and ingested_at < ${end}::timestamptz`
+      ).pipe(Effect.map((rows) => rows[0]?.n ?? 0))
+    }
+  }
+}
