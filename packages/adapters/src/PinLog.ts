@@ -14,7 +14,12 @@ import { makeKafkaPinLog } from "./PinLog/Kafka.ts"
 import { makeMemoryPinLog, PinLogMemory } from "./PinLog/Memory.ts"
 import type { PinLogWrite } from "./PinLog/Messages.ts"
 
-export { PinLogUnavailable, type UnavailableReason } from "./PinLog/Batcher.ts"
+export {
+  type BatcherOptions,
+  defaultBatcherOptions,
+  PinLogUnavailable,
+  type UnavailableReason
+} from "./PinLog/Batcher.ts"
 export { type AppendedRecord, PinLogMemory } from "./PinLog/Memory.ts"
 export { type PinLogTopics, type PinLogWrite, toMessages } from "./PinLog/Messages.ts"
 

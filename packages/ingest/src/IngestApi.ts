@@ -1,0 +1,107 @@
+/**
+ * The ingest HTTP contract as Schemas: the `HttpApi` that serves the endpoints and generates
+ * `/openapi.json`, and the exact response bodies (success and every error) the handlers send.
+ */
+import { PinEvent, RejectReason } from "@pinflow/domain"
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+
+/** One bad field: `path` is dotted ("tags.0"), empty for the whole value. */
+export const Issue = Schema.Struct({ path: Schema.String, message: Schema.String })
+export type Issue = typeof Issue.Type
+
+export const Accepted = Schema.Struct({ status: Schema.Literal("accepted"), unique_id: Schema.String })
+
+export const EventResult = Schema.Union([
+  Schema.Struct({ position: Schema.Int, status: Schema.Literal("accepted"), unique_id: Schema.String }),
+  Schema.Struct({
+    position: Schema.Int,
+    status: Schema.Literal("rejected"),
+    reason: RejectReason,
+    issues: Schema.Array(Issue)
+  })
+])
+export type EventResult = typeof EventResult.Type
+
+/** `/pins`: counts and one result per event, in the order posted (`position` from 0). */
+export const BatchResult = Schema.Struct({
+  accepted: Schema.Int,
+  rejected: Schema.Int,
+  results: Schema.Array(EventResult)
+})
+export type BatchResult = typeof BatchResult.Type
+
+/** Every error body: `error` is a stable phrase; the other fields say what to change. */
+export const InvalidPin = Schema.Struct({ error: Schema.Literal("invalid pin"), issues: Schema.Array(Issue) })
+export const MalformedJson = Schema.Struct({ error: Schema.Literal("malformed JSON"), detail: Schema.String })
+export const NoEvents = Schema.Struct({ error: Schema.Literal("no events"), detail: Schema.String })
+export const Unauthorized = Schema.Struct({ error: Schema.Literal("unauthorized"), detail: Schema.String })
+export const TooLarge = Schema.Struct({
+  error: Schema.Literal("payload too large"),
+  detail: Schema.String,
+  limit_bytes: Schema.Int
+})
+export const UnsupportedMediaType = Schema.Struct({
+  error: Schema.Literal("unsupported media type"),
+  detail: Schema.String
+})
+export const Unavailable = Schema.Struct({
+  error: Schema.Literal("unavailable"),
+  reason: Schema.Literals(["overloaded", "down", "timeout", "failed", "closed"]),
+  detail: Schema.String,
+  retry_after_seconds: Schema.Int
+})
+export const NotFound = Schema.Struct({ error: Schema.Literal("not found"), detail: Schema.String })
+
+const Ndjson = Schema.String.pipe(HttpApiSchema.asText({ contentType: "application/x-ndjson" }))
+
+const errors = [
+  Unauthorized.pipe(HttpApiSchema.status(401)),
+  TooLarge.pipe(HttpApiSchema.status(413)),
+  UnsupportedMediaType.pipe(HttpApiSchema.status(415)),
+  Unavailable.pipe(HttpApiSchema.status(503))
+] as const
+
+export class IngestGroup extends HttpApiGroup.make("ingest", { topLevel: true })
+  .add(
+    HttpApiEndpoint.post("postPin", "/pin/", {
+      payload: PinEvent,
+      success: Accepted,
+      error: [Schema.Union([InvalidPin, MalformedJson]).pipe(HttpApiSchema.status(400)), ...errors]
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Post one pin event",
+        description:
+          "200 once Kafka (all in-sync replicas) has acknowledged it. `poster_name` is dropped at the edge. Invalid events are also kept, with the reason, on the rejected topic. Requires `Authorization: Bearer <INGEST_API_KEY>` when the server has a key."
+      })
+    )
+  )
+  .add(
+    HttpApiEndpoint.post("postPins", "/pins", {
+      payload: [Schema.Array(PinEvent), Ndjson],
+      success: BatchResult,
+      error: [Schema.Union([BatchResult, MalformedJson, NoEvents]).pipe(HttpApiSchema.status(400)), ...errors]
+    }).annotateMerge(
+      OpenApi.annotations({
+        summary: "Post many pin events (JSON array or NDJSON)",
+        description:
+          "Valid events are produced even when others are invalid. 200 with per-event results when at least one event was accepted; 400 (same body) when none was. 503 means none of them is acknowledged: retry the whole request (repeats of a unique_id are harmless)."
+      })
+    )
+  )
+  .add(HttpApiEndpoint.get("healthz", "/healthz", { success: Schema.String }))
+  .add(
+    HttpApiEndpoint.get("readyz", "/readyz", {
+      success: Schema.String,
+      error: Schema.String.pipe(HttpApiSchema.status(503))
+    })
+  ) {}
+
+export class IngestApi extends HttpApi.make("pinflow-ingest")
+  .add(IngestGroup)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "pinflow ingest",
+      description: "The HTTP edge of pinflow: pin events in, durable in Kafka before the answer."
+    })
+  ) {}

@@ -1,0 +1,63 @@
+/**
+ * The ingest routes: the `IngestApi` endpoints (posting handlers read their own bodies so limits,
+ * media types and error bodies are exact), `/openapi.json` generated from the same Schemas, `/docs`,
+ * Prometheus `/metrics`, a JSON 404 for everything else, and request metrics on all of them.
+ */
+import { PinLog } from "@pinflow/adapters"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { PrometheusMetrics } from "effect/observability"
+import { IngestApi } from "./IngestApi.ts"
+import { HttpMetricsMiddleware } from "./IngestMetrics.ts"
+import { IngestSettings } from "./IngestSettings.ts"
+import { makePostHandlers } from "./PostHandlers.ts"
+
+/** A defect here is a bug; the client still gets a JSON 500 and the cause goes to the log. */
+const guarded = <E, R>(effect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  effect.pipe(
+    Effect.catchCause((cause) =>
+      Effect.logError("ingest handler failed", cause).pipe(
+        Effect.as(HttpServerResponse.jsonUnsafe({ error: "internal error" }, { status: 500 }))
+      )
+    )
+  )
+
+const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
+  Effect.gen(function* () {
+    const log = yield* PinLog
+    const { postPin, postPins } = makePostHandlers(log, yield* IngestSettings)
+    return handlers
+      .handleRaw("postPin", ({ request }) => guarded(postPin(request)))
+      .handleRaw("postPins", ({ request }) => guarded(postPins(request)))
+      .handleRaw("healthz", () => Effect.succeed(HttpServerResponse.text("ok")))
+      .handleRaw("readyz", () =>
+        Effect.map(log.ready, (ready) =>
+          ready
+            ? HttpServerResponse.text("ready")
+            : HttpServerResponse.text("Kafka unreachable", { status: 503, headers: { "retry-after": "5" } })
+        )
+      )
+  })
+)
+
+const NotFound = HttpRouter.add("*", "/*", (request) =>
+  Effect.succeed(
+    HttpServerResponse.jsonUnsafe(
+      {
+        error: "not found",
+        detail: `no route ${request.method} ${request.url.split("?")[0]}; see /docs or /openapi.json`
+      },
+      { status: 404 }
+    )
+  )
+)
+
+/** Every route of the edge; needs `PinLog` and `IngestSettings`. */
+export const IngestRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(IngestApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(IngestHandlers)),
+  HttpApiScalar.layer(IngestApi, { path: "/docs" }),
+  PrometheusMetrics.layerHttp({ path: "/metrics" }),
+  NotFound,
+  HttpMetricsMiddleware
+)

@@ -1,0 +1,53 @@
+/**
+ * The edge's Prometheus metrics (design: accepted, rejected by reason, HTTP requests and latency by
+ * route and status) and the router middleware that records every request, unknown routes included.
+ */
+import { Clock, Effect, Metric } from "effect"
+import { HttpRouter, HttpServerRequest } from "effect/http"
+
+export const eventsAccepted = Metric.counter("pinflow_events_accepted_total", {
+  description: "Events acknowledged by Kafka and answered 200",
+  incremental: true
+})
+
+export const eventsRejected = Metric.counter("pinflow_events_rejected_total", {
+  description: "Events refused at the edge, by reason",
+  incremental: true
+})
+
+const httpRequests = Metric.counter("pinflow_http_requests_total", {
+  description: "HTTP requests by route, method and status",
+  incremental: true
+})
+
+const httpSeconds = Metric.histogram("pinflow_http_request_duration_seconds", {
+  description: "HTTP request latency by route and status",
+  boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+})
+
+export const countRejected = (reason: string, n = 1) =>
+  n === 0 ? Effect.void : Metric.update(Metric.withAttributes(eventsRejected, { reason }), n)
+
+const knownRoutes = new Set(["/pin/", "/pins", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"])
+
+/** The route template for labels; unknown paths share one label so scanners cannot explode the series. */
+const routeOf = (url: string): string => {
+  const path = url.split("?")[0] ?? ""
+  if (path === "/pin" || path === "/pin/") return "/pin/"
+  return knownRoutes.has(path) ? path : "unmatched"
+}
+
+export const HttpMetricsMiddleware = HttpRouter.middleware(
+  (httpEffect) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const started = yield* Clock.currentTimeMillis
+      const response = yield* httpEffect
+      const elapsed = ((yield* Clock.currentTimeMillis) - started) / 1000
+      const attributes = { route: routeOf(request.url), status: String(response.status) }
+      yield* Metric.update(Metric.withAttributes(httpRequests, { ...attributes, method: request.method }), 1)
+      yield* Metric.update(Metric.withAttributes(httpSeconds, attributes), elapsed)
+      return response
+    }),
+  { global: true }
+)

@@ -1,0 +1,41 @@
+/**
+ * The ingest program's wiring: the HTTP edge on `HOST`:`PORT` (default 0.0.0.0:8000) over the kafkajs
+ * PinLog. `pinflow ingest` launches `IngestMain`; `node packages/ingest/src/main.ts` does the same.
+ * On SIGTERM the server stops accepting, finishes in-flight requests, the log flushes, the process exits.
+ */
+import { createServer } from "node:http"
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { KafkaClient, PinLog } from "@pinflow/adapters"
+import { Config, Duration, Effect, Layer, References } from "effect"
+import { HttpRouter } from "effect/http"
+import { IngestRoutes } from "./IngestHttp.ts"
+import { IngestSettings } from "./IngestSettings.ts"
+
+/** The Node HTTP server from `PORT` and `HOST`; in-flight requests get 10 s to finish on shutdown. */
+export const NodeServerLayer = NodeHttpServer.layerConfig(() => createServer({ keepAliveTimeout: 65_000 }), {
+  port: Config.Port("PORT").pipe(Config.withDefault(8000)),
+  host: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
+  gracefulShutdownTimeout: Config.succeed(Duration.seconds(10))
+})
+
+/** The edge over any `PinLog` (Kafka in production, the in-process log in `pinflow start` and tests). */
+export const IngestServer = HttpRouter.serve(IngestRoutes, { disableLogger: true }).pipe(
+  Layer.provide(IngestSettings.layer)
+)
+
+export const LogLevelLayer = Layer.effect(
+  References.MinimumLogLevel,
+  Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info"))
+)
+
+/** `pinflow ingest`: the edge, the Kafka log and the shared client. */
+export const IngestMain = IngestServer.pipe(
+  Layer.provide(NodeServerLayer),
+  Layer.provide(PinLog.layer),
+  Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-ingest" })),
+  Layer.provide(LogLevelLayer)
+)
+
+export const runIngest = Layer.launch(IngestMain).pipe(Effect.annotateLogs({ service: "ingest" }))
+
+if (import.meta.main) NodeRuntime.runMain(runIngest)
