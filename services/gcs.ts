@@ -71,8 +71,11 @@ export const probeGcs = async (
       ? { ok: true, detail: `bucket ${bucket} present` }
       : { ok: true, detail: `answers, bucket ${bucket} missing (GET answered ${b})` }
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code
-    return { ok: false, error: cause ?? (err instanceof Error ? err.message : String(err)) }
+    // fetch hides the reason (ECONNREFUSED, …) in err.cause, or in err.cause.errors
+    const cause = (err as { cause?: { code?: string; message?: string; errors?: ReadonlyArray<{ code?: string }> } })
+      .cause
+    const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message
+    return { ok: false, error: reason ?? (err instanceof Error ? err.message : String(err)) }
   }
 }
 

@@ -98,18 +98,33 @@ const upOne = async (name: ServiceName, log: Log): Promise<UpResult> => {
   return { name, state: "started", pid: started, ms: ms() }
 }
 
-/** Brings services up (all when names is empty); waits until each answers. Throws listing every failure. */
-export const up = async (names: ReadonlyArray<ServiceName>, log: Log): Promise<ReadonlyArray<UpResult>> =>
+export type UpOutcome =
+  | { readonly ok: true; readonly result: UpResult }
+  | { readonly ok: false; readonly name: ServiceName; readonly error: string }
+
+/** Brings services up (all when names is empty) side by side, each to its own outcome. */
+export const upEach = async (names: ReadonlyArray<ServiceName>, log: Log): Promise<ReadonlyArray<UpOutcome>> =>
   withLock(lockFile, async () => {
     const wanted = names.length === 0 ? serviceNames : names
     // installs and starts run side by side: the first `up` is bounded by the slowest (go install)
     const settled = await Promise.allSettled(wanted.map((n) => upOne(n, log)))
-    const failures = settled.flatMap((r) =>
-      r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []
-    )
-    if (failures.length > 0) throw new Error(failures.join("\n\n"))
-    return settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))
+    return settled.map((r, i): UpOutcome => {
+      if (r.status === "fulfilled") return { ok: true, result: r.value }
+      return {
+        ok: false,
+        name: wanted[i] as ServiceName,
+        error: r.reason instanceof Error ? r.reason.message : String(r.reason)
+      }
+    })
   })
+
+/** Brings services up (all when names is empty); waits until each answers. Throws listing every failure. */
+export const up = async (names: ReadonlyArray<ServiceName>, log: Log): Promise<ReadonlyArray<UpResult>> => {
+  const outcomes = await upEach(names, log)
+  const failures = outcomes.flatMap((o) => (o.ok ? [] : [o.error]))
+  if (failures.length > 0) throw new Error(failures.join("\n\n"))
+  return outcomes.flatMap((o) => (o.ok ? [o.result] : []))
+}
 
 export type DownResult = {
   readonly name: ServiceName
