@@ -1,10 +1,12 @@
 /** The `pinflow` command: one entry point for every program of the pipeline. */
 import { Command } from "effect/cli"
 import { clean } from "./commands/clean.ts"
+import { emulate } from "./commands/emulate.ts"
+import { ingest } from "./commands/ingest.ts"
 
 export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
     "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
   ),
-  Command.withSubcommands([clean])
+  Command.withSubcommands([clean, ingest, emulate])
 )

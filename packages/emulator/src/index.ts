@@ -1,0 +1,3 @@
+export * from "./Emulator.ts"
+export * from "./LatencyStats.ts"
+export * from "./PinGenerator.ts"
