@@ -10,10 +10,12 @@
 import { execFileSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
-import { describe, inject, it } from "vitest"
+import { afterAll, beforeAll, describe, inject, it } from "vitest"
 import type { ServiceName, ServicesEnv } from "../../services/config.ts"
 import { managedPid } from "../../services/manager.ts"
 import { quietKafkaJsTimeoutWarning } from "../../services/warnings.ts"
+import type { Release } from "./locks.ts"
+import { acquireExclusive, acquireShared } from "./locks.ts"
 import type { ProvidedServices } from "./resolve.ts"
 
 export type { ServiceName, ServicesEnv }
@@ -98,6 +100,9 @@ export const servicesAvailable = (
   return reasons.length === 0 ? { ok: true } : { ok: false, reason: reasons.join("; ") }
 }
 
+/** How long a suite waits for another file that stopped a service it needs (or uses one it controls). */
+const lockWaitMs = 10 * 60_000
+
 /**
  * A describe block that runs when its services answer. Otherwise it is skipped, its title carrying the
  * reason, and under CI=true one extra test fails with the reason (a CI run must not silently skip).
@@ -111,7 +116,25 @@ export const describeIntegration = (
   const check = servicesAvailable(needs)
   const env = integrationEnv()
   if (check.ok) {
-    describe(name, () => fn(env))
+    const n = normalise(needs)
+    const controls = n.controls ?? []
+    // always taken in the same (alphabetical) order, whatever the kind, so suites cannot deadlock
+    const all = [...new Set([...n.needs, ...controls])].sort()
+    describe(name, () => {
+      // registered before fn's hooks: taken before them, given back after them
+      const releases: Release[] = []
+      beforeAll(async () => {
+        for (const s of all) {
+          releases.push(
+            controls.includes(s) ? await acquireExclusive(s, lockWaitMs) : await acquireShared(s, lockWaitMs)
+          )
+        }
+      }, lockWaitMs + 5_000)
+      afterAll(() => {
+        for (const release of releases.splice(0).reverse()) release()
+      })
+      fn(env)
+    })
     return
   }
   if (isCI()) {
