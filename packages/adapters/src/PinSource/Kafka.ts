@@ -1,0 +1,193 @@
+/**
+ * `PinSource` on kafkajs (services-recipes.md §C3). `eachBatch` hands records to a bounded queue and
+ * waits while it is full (backpressure), heart-beating meanwhile so the member keeps its partitions;
+ * auto-commit is off, and `resolveOffset` only moves the fetch position. Every join or rebalance starts
+ * a new generation: records read under an older one are not committed, since their partitions may now
+ * belong to another member, which re-reads them from the group's committed offset.
+ */
+import { Cause, Effect, Exit, Fiber, Queue, Schedule, Stream } from "effect"
+import type { Consumer, EachBatchPayload } from "kafkajs"
+import { KafkaClient } from "../KafkaClient.ts"
+import {
+  type CommittedOffset,
+  type Consumption,
+  nextOffsets,
+  PinSourceError,
+  type PinSourceService,
+  type SourceRecord,
+  type SubscribeOptions
+} from "./Types.ts"
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+export const makeKafkaPinSource = Effect.gen(function* () {
+  const client = yield* KafkaClient
+
+  const consume = (options: SubscribeOptions, bounded: boolean) =>
+    Effect.gen(function* () {
+      const fail = (operation: string) => (cause: unknown) => new PinSourceError({ operation, cause })
+      const context = yield* Effect.context<never>()
+
+      // Bounded mode: where to stop, per partition, from offsets taken now.
+      const ends = new Map<string, number>()
+      if (bounded) {
+        const committed = yield* client
+          .admin("fetchOffsets", (admin) => admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] }))
+          .pipe(Effect.mapError(fail("fetchOffsets")))
+        for (const topic of options.topics) {
+          const latest = yield* client
+            .admin("fetchTopicOffsets", (admin) => admin.fetchTopicOffsets(topic))
+            .pipe(Effect.mapError(fail("fetchTopicOffsets")))
+          const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
+          for (const p of latest) {
+            const end = Number(p.high)
+            const start = Math.max(
+              Number(p.low),
+              Number(groupOffsets.find((g) => g.partition === p.partition)?.offset ?? -1)
+            )
+            if (start < end) ends.set(key(topic, p.partition), end)
+          }
+        }
+        if (ends.size === 0) {
+          const nothing: Consumption = {
+            records: Stream.empty,
+            commit: () => Effect.succeed({ committed: [], skipped: [] })
+          }
+          return nothing
+        }
+      }
+
+      const consumer: Consumer = client.kafka.consumer({
+        groupId: options.group,
+        allowAutoTopicCreation: false,
+        maxBytes: 8 * 1024 * 1024,
+        maxBytesPerPartition: 1024 * 1024
+      })
+      let generation = 0
+      const owned = new Map<string, number>()
+      const newGeneration = () => {
+        generation += 1
+        owned.clear()
+      }
+      consumer.on(consumer.events.REBALANCING, newGeneration)
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        newGeneration()
+        for (const [topic, partitions] of Object.entries(event.payload.memberAssignment))
+          for (const p of partitions) owned.set(key(topic, p), generation)
+      })
+
+      yield* Effect.acquireRelease(Effect.tryPromise({ try: () => consumer.connect(), catch: fail("connect") }), () =>
+        Effect.promise(() => consumer.disconnect().catch(() => undefined))
+      )
+      yield* Effect.tryPromise({
+        try: () => consumer.subscribe({ topics: [...options.topics], fromBeginning: true }),
+        catch: fail("subscribe")
+      })
+
+      const records = Stream.callback<SourceRecord, PinSourceError>(
+        (queue) =>
+          Effect.gen(function* () {
+            const pending = new Set<Fiber.Fiber<unknown, unknown>>()
+            let stopping = false
+            const remaining = new Set(bounded ? ends.keys() : [])
+            const finished = (topic: string, partition: number) => {
+              remaining.delete(key(topic, partition))
+              consumer.pause([{ topic, partitions: [partition] }])
+              if (remaining.size === 0) Queue.endUnsafe(queue)
+            }
+
+            /** Offers while heart-beating; fails with kafkajs' own error when the group rebalances. */
+            const handOver = (batch: ReadonlyArray<SourceRecord>, heartbeat: () => Promise<void>) =>
+              Queue.offerAll(queue, batch).pipe(
+                Effect.raceFirst(
+                  Effect.tryPromise({ try: heartbeat, catch: (cause) => cause }).pipe(
+                    Effect.delay("1 second"),
+                    Effect.forever
+                  )
+                )
+              )
+
+            const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+              if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return
+              const readUnder = generation
+              const highWatermark = Number(batch.highWatermark)
+              const end = bounded ? ends.get(key(batch.topic, batch.partition)) : Number.POSITIVE_INFINITY
+              if (end === undefined || (bounded && !remaining.has(key(batch.topic, batch.partition)))) {
+                // bounded mode: this partition was at its end offset already, or is done
+                consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+                return
+              }
+              const out: Array<SourceRecord> = []
+              for (const m of batch.messages) {
+                const offset = Number(m.offset)
+                if (offset >= end) break
+                out.push({
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset,
+                  key: m.key === null ? null : m.key.toString(),
+                  value: m.value === null ? "" : m.value.toString(),
+                  timestamp: Number(m.timestamp),
+                  highWatermark,
+                  generation: readUnder
+                })
+              }
+              const fiber = Effect.runForkWith(context)(handOver(out, heartbeat))
+              pending.add(fiber)
+              const exit = await Effect.runPromise(Fiber.await(fiber))
+              pending.delete(fiber)
+              if (Exit.isFailure(exit)) {
+                const error = Cause.squash(exit.cause)
+                if (!Cause.hasInterruptsOnly(exit.cause)) newGeneration()
+                throw error
+              }
+              const last = out.at(-1)
+              if (last !== undefined) resolveOffset(String(last.offset))
+              if (bounded && (last === undefined || last.offset + 1 >= end)) finished(batch.topic, batch.partition)
+            }
+
+            consumer.on(consumer.events.CRASH, (event) => {
+              if (!event.payload.restart) Queue.failCauseUnsafe(queue, Cause.fail(fail("consume")(event.payload.error)))
+            })
+            yield* Effect.acquireRelease(
+              Effect.tryPromise({
+                try: () => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }),
+                catch: fail("run")
+              }),
+              () =>
+                Effect.gen(function* () {
+                  stopping = true
+                  // a handler waiting on a full buffer would hold consumer.stop() forever
+                  for (const fiber of pending) yield* Fiber.interrupt(fiber)
+                  yield* Effect.promise(() => consumer.stop().catch(() => undefined))
+                })
+            )
+          }),
+        { bufferSize: options.bufferSize ?? 4096, strategy: "suspend" }
+      )
+
+      const commit = (batch: ReadonlyArray<SourceRecord>) =>
+        Effect.gen(function* () {
+          const committed: Array<CommittedOffset> = []
+          const skipped: Array<CommittedOffset> = []
+          for (const o of nextOffsets(batch)) {
+            const offset = { topic: o.topic, partition: o.partition, offset: o.offset }
+            if (owned.get(key(o.topic, o.partition)) === o.generation && o.generation === generation)
+              committed.push(offset)
+            else skipped.push(offset)
+          }
+          if (committed.length > 0)
+            yield* Effect.tryPromise({
+              try: () => consumer.commitOffsets(committed.map((o) => ({ ...o, offset: String(o.offset) }))),
+              catch: fail("commit")
+            }).pipe(Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 }))))
+          return { committed, skipped }
+        })
+      return { records, commit } satisfies Consumption
+    })
+
+  return {
+    subscribe: (options) => consume(options, false),
+    readToEnd: (options) => consume(options, true)
+  } satisfies PinSourceService
+})

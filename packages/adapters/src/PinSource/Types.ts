@@ -1,0 +1,71 @@
+/** The records, options, results and errors of the `PinSource` port (see `../PinSource.ts`). */
+import { Data, type Effect, type Scope, type Stream } from "effect"
+
+export interface SourceRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+  readonly key: string | null
+  readonly value: string
+  /** Append time, epoch milliseconds. */
+  readonly timestamp: number
+  /** The partition's end offset when this record was fetched: lag = highWatermark - (offset + 1). */
+  readonly highWatermark: number
+  /** Which assignment of this member the record was read under (commits of lost partitions are skipped). */
+  readonly generation: number
+}
+
+export interface SubscribeOptions {
+  readonly group: string
+  readonly topics: ReadonlyArray<string>
+  /** Records buffered between the consumer and the stream's reader (default 4096). */
+  readonly bufferSize?: number
+}
+
+export interface CommittedOffset {
+  readonly topic: string
+  readonly partition: number
+  /** The next offset the group will read. */
+  readonly offset: number
+}
+
+export interface CommitResult {
+  readonly committed: ReadonlyArray<CommittedOffset>
+  /** Partitions not committed because this member no longer owns them. */
+  readonly skipped: ReadonlyArray<CommittedOffset>
+}
+
+export interface Consumption {
+  /** Consume once. Ends only in `readToEnd` mode (or when the consumer fails). */
+  readonly records: Stream.Stream<SourceRecord, PinSourceError>
+  readonly commit: (records: ReadonlyArray<SourceRecord>) => Effect.Effect<CommitResult, PinSourceError>
+}
+
+/** The log could not be reached or refused an operation; `operation` says which. */
+export class PinSourceError extends Data.TaggedError("PinSourceError")<{
+  readonly operation: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `source ${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+  }
+}
+
+export interface PinSourceService {
+  readonly subscribe: (options: SubscribeOptions) => Effect.Effect<Consumption, PinSourceError, Scope.Scope>
+  readonly readToEnd: (options: SubscribeOptions) => Effect.Effect<Consumption, PinSourceError, Scope.Scope>
+}
+
+/** The highest offset + 1 of each partition among `records`, with the generation it was read under. */
+export const nextOffsets = (
+  records: ReadonlyArray<SourceRecord>
+): ReadonlyArray<CommittedOffset & { readonly generation: number }> => {
+  const last = new Map<string, CommittedOffset & { readonly generation: number }>()
+  for (const r of records) {
+    const key = `${r.topic}\u0000${r.partition}`
+    const seen = last.get(key)
+    if (seen === undefined || r.offset + 1 > seen.offset)
+      last.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1, generation: r.generation })
+  }
+  return [...last.values()]
+}

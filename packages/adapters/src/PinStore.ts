@@ -1,0 +1,51 @@
+/**
+ * The store port of the stream worker: `writeBatch({ pins, rejects })` stores a batch in one transaction
+ * — pins upserted on `unique_id` (replays are harmless; the last version wins, within a batch too; an
+ * older version never replaces a newer one), rejects inserted once per (source, topic, partition, offset).
+ * A failed write stored nothing (`PinStoreError`, with `data: true` when a value of the batch was refused).
+ *
+ * Layers: `PinStore.layer` (Postgres via `Database`; `PIN_STORE_METHOD` unnest|copy picks the pin write
+ * path, embedded databases always use unnest), `PinStore.layerMemory` (+ `PinStoreMemory` to read rows and
+ * simulate outages in tests).
+ */
+import { Config, Context, Effect, Layer } from "effect"
+import { Database } from "./Database.ts"
+import { makeMemoryPinStore, PinStoreMemory } from "./PinStore/Memory.ts"
+import { makePostgresWriter, type WriteMethod } from "./PinStore/Postgres.ts"
+import type { PinStoreError, WriteBatch, WriteResult } from "./PinStore/Types.ts"
+
+export { PinStoreMemory } from "./PinStore/Memory.ts"
+export { isDataError, textArrayLiteral, type WriteMethod } from "./PinStore/Postgres.ts"
+export * from "./PinStore/Types.ts"
+
+export class PinStore extends Context.Service<
+  PinStore,
+  {
+    /** Stores the batch in one transaction, or nothing of it. */
+    readonly writeBatch: (batch: WriteBatch) => Effect.Effect<WriteResult, PinStoreError>
+  }
+>()("pinflow/adapters/PinStore") {
+  static readonly layerMethod = (method: WriteMethod) =>
+    Layer.effect(
+      PinStore,
+      Effect.map(Database, (db) =>
+        PinStore.of({
+          writeBatch: Effect.fn("PinStore.writeBatch")(makePostgresWriter(db.sql, db.embedded ? "unnest" : method))
+        })
+      )
+    )
+
+  /** Postgres; `PIN_STORE_METHOD` (default unnest, the faster here: see packages/stream/README.md). */
+  static readonly layer = Layer.unwrap(
+    Config.Literals(["unnest", "copy"], "PIN_STORE_METHOD").pipe(
+      Config.withDefault("unnest" as const),
+      Effect.map((method) => PinStore.layerMethod(method))
+    )
+  )
+
+  /** In memory; `PinStoreMemory` gives the rows and an outage switch. */
+  static readonly layerMemory = Layer.effect(
+    PinStore,
+    Effect.map(PinStoreMemory, (memory) => PinStore.of({ writeBatch: memory.writeBatch }))
+  ).pipe(Layer.provideMerge(Layer.effect(PinStoreMemory, makeMemoryPinStore)))
+}

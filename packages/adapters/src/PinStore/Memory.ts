@@ -1,0 +1,98 @@
+/**
+ * The in-memory `PinStore` with the Postgres semantics (dedupe, newer-version guard, reject replays
+ * ignored), plus a handle for tests: the stored rows, how many writes ran, and switches to make the
+ * next writes fail or to hold them until released (a slow or unavailable database).
+ */
+import { Context, Deferred, Effect } from "effect"
+import {
+  dedupeLast,
+  type PinRow,
+  PinStoreError,
+  type RejectRow,
+  supersedes,
+  type WriteBatch,
+  type WriteResult
+} from "./Types.ts"
+
+export interface PinStoreMemoryService {
+  readonly writeBatch: (batch: WriteBatch) => Effect.Effect<WriteResult, PinStoreError>
+  /** Stored pins by `unique_id`. */
+  readonly pins: Effect.Effect<ReadonlyMap<string, PinRow>>
+  readonly rejects: Effect.Effect<ReadonlyArray<RejectRow>>
+  /** Successful writes so far, each with the batch it stored (after dedupe). */
+  readonly writes: Effect.Effect<ReadonlyArray<WriteBatch>>
+  /** Write attempts so far, failed ones included. */
+  readonly attempts: Effect.Effect<number>
+  /** The next `n` writes fail as if the database were down (`data: false`). */
+  readonly failNext: (n: number) => Effect.Effect<void>
+  /** Writes wait until `release` (a stalled database). */
+  readonly hold: Effect.Effect<void>
+  readonly release: Effect.Effect<void>
+}
+
+export class PinStoreMemory extends Context.Service<PinStoreMemory, PinStoreMemoryService>()(
+  "pinflow/adapters/PinStoreMemory"
+) {}
+
+const rejectKey = (r: RejectRow): string | null =>
+  r.topic === null || r.partition === null || r.offset === null
+    ? null
+    : `${r.source}\u0000${r.topic}\u0000${r.partition}\u0000${r.offset}`
+
+export const makeMemoryPinStore = Effect.sync(() => {
+  const pins = new Map<string, PinRow>()
+  const rejects: Array<RejectRow> = []
+  const rejectKeys = new Set<string>()
+  const writes: Array<WriteBatch> = []
+  let attempts = 0
+  let failures = 0
+  let gate: Deferred.Deferred<void> | null = null
+
+  const writeBatch = (batch: WriteBatch) =>
+    Effect.gen(function* () {
+      attempts += 1
+      if (gate !== null) yield* Deferred.await(gate)
+      if (failures > 0) {
+        failures -= 1
+        return yield* new PinStoreError({ data: false, cause: new Error("simulated outage") })
+      }
+      let written = 0
+      const unique = dedupeLast(batch.pins)
+      for (const pin of unique) {
+        const stored = pins.get(pin.unique_id)
+        if (stored === undefined || supersedes(pin, stored)) {
+          pins.set(pin.unique_id, pin)
+          written += 1
+        }
+      }
+      let inserted = 0
+      for (const reject of batch.rejects) {
+        const key = rejectKey(reject)
+        if (key !== null && rejectKeys.has(key)) continue
+        if (key !== null) rejectKeys.add(key)
+        rejects.push(reject)
+        inserted += 1
+      }
+      writes.push({ pins: unique, rejects: batch.rejects })
+      return { pins: written, rejects: inserted }
+    })
+
+  return PinStoreMemory.of({
+    writeBatch,
+    pins: Effect.sync(() => new Map(pins)),
+    rejects: Effect.sync(() => [...rejects]),
+    writes: Effect.sync(() => [...writes]),
+    attempts: Effect.sync(() => attempts),
+    failNext: (n) =>
+      Effect.sync(() => {
+        failures = n
+      }),
+    hold: Effect.sync(() => {
+      gate ??= Deferred.makeUnsafe<void>()
+    }),
+    release: Effect.sync(() => {
+      if (gate !== null) Deferred.doneUnsafe(gate, Effect.void)
+      gate = null
+    })
+  })
+})

@@ -1,0 +1,154 @@
+/**
+ * `PinStore` on the `postgres` client. One transaction per batch: the pins upserted on `unique_id`
+ * (guarded so an older version never replaces a newer one) and the rejects inserted once per message.
+ * Two pin write paths, measured by `npm run bench -- stream`:
+ * - `unnest`: one `INSERT … SELECT FROM unnest($1::text[], …)`: 15 array parameters whatever the batch
+ *   size (no 65,535-parameter limit); the only path PGlite over pglite-socket supports;
+ * - `copy`: `COPY` into a temporary table, then `INSERT … SELECT … ON CONFLICT`.
+ */
+import { Effect } from "effect"
+import type postgres from "postgres"
+import { dedupeLast, type PinRow, PinStoreError, type RejectRow, type WriteBatch, type WriteResult } from "./Types.ts"
+
+export type WriteMethod = "unnest" | "copy"
+
+/** SQLSTATE classes where the rows, not the server, are at fault: data exception, integrity, limits. */
+const dataErrorClasses = new Set(["22", "23", "54"])
+
+export const isDataError = (cause: unknown): boolean => {
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === "string" && code.length === 5 && dataErrorClasses.has(code.slice(0, 2))
+}
+
+/** A Postgres array literal of text (`{"a","b \"c\""}`), cast to text[] in SQL. */
+export const textArrayLiteral = (values: ReadonlyArray<string>): string =>
+  `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`
+
+const columns = `unique_id, pin_index, title, description, follower_count, tags, media_type, image_src,
+  downloaded, save_location, category, ingested_at, topic, partition, "offset"`
+
+const upsertTail = `order by unique_id
+on conflict (unique_id) do update set
+  pin_index = excluded.pin_index, title = excluded.title, description = excluded.description,
+  follower_count = excluded.follower_count, tags = excluded.tags, media_type = excluded.media_type,
+  image_src = excluded.image_src, downloaded = excluded.downloaded, save_location = excluded.save_location,
+  category = excluded.category, ingested_at = excluded.ingested_at, processed_at = now(),
+  topic = excluded.topic, partition = excluded.partition, "offset" = excluded."offset"
+where pins.ingested_at is null or excluded.ingested_at is null
+  or (excluded.ingested_at, coalesce(excluded."offset", -1)) >= (pins.ingested_at, coalesce(pins."offset", -1))`
+
+const pick = <A>(pins: ReadonlyArray<PinRow>, f: (p: PinRow) => A): Array<A> => pins.map(f)
+
+const upsertUnnest = (tx: postgres.TransactionSql, pins: ReadonlyArray<PinRow>) =>
+  tx`insert into pins (${tx.unsafe(columns)})
+    select unique_id, pin_index, title, description, follower_count, tags::text[], media_type, image_src,
+      downloaded, save_location, category, ingested_at, topic, partition, "offset"
+    from unnest(
+      ${tx.array(pick(pins, (p) => p.unique_id))}::text[], ${tx.array(pick(pins, (p) => p.index))}::bigint[],
+      ${tx.array(pick(pins, (p) => p.title))}::text[], ${tx.array(pick(pins, (p) => p.description))}::text[],
+      ${tx.array(pick(pins, (p) => p.follower_count))}::bigint[],
+      ${tx.array(pick(pins, (p) => textArrayLiteral(p.tags)))}::text[],
+      ${tx.array(pick(pins, (p) => p.media_type))}::text[], ${tx.array(pick(pins, (p) => p.image_src))}::text[],
+      ${tx.array(pick(pins, (p) => p.downloaded))}::boolean[],
+      ${tx.array(pick(pins, (p) => p.save_location))}::text[], ${tx.array(pick(pins, (p) => p.category))}::text[],
+      ${tx.array(pick(pins, (p) => p.ingested_at))}::timestamptz[], ${tx.array(pick(pins, (p) => p.topic))}::text[],
+      ${tx.array(pick(pins, (p) => p.partition))}::integer[], ${tx.array(pick(pins, (p) => p.offset))}::bigint[]
+    ) as t(unique_id, pin_index, title, description, follower_count, tags, media_type, image_src,
+      downloaded, save_location, category, ingested_at, topic, partition, "offset")
+    ${tx.unsafe(upsertTail)}`
+
+/** One field in COPY text format: `\N` for NULL, backslash escapes for the separators. */
+const copyField = (value: string | number | boolean | null): string =>
+  value === null
+    ? "\\N"
+    : typeof value === "string"
+      ? value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"))
+      : String(value)
+
+const copyLine = (p: PinRow): string =>
+  [
+    p.unique_id,
+    p.index,
+    p.title,
+    p.description,
+    p.follower_count,
+    textArrayLiteral(p.tags),
+    p.media_type,
+    p.image_src,
+    p.downloaded,
+    p.save_location,
+    p.category,
+    p.ingested_at,
+    p.topic,
+    p.partition,
+    p.offset
+  ]
+    .map(copyField)
+    .join("\t")
+
+/**
+ * What COPY would refuse. A COPY that fails mid-stream leaves postgres.js' writable unfinished (no error,
+ * no finish: the write hangs), so such rows fail here first, as the same data error the unnest path gives.
+ */
+const copyRefusal = (pins: ReadonlyArray<PinRow>): string | undefined => {
+  for (const p of pins) {
+    for (const text of [p.unique_id, p.title, p.description, p.image_src, p.save_location, p.category, ...p.tags])
+      if (text?.includes("\u0000"))
+        return `pin ${p.unique_id}: text contains NUL (0x00), which Postgres text cannot hold`
+    if (p.ingested_at !== null && !/^\d{4}-\d{2}-\d{2}T/.test(p.ingested_at))
+      return `pin ${p.unique_id}: ingested_at ${JSON.stringify(p.ingested_at)} is not an ISO 8601 time`
+  }
+  return undefined
+}
+
+const upsertCopy = async (tx: postgres.TransactionSql, pins: ReadonlyArray<PinRow>) => {
+  const refused = copyRefusal(pins)
+  if (refused !== undefined) throw Object.assign(new Error(refused), { code: "22021" })
+  await tx`create temp table if not exists pins_staging (like pins including defaults) on commit delete rows`
+  const stream = await tx.unsafe(`copy pins_staging (${columns}) from stdin`).writable()
+  await new Promise<void>((resolve, reject) => {
+    stream.on("error", reject)
+    stream.on("finish", resolve)
+    const chunk = 500
+    for (let i = 0; i < pins.length; i += chunk)
+      stream.write(
+        `${pins
+          .slice(i, i + chunk)
+          .map(copyLine)
+          .join("\n")}\n`
+      )
+    stream.end()
+  })
+  return tx`insert into pins (${tx.unsafe(columns)}) select ${tx.unsafe(columns)} from pins_staging ${tx.unsafe(upsertTail)}`
+}
+
+const insertRejects = (tx: postgres.TransactionSql, rejects: ReadonlyArray<RejectRow>) =>
+  tx`insert into pin_rejects (reason, detail, unique_id, raw, source, topic, partition, "offset", rejected_at)
+    select * from unnest(
+      ${tx.array(rejects.map((r) => r.reason))}::text[], ${tx.array(rejects.map((r) => r.detail))}::text[],
+      ${tx.array(rejects.map((r) => r.unique_id))}::text[], ${tx.array(rejects.map((r) => r.raw))}::text[],
+      ${tx.array(rejects.map((r) => r.source))}::text[], ${tx.array(rejects.map((r) => r.topic))}::text[],
+      ${tx.array(rejects.map((r) => r.partition))}::integer[], ${tx.array(rejects.map((r) => r.offset))}::bigint[],
+      ${tx.array(rejects.map((r) => r.rejected_at))}::timestamptz[])
+    on conflict (source, topic, partition, "offset") do nothing`
+
+/** Postgres text cannot hold NUL: rejects keep the payload readable with the character escaped. */
+const storableText = (text: string): string => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text)
+
+export const makePostgresWriter =
+  (sql: postgres.Sql, method: WriteMethod) =>
+  (batch: WriteBatch): Effect.Effect<WriteResult, PinStoreError> => {
+    const pins = dedupeLast(batch.pins)
+    const rejects = batch.rejects.map((r) => ({ ...r, raw: storableText(r.raw), detail: storableText(r.detail) }))
+    if (pins.length === 0 && rejects.length === 0) return Effect.succeed({ pins: 0, rejects: 0 })
+    return Effect.tryPromise({
+      try: () =>
+        sql.begin(async (tx) => {
+          const written =
+            pins.length === 0 ? 0 : (await (method === "copy" ? upsertCopy(tx, pins) : upsertUnnest(tx, pins))).count
+          const inserted = rejects.length === 0 ? 0 : (await insertRejects(tx, rejects)).count
+          return { pins: written, rejects: inserted }
+        }),
+      catch: (cause) => new PinStoreError({ data: isDataError(cause), cause })
+    })
+  }

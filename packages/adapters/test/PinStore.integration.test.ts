@@ -1,0 +1,155 @@
+import { afterAll, assert, beforeAll, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
+import { type PinRow, PinStore, type RejectRow, type WriteMethod } from "../src/PinStore.ts"
+import { createSchema, dropSchema, migratedDatabase, query } from "./DatabaseSchema.ts"
+
+const pin = (id: string, overrides: Partial<PinRow> = {}): PinRow => ({
+  unique_id: id,
+  index: 7,
+  title: "Title",
+  description: null,
+  follower_count: 7000,
+  tags: ["a", 'quote " and \\ backslash', "ümlaut, comma"],
+  media_type: "image",
+  image_src: null,
+  downloaded: true,
+  save_location: "/data/art",
+  category: "art",
+  ingested_at: "2026-11-26T10:00:00.000Z",
+  topic: "pins",
+  partition: 0,
+  offset: 1,
+  ...overrides
+})
+
+const reject = (offset: number, overrides: Partial<RejectRow> = {}): RejectRow => ({
+  reason: "empty_pin",
+  detail: "title and description are both empty or placeholders",
+  unique_id: `r${offset}`,
+  raw: '{"unique_id":"r"}',
+  source: "stream",
+  topic: "pins",
+  partition: 1,
+  offset,
+  rejected_at: "2026-11-26T10:00:01.000Z",
+  ...overrides
+})
+
+interface StoredPin {
+  unique_id: string
+  pin_index: string
+  title: string | null
+  tags: Array<string>
+  downloaded: boolean
+  follower_count: string | null
+  ingested_at: Date
+  offset: string
+}
+
+const storedPins = query(
+  (sql) =>
+    sql<
+      Array<StoredPin>
+    >`select unique_id, pin_index, title, tags, downloaded, follower_count, ingested_at, "offset" from pins order by unique_id`
+)
+
+describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
+  const schema = uniqueName("pinstore", "_")
+  let url = ""
+  beforeAll(async () => {
+    url = await createSchema(env.databaseUrl, schema)
+  })
+  afterAll(() => dropSchema(env.databaseUrl, schema))
+
+  for (const method of ["unnest", "copy"] as const satisfies ReadonlyArray<WriteMethod>) {
+    const run = <A, E>(effect: Effect.Effect<A, E, PinStore | import("../src/Database.ts").Database>) =>
+      Effect.gen(function* () {
+        yield* query((sql) => sql`truncate pins, pin_rejects`)
+        return yield* effect
+      }).pipe(Effect.provide(PinStore.layerMethod(method).pipe(Layer.provideMerge(migratedDatabase(url)))))
+
+    it.live(`${method}: stores pins and rejects exactly, one row per id, the last version of a batch`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const result = yield* store.writeBatch({
+            pins: [
+              pin("b", { title: "first" }),
+              pin("a", { tags: [], downloaded: false }),
+              pin("b", { title: "last", offset: 2 })
+            ],
+            rejects: [reject(10), reject(11, { raw: "not json \u0000 nul", unique_id: null, source: "ingest" })]
+          })
+          assert.deepStrictEqual(result, { pins: 2, rejects: 2 })
+          const rows = yield* storedPins
+          assert.deepStrictEqual(
+            rows.map((r) => [r.unique_id, r.pin_index, r.title, r.tags, r.downloaded, r.follower_count, r.offset]),
+            [
+              ["a", "7", "Title", [], false, "7000", "1"],
+              ["b", "7", "last", ["a", 'quote " and \\ backslash', "ümlaut, comma"], true, "7000", "2"]
+            ]
+          )
+          assert.strictEqual(rows[0]?.ingested_at.toISOString(), "2026-11-26T10:00:00.000Z")
+          const rejects = yield* query(
+            (sql) => sql`select reason, unique_id, raw, source, "offset" from pin_rejects order by "offset"`
+          )
+          assert.deepStrictEqual(
+            rejects.map((r) => [r.reason, r.unique_id, r.raw, r.source, r.offset]),
+            [
+              ["empty_pin", "r10", '{"unique_id":"r"}', "stream", "10"],
+              ["empty_pin", null, "not json \\u0000 nul", "ingest", "11"]
+            ]
+          )
+        })
+      )
+    )
+
+    it.live(`${method}: replays are harmless and never bring back an older version`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const v1 = pin("x", { title: "v1", offset: 5 })
+          const v2 = pin("x", { title: "v2", offset: 9 })
+          yield* store.writeBatch({ pins: [v1], rejects: [reject(1)] })
+          yield* store.writeBatch({ pins: [v2], rejects: [reject(1)] })
+          const replay = yield* store.writeBatch({ pins: [v1], rejects: [reject(1)] })
+          assert.deepStrictEqual(replay, { pins: 0, rejects: 0 })
+          const later = pin("x", { title: "v3", ingested_at: "2026-11-26T11:00:00.000Z", offset: 0 })
+          assert.deepStrictEqual(yield* store.writeBatch({ pins: [later], rejects: [] }), { pins: 1, rejects: 0 })
+          assert.deepStrictEqual(
+            (yield* storedPins).map((r) => r.title),
+            ["v3"]
+          )
+          const n = yield* query((sql) => sql`select count(*)::int as n from pin_rejects`)
+          assert.strictEqual(n[0]?.n, 1)
+        })
+      )
+    )
+
+    it.live(`${method}: a refused value fails the whole batch as a data error and stores nothing`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const error = yield* store
+            .writeBatch({ pins: [pin("ok"), pin("bad", { title: "nul \u0000 inside" })], rejects: [reject(3)] })
+            .pipe(Effect.flip)
+          assert.isTrue(error.data)
+          assert.deepStrictEqual([...(yield* storedPins)], [])
+        })
+      )
+    )
+
+    it.live(`${method}: a batch far above the 65,535 bind-parameter limit`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const pins = Array.from({ length: 20_000 }, (_, i) => pin(`p${i}`, { offset: i }))
+          assert.deepStrictEqual(yield* store.writeBatch({ pins, rejects: [] }), { pins: 20_000, rejects: 0 })
+          const n = yield* query((sql) => sql`select count(*)::int as n from pins`)
+          assert.strictEqual(n[0]?.n, 20_000)
+        })
+      )
+    )
+  }
+})
