@@ -1,0 +1,81 @@
+/**
+ * Where the archive keeps things, as pure functions over object keys. Everything pinflow writes is under
+ * `raw/pins/`:
+ *   raw/pins/dt=YYYY-MM-DD/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz   events of that UTC day
+ *   raw/pins/unreadable/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz      messages without a day
+ * Names depend only on the messages they hold, so a re-run overwrites instead of doubling. Legacy objects
+ * (the original design's one `<name>.json` per event) are recognised under a day folder or a configured
+ * legacy prefix.
+ */
+
+export const archiveRoot = "raw/pins/"
+export const unreadablePrefix = `${archiveRoot}unreadable/`
+
+/** The folder of one day's objects. */
+export const dayPrefix = (day: string): string => `${archiveRoot}dt=${day}/`
+
+/** The folder of one day's parts of one partition (for finding parts a crashed run left). */
+export const partitionPrefix = (day: string | null, partition: number): string =>
+  `${day === null ? unreadablePrefix : dayPrefix(day)}part-${partition}-`
+
+/** A part's key; `day` null for the unreadable folder. */
+export const partKey = (day: string | null, partition: number, firstOffset: number, lastOffset: number): string =>
+  `${partitionPrefix(day, partition)}${firstOffset}-${lastOffset}.ndjson.gz`
+
+/** What an archive key holds, or undefined for an object pinflow neither wrote nor reads. */
+export type ArchivedObject =
+  | {
+      readonly _tag: "Part"
+      readonly key: string
+      /** null for a part of unreadable messages. */
+      readonly day: string | null
+      readonly partition: number
+      readonly firstOffset: number
+      readonly lastOffset: number
+    }
+  | { readonly _tag: "Legacy"; readonly key: string; readonly day: string | null }
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/
+const partPattern = /^part-(\d+)-(\d+)-(\d+)\.ndjson\.gz$/
+
+/** A calendar day (YYYY-MM-DD) that exists, or false. */
+export const isDay = (text: string): boolean =>
+  dayPattern.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
+
+/**
+ * Reads a key: one of our parts, a legacy per-event `.json` object directly in a day folder, or
+ * (outside `raw/pins/`) a legacy object directly under `legacyPrefix` ("" = the bucket's top level).
+ */
+export const parseKey = (key: string, legacyPrefix?: string): ArchivedObject | undefined => {
+  if (key.startsWith(archiveRoot)) {
+    const rest = key.slice(archiveRoot.length)
+    const slash = rest.indexOf("/")
+    if (slash < 0 || rest.indexOf("/", slash + 1) >= 0) return undefined
+    const folder = rest.slice(0, slash)
+    const name = rest.slice(slash + 1)
+    const day = folder.startsWith("dt=") ? folder.slice(3) : null
+    if (day === null ? folder !== "unreadable" : !isDay(day)) return undefined
+    const part = partPattern.exec(name)
+    if (part !== null) {
+      const [partition, first, last] = [Number(part[1]), Number(part[2]), Number(part[3])]
+      if (!Number.isSafeInteger(last) || first > last) return undefined
+      return { _tag: "Part", key, day, partition, firstOffset: first, lastOffset: last }
+    }
+    return day !== null && name.endsWith(".json") && name.length > ".json".length
+      ? { _tag: "Legacy", key, day }
+      : undefined
+  }
+  if (legacyPrefix !== undefined && key.startsWith(legacyPrefix)) {
+    const name = key.slice(legacyPrefix.length)
+    return name.endsWith(".json") && name.length > ".json".length && !name.includes("/")
+      ? { _tag: "Legacy", key, day: null }
+      : undefined
+  }
+  return undefined
+}
+
+/** Parts in reading order: by partition, then offset (so within a partition the last write wins). */
+export const byPartitionAndOffset = (
+  a: { readonly partition: number; readonly firstOffset: number },
+  b: { readonly partition: number; readonly firstOffset: number }
+): number => a.partition - b.partition || a.firstOffset - b.firstOffset
