@@ -81,8 +81,15 @@ export class KafkaClient extends Context.Service<
           .filter((b) => b.length > 0)
         const context = yield* Effect.context()
         const log = Effect.runForkWith(context)
+        // An outage makes kafkajs repeat the same error for every retry: keep one per message per 10 s.
+        const lastLogged = new Map<string, number>()
         const logCreator = () => (entry: LogEntry) => {
           const { message, timestamp: _t, logger: _l, ...extra } = entry.log
+          const now = Date.now()
+          const key = `${entry.namespace}:${message}`
+          if ((lastLogged.get(key) ?? 0) > now - 10_000) return
+          if (lastLogged.size > 1_000) lastLogged.clear()
+          lastLogged.set(key, now)
           const annotated = Effect.annotateLogs({ kafka: entry.namespace, ...extra })
           log(annotated(entry.level <= logLevel.ERROR ? Effect.logError(message) : Effect.logWarning(message)))
         }

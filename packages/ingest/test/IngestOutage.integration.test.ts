@@ -1,0 +1,86 @@
+import { it } from "@effect/vitest"
+import { Clock, Effect, Fiber } from "effect"
+import { expect } from "vitest"
+import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
+import { startService, stopService } from "../../../test/support/services.ts"
+import { awaitReady, kafkaServer, readTopic } from "./kafkaSupport.ts"
+import { postJson, sampleEvent } from "./support.ts"
+
+interface Outcome {
+  readonly id: string
+  readonly status: number
+  readonly at: number
+}
+
+describeIntegration(
+  "ingest while the broker stops and comes back",
+  { needs: ["kafka"], controls: ["kafka"] },
+  (env) => {
+    it.live(
+      "clients get 503 with Retry-After during the outage, never a 200 missing from the topic; 200s resume",
+      () => {
+        const topic = uniqueName("ingest-outage")
+        return Effect.gen(function* () {
+          yield* awaitReady
+          const outcomes: Array<Outcome> = []
+          let stop = false
+          let n = 0
+          const worker = Effect.gen(function* () {
+            while (!stop) {
+              const id = `outage-${n++}`
+              const reply = yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: id })))
+              if (reply.status === 503) expect(Number(reply.headers.get("retry-after"))).toBeGreaterThan(0)
+              outcomes.push({ id, status: reply.status, at: yield* Clock.currentTimeMillis })
+              if (reply.status !== 200) yield* Effect.sleep("20 millis")
+            }
+          })
+          const load = yield* Effect.forkChild(
+            Effect.all(
+              Array.from({ length: 8 }, () => worker),
+              { concurrency: 8 }
+            )
+          )
+          yield* Effect.sleep("1500 millis")
+          yield* Effect.promise(() => stopService("kafka"))
+          const stoppedAt = yield* Clock.currentTimeMillis
+          yield* Effect.sleep("8 seconds")
+          yield* Effect.promise(() => startService("kafka"))
+          const startedAt = yield* Clock.currentTimeMillis
+          // Run until 200s have flowed again for a while (or give up after 60 s).
+          for (let i = 0; i < 600; i++) {
+            const recent = outcomes.filter((o) => o.at > startedAt && o.status === 200)
+            if (recent.length >= 200) break
+            yield* Effect.sleep("100 millis")
+          }
+          stop = true
+          yield* Fiber.join(load)
+
+          const before = outcomes.filter((o) => o.at < stoppedAt)
+          const during = outcomes.filter((o) => o.at > stoppedAt + 6_000 && o.at < startedAt)
+          const after = outcomes.filter((o) => o.at > startedAt)
+          expect(before.some((o) => o.status === 200)).toBe(true)
+          expect(during.length).toBeGreaterThan(0)
+          expect(during.every((o) => o.status === 503)).toBe(true)
+          expect(after.filter((o) => o.status === 200).length).toBeGreaterThanOrEqual(200)
+          expect(outcomes.every((o) => o.status === 200 || o.status === 503)).toBe(true)
+
+          const inTopic = new Set((yield* Effect.promise(() => readTopic(env.kafkaBrokers, topic))).map((m) => m.key))
+          const acknowledged = outcomes.filter((o) => o.status === 200)
+          const missing = acknowledged.filter((o) => !inTopic.has(o.id))
+          expect(missing).toEqual([])
+        }).pipe(
+          Effect.provide(
+            kafkaServer({
+              KAFKA_BROKERS: env.kafkaBrokers.join(","),
+              PINS_TOPIC: topic,
+              KAFKA_PARTITIONS: "3",
+              INGEST_ACK_TIMEOUT: "3 seconds"
+            })
+          ),
+          Effect.ensuring(Effect.promise(() => startService("kafka")))
+        )
+      },
+      180_000
+    )
+  }
+)
