@@ -78,19 +78,22 @@ const upOne = async (name: ServiceName, log: Log): Promise<UpResult> => {
     await s.prepare(log, true)
     return { name, state: "running", pid, ms: ms() }
   }
-  const answer = await s.probe()
-  if (answer.ok) {
+  const useExternal = async (): Promise<UpResult> => {
     // e.g. a server from docker-compose or the distribution's own: use it, never stop it
     await s.prepare(log, false)
     log(`${name}: using the server already answering on ${host}:${s.port} (not started by services; down leaves it)`)
     return { name, state: "external", ms: ms() }
   }
+  const answer = await s.probe()
+  if (answer.ok) return useExternal()
   if (await portOpen(s.port, host)) {
     throw new Error(
       `${name}: port ${host}:${s.port} is taken by a process that does not answer as ${name} (${answer.error})`
     )
   }
   await s.install(log)
+  // installing a distribution package may have started its own server (Debian's postgresql, without policy-rc.d)
+  if ((await portOpen(s.port, host)) && (await s.probe()).ok) return useExternal()
   const started = await s.start(log)
   writePidFile(pidFile(name), started)
   await waitReady(s, started)
