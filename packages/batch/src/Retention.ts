@@ -1,0 +1,65 @@
+/**
+ * Step 3 of a run: delete archived objects of days older than `BATCH_RETENTION_DAYS`, and only of days
+ * whose processing succeeded (per `batch_runs`). Only what pinflow wrote or read is touched: our parts and
+ * legacy `.json` objects in `raw/pins/dt=D/` folders, and legacy objects it processed under
+ * `BATCH_LEGACY_PREFIX`. Unreadable parts (`raw/pins/unreadable/`) have no day and are kept.
+ */
+import {
+  AnalyticsStore,
+  type AnalyticsStoreError,
+  listAll,
+  ObjectStore,
+  type ObjectStoreError
+} from "@pinflow/adapters"
+import { utcDay } from "@pinflow/domain"
+import { Effect, Stream } from "effect"
+import { archiveRoot, parseKey } from "./ArchiveLayout.ts"
+import { BatchSettings } from "./BatchSettings.ts"
+import { addDays } from "./Days.ts"
+
+export interface RetentionSummary {
+  /** Days before this one are past retention. */
+  readonly cutoff: string
+  readonly deleted: number
+  /** Days past retention that still have objects because they never succeeded. */
+  readonly keptUnprocessed: ReadonlyArray<string>
+}
+
+export const retention = Effect.fn("Batch.retention")(function* (
+  today: string
+): Effect.fn.Return<
+  RetentionSummary,
+  ObjectStoreError | AnalyticsStoreError,
+  ObjectStore | AnalyticsStore | BatchSettings
+> {
+  const store = yield* ObjectStore
+  const analytics = yield* AnalyticsStore
+  const settings = yield* BatchSettings
+  const cutoff = addDays(today, -settings.retentionDays)
+  const succeeded = new Set(yield* analytics.succeededDaysUpTo(addDays(cutoff, -1)))
+
+  const expired = (yield* Stream.runCollect(listAll(store, `${archiveRoot}dt=`))).flatMap((info) => {
+    const object = parseKey(info.key)
+    return object !== undefined && object.day !== null && object.day < cutoff ? [object] : []
+  })
+  const legacyPrefix = settings.legacyPrefix
+  const expiredLegacy =
+    legacyPrefix === undefined
+      ? []
+      : (yield* Stream.runCollect(listAll(store, legacyPrefix))).flatMap((info) => {
+          const day = utcDay(new Date(info.created).toISOString())
+          return parseKey(info.key, legacyPrefix)?._tag === "Legacy" && day !== null && day < cutoff
+            ? [{ key: info.key, day }]
+            : []
+        })
+  const all = [...expired.map((o) => ({ key: o.key, day: o.day as string })), ...expiredLegacy]
+  const deletable = all.filter((o) => succeeded.has(o.day))
+  const keptUnprocessed = [...new Set(all.filter((o) => !succeeded.has(o.day)).map((o) => o.day))].sort()
+
+  yield* Effect.forEach(deletable, (o) => store.delete(o.key), { concurrency: 8, discard: true })
+  if (deletable.length > 0 || keptUnprocessed.length > 0)
+    yield* Effect.logInfo("retention: done").pipe(
+      Effect.annotateLogs({ cutoff, deleted: deletable.length, keptUnprocessed: keptUnprocessed.join(",") })
+    )
+  return { cutoff, deleted: deletable.length, keptUnprocessed } satisfies RetentionSummary
+})

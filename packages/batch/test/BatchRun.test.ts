@@ -1,0 +1,260 @@
+import { gzipSync } from "node:zlib"
+import { assert, describe, it } from "@effect/vitest"
+import { AnalyticsMemory, InMemoryLog, ObjectStore } from "@pinflow/adapters"
+import { aggregateDaily, cleanLoggedPin, type DatedPin, datedPin } from "@pinflow/domain"
+import { Effect, Result } from "effect"
+import { TestClock } from "effect/testing"
+import { parseKey } from "../src/ArchiveLayout.ts"
+import { runDay } from "../src/BatchRun.ts"
+import { archived, D, env, event, type Faults, faultyStore, seed, seedEvents } from "./fixtures.ts"
+
+const at = (day: string, time = "12:00:00.000") => `${day}T${time}Z`
+const now = (iso: string) => TestClock.setTime(Date.parse(iso))
+
+/** 40 events on D (with a repeated pin, an empty pin and an unknown media type) and 4 on the next day. */
+const dayEvents = () => [
+  ...Array.from({ length: 40 }, (_, i) => event(i, at(D, `${String(i % 24).padStart(2, "0")}:00:00.000`))),
+  event(3, at(D, "23:59:59.999"), { title: "updated", category: "travel", follower_count: "9k" }),
+  event(100, at(D), { title: " ", description: "No description available Story format" }),
+  event(101, at(D), { is_image_or_video: "gif" })
+]
+const nextDayEvents = () => Array.from({ length: 4 }, (_, i) => event(200 + i, at("2026-11-27", "00:00:00.000")))
+
+/** What the domain says the day's tables must hold, last write per pin winning. */
+const expectedAggregates = (events: ReadonlyArray<ReturnType<typeof event>>, day: string) =>
+  aggregateDaily(
+    events.flatMap((e): Array<DatedPin> => {
+      const outcome = cleanLoggedPin(e)
+      const dated = Result.isSuccess(outcome) ? datedPin(outcome.success) : null
+      return dated !== null && dated.day === day ? [dated] : []
+    })
+  )
+
+const committed = (partition: number) =>
+  Effect.flatMap(InMemoryLog, (log) => log.committed("pinflow-archive", "pins", partition))
+
+describe("batch run (in memory)", () => {
+  it.effect("archives every message into named gzip parts, commits, and writes the domain's aggregates", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      const events = [...dayEvents(), ...nextDayEvents()]
+      const appended = yield* seedEvents(events)
+      const summary = yield* runDay(D)
+
+      const objects = yield* archived()
+      // every message exactly once, in the part named after its partition, day and offsets
+      assert.strictEqual(objects.flatMap((o) => o.lines).length, events.length)
+      for (const object of objects) {
+        const part = parseKey(object.key)
+        assert.strictEqual(part?._tag, "Part", object.key)
+        if (part?._tag !== "Part") continue
+        const inPart = events
+          .map((e, i) => ({ e, where: appended[i] }))
+          .filter(
+            ({ e, where }) =>
+              where?.partition === part.partition &&
+              where.offset >= part.firstOffset &&
+              where.offset <= part.lastOffset &&
+              e.ingested_at.slice(0, 10) === part.day
+          )
+        assert.deepStrictEqual(
+          object.lines,
+          inPart.map(({ e }) => JSON.stringify(e)),
+          object.key
+        )
+      }
+      assert.deepStrictEqual([...new Set(objects.map((o) => parseKey(o.key)?.day))].sort(), [D, "2026-11-27"])
+      for (const p of [0, 1, 2])
+        assert.strictEqual(yield* committed(p), appended.filter((a) => a.partition === p).length)
+
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(memory.days.get(D), expectedAggregates(events, D))
+      assert.isFalse(memory.days.has("2026-11-27"))
+      assert.deepStrictEqual(memory.rejects.map((r) => [r.reason, r.unique_id]).sort(), [
+        ["empty_pin", "pin-100"],
+        ["unknown_media_type", "pin-101"]
+      ])
+      assert.strictEqual(summary.archive.events, 47)
+      assert.strictEqual(summary.process.pins, 40)
+      assert.strictEqual(summary.process.gap, 40)
+      assert.deepStrictEqual(
+        memory.runs.map((r) => [r.day, r.status, r.counts.events_archived, r.counts.pins, r.counts.reconciliation_gap]),
+        [[D, "succeeded", 47, 40, 40]]
+      )
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("running a day again changes nothing: same objects, same tables, no new rejects", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents([...dayEvents(), ...nextDayEvents()])
+      yield* runDay(D)
+      const memory = yield* AnalyticsMemory
+      const before = { objects: yield* archived(), tables: memory.days.get(D), rejects: memory.rejects.length }
+      const again = yield* runDay(D)
+      assert.strictEqual(again.archive.events, 0)
+      assert.deepStrictEqual(yield* archived(), before.objects)
+      assert.deepStrictEqual(memory.days.get(D), before.tables)
+      assert.strictEqual(memory.rejects.length, before.rejects)
+      assert.deepStrictEqual(
+        memory.runs.map((r) => r.status),
+        ["succeeded", "succeeded"]
+      )
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("splits a partition's day into parts of at most BATCH_PART_MAX_BYTES", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      const events = Array.from({ length: 90 }, (_, i) => event(i, at(D)))
+      yield* seedEvents(events)
+      const summary = yield* runDay(D)
+      const objects = yield* archived()
+      assert.isAbove(objects.length, 3)
+      for (const o of objects) assert.isAtMost(Buffer.byteLength(`${o.lines.join("\n")}\n`), 2048)
+      assert.strictEqual(summary.archive.objects, objects.length)
+      assert.strictEqual(objects.flatMap((o) => o.lines).length, 90)
+      assert.strictEqual(summary.process.events, 90)
+    }).pipe(Effect.provide(env({ partMaxBytes: 2048 })))
+  )
+
+  const faults: Faults = { put: 0, list: 0 }
+  it.effect("a run that fails after its uploads commits nothing; the next run replaces its parts, never doubles", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      const first = Array.from({ length: 20 }, (_, i) => event(i, at(D)))
+      yield* seedEvents(first)
+      faults.list = 1 // the store goes down right after the uploads
+      const failed = yield* runDay(D).pipe(Effect.flip)
+      assert.strictEqual(failed._tag, "ObjectStoreError")
+      for (const p of [0, 1, 2]) assert.strictEqual(yield* committed(p), 0)
+      const memory = yield* AnalyticsMemory
+      assert.isFalse(memory.days.has(D))
+      assert.deepStrictEqual(
+        memory.runs.map((r) => [r.status, r.error?.includes("injected outage")]),
+        [["failed", true]]
+      )
+      const leftovers = (yield* archived()).length
+      assert.isAbove(leftovers, 0)
+
+      const late = Array.from({ length: 6 }, (_, i) => event(50 + i, at(D, "18:00:00.000")))
+      yield* seedEvents(late)
+      const summary = yield* runDay(D)
+      const objects = yield* archived()
+      const lines = objects.flatMap((o) => o.lines)
+      assert.strictEqual(lines.length, 26)
+      assert.strictEqual(new Set(lines).size, 26)
+      assert.strictEqual(summary.archive.events, 26)
+      assert.isAbove(summary.archive.replaced, 0)
+      assert.strictEqual(summary.process.pins, 26)
+    }).pipe(Effect.provide(env({}, faultyStore(faults))))
+  )
+
+  it.effect("keeps unreadable messages under raw/pins/unreadable/ and records them as rejects with coordinates", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      const placed = yield* seed([
+        { key: "x", value: "not json at all" },
+        { key: "y", value: JSON.stringify({ unique_id: "y", title: "no time" }) },
+        { key: "pin-1", value: JSON.stringify(event(1, at(D))) }
+      ])
+      const summary = yield* runDay(D)
+      const unreadable = yield* archived("raw/pins/unreadable/")
+      const values = unreadable.flatMap((o) => o.lines.map((l) => JSON.parse(l).value)).sort()
+      assert.deepStrictEqual(values, ["not json at all", JSON.stringify({ unique_id: "y", title: "no time" })])
+      const rejects = (yield* AnalyticsMemory).rejects
+      assert.deepStrictEqual(
+        rejects.map((r) => [r.reason, r.raw, r.topic, r.partition, r.offset]).sort(),
+        [
+          ["invalid_json", "not json at all", "pins", placed[0]?.partition, placed[0]?.offset],
+          [
+            "schema",
+            JSON.stringify({ unique_id: "y", title: "no time" }),
+            "pins",
+            placed[1]?.partition,
+            placed[1]?.offset
+          ]
+        ].sort()
+      )
+      assert.strictEqual(summary.archive.unreadable, 2)
+      assert.strictEqual(summary.process.pins, 1)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("processes the original's one-JSON-per-event objects: in day folders and under the legacy prefix", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const posted = (i: number, overrides: Record<string, unknown> = {}) => {
+        const { ingested_at: _t, ...rest } = event(i, at(D), overrides)
+        return { ...rest, poster_name: "Someone Personal" }
+      }
+      const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2))
+      yield* now(at(D, "08:00:00.000"))
+      yield* store.put(`raw/pins/dt=${D}/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d.json`, json(posted(1)))
+      yield* store.put("legacy/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed.json", json(posted(2)))
+      yield* store.put(
+        "legacy/6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b.json",
+        json(posted(100, { title: "", description: "No description available" }))
+      )
+      yield* store.put("legacy/notes.txt", json("not an event"))
+      yield* now(at("2026-11-25", "08:00:00.000"))
+      yield* store.put("legacy/a8098c1a-f86e-11da-bd1a-00112444be1e.json", json(posted(3)))
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents([event(4, at(D))])
+
+      const summary = yield* runDay(D)
+      assert.strictEqual(summary.process.legacyObjects, 3)
+      assert.strictEqual(summary.process.objects, 4)
+      assert.strictEqual(summary.process.pins, 3)
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(
+        memory.days.get(D),
+        expectedAggregates([event(1, at(D)), event(2, at(D)), event(4, at(D))], D)
+      )
+      assert.deepStrictEqual(
+        memory.rejects.map((r) => [r.reason, r.object_key, r.line]),
+        [["empty_pin", "legacy/6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b.json", 1]]
+      )
+      assert.notInclude(memory.rejects[0]?.raw ?? "", "Someone Personal")
+    }).pipe(Effect.provide(env({ legacyPrefix: "legacy/" })))
+  )
+
+  it.effect("retention deletes only our objects of old days whose run succeeded", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const bytes = gzipSync("{}\n")
+      // three old days: two processed successfully, one never
+      for (const day of ["2026-10-01", "2026-10-02"]) {
+        yield* now(`${day}T12:00:00Z`)
+        yield* seedEvents([event(Number(day.slice(-1)), at(day))])
+        yield* now(`${day}T23:00:00Z`)
+        yield* runDay(day)
+      }
+      yield* store.put("raw/pins/dt=2026-10-03/part-0-0-0.ndjson.gz", bytes)
+      yield* store.put("raw/pins/dt=2026-10-01/notes.txt", bytes)
+      yield* store.put("elsewhere/2026-10-01.json", bytes)
+      yield* now("2026-11-01T00:30:00Z") // 2026-10-01 is now past the 30 days; 2026-10-02 is not
+      yield* runDay("2026-10-31")
+      const keys = (yield* archived("")).map((o) => o.key)
+      assert.notInclude(keys.join(" "), "dt=2026-10-01/part")
+      assert.include(keys.join(" "), "dt=2026-10-02/part")
+      assert.include(keys, "raw/pins/dt=2026-10-03/part-0-0-0.ndjson.gz")
+      assert.include(keys, "raw/pins/dt=2026-10-01/notes.txt")
+      assert.include(keys, "elsewhere/2026-10-01.json")
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("reports the reconciliation gap against the rows the stream worker landed", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents(Array.from({ length: 10 }, (_, i) => event(i, at(D))))
+      const memory = yield* AnalyticsMemory
+      memory.landed.set(D, 8)
+      const summary = yield* runDay(D)
+      assert.strictEqual(summary.process.pins, 10)
+      assert.strictEqual(summary.process.landed, 8)
+      assert.strictEqual(summary.process.gap, 2)
+      assert.strictEqual(memory.runs[0]?.counts.reconciliation_gap, 2)
+    }).pipe(Effect.provide(env()))
+  )
+})

@@ -1,0 +1,105 @@
+import { assert, describe, it } from "@effect/vitest"
+import { AnalyticsMemory, AnalyticsStore } from "@pinflow/adapters"
+import { Deferred, Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import { runDay } from "../src/BatchRun.ts"
+import { missedDays, runDays, schedule } from "../src/BatchSchedule.ts"
+import { catchUpDays } from "../src/Days.ts"
+import { D, env, event, type Faults, faultyStore, seedEvents } from "./fixtures.ts"
+
+const runsOf = Effect.map(AnalyticsMemory, (m) => m.runs.map((r) => [r.day, r.status, r.startedAt.toISOString()]))
+
+/** Runs do real asynchronous work (gzip on the thread pool): wait, in real time, for `count` finished runs. */
+const settled = (count: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 500; i++) {
+      const runs = yield* runsOf
+      if (runs.length >= count && runs.every((r) => r[1] !== "running")) return runs
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+    }
+    return yield* Effect.die("a run did not finish")
+  })
+
+describe("batch schedule (TestClock)", () => {
+  it.effect("fires at 00:00 UTC every day and processes the day that just ended", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2026-11-26T10:00:00Z"))
+      yield* seedEvents([event(1, "2026-11-26T09:00:00Z")])
+      const fiber = yield* Effect.forkChild(schedule)
+      yield* TestClock.adjust("13 hours")
+      assert.deepStrictEqual(yield* runsOf, [])
+      yield* TestClock.adjust("1 hour")
+      assert.deepStrictEqual(yield* settled(1), [["2026-11-26", "succeeded", "2026-11-27T00:00:00.000Z"]])
+      yield* TestClock.adjust("1 day")
+      assert.deepStrictEqual((yield* settled(2)).at(-1), ["2026-11-27", "succeeded", "2026-11-28T00:00:00.000Z"])
+      yield* Fiber.interrupt(fiber)
+      const memory = yield* AnalyticsMemory
+      assert.strictEqual(memory.days.get("2026-11-26")?.categories[0]?.pins, 1)
+    }).pipe(Effect.provide(env()))
+  )
+
+  const faults: Faults = { put: 0, list: 0 }
+  it.effect("retries a failed run with exponential backoff (1 min, 2 min, …) until it succeeds", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2026-11-26T23:00:00Z"))
+      yield* seedEvents([event(1, "2026-11-26T09:00:00Z")])
+      faults.put = 2 // the store is down for the first two attempts
+      const fiber = yield* Effect.forkChild(schedule)
+      yield* TestClock.adjust("1 hour")
+      assert.deepStrictEqual(yield* settled(1), [["2026-11-26", "failed", "2026-11-27T00:00:00.000Z"]])
+      yield* TestClock.adjust("1 minute")
+      assert.deepStrictEqual((yield* settled(2)).at(-1), ["2026-11-26", "failed", "2026-11-27T00:01:00.000Z"])
+      yield* TestClock.adjust("1 minute")
+      yield* settled(2).pipe(Effect.andThen(Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 30)))))
+      assert.strictEqual((yield* runsOf).length, 2) // the next retry waits 2 minutes
+      yield* TestClock.adjust("1 minute")
+      assert.deepStrictEqual((yield* settled(3)).at(-1), ["2026-11-26", "succeeded", "2026-11-27T00:03:00.000Z"])
+      yield* Fiber.interrupt(fiber)
+      const memory = yield* AnalyticsMemory
+      assert.strictEqual(memory.days.get("2026-11-26")?.categories[0]?.pins, 1)
+    }).pipe(Effect.provide(env({}, faultyStore(faults))))
+  )
+
+  it.effect("runs never overlap: a run while another holds the lock fails with BatchRunInProgress", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2026-11-27T00:00:00Z"))
+      yield* seedEvents([event(1, `${D}T09:00:00Z`)])
+      const store = yield* AnalyticsStore
+      const held = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* store
+        .withRunLock(Deferred.succeed(held, undefined).pipe(Effect.andThen(Deferred.await(release))))
+        .pipe(Effect.forkChild)
+      yield* Deferred.await(held)
+      const error = yield* runDay(D).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "BatchRunInProgress")
+      assert.deepStrictEqual(yield* runsOf, [])
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      const summary = yield* runDay(D)
+      assert.strictEqual(summary.process.pins, 1)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("catch-up runs every day since the last succeeded one, oldest first, bounded", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2026-11-20T01:00:00Z"))
+      yield* runDay("2026-11-19")
+      yield* TestClock.setTime(Date.parse("2026-11-26T05:00:00Z"))
+      assert.deepStrictEqual(yield* missedDays, [
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-22",
+        "2026-11-23",
+        "2026-11-24",
+        "2026-11-25"
+      ])
+      const bounded = yield* missedDays.pipe(Effect.provide(env({ catchUpMaxDays: 2 }).pipe(Layer.fresh)))
+      assert.deepStrictEqual(bounded, ["2026-11-25"])
+      const result = yield* runDays(yield* missedDays)
+      assert.deepStrictEqual(result, { days: 6, failed: 0 })
+      assert.deepStrictEqual(yield* missedDays, [])
+      assert.deepStrictEqual(catchUpDays("2026-11-19", "2026-11-25", 2), ["2026-11-24", "2026-11-25"])
+    }).pipe(Effect.provide(env()))
+  )
+})

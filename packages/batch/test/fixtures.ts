@@ -1,0 +1,99 @@
+/** Events, seeding and an in-memory environment for the batch program's tests. */
+import { gunzipSync } from "node:zlib"
+import {
+  AnalyticsStore,
+  InMemoryLog,
+  listAll,
+  ObjectStore,
+  type ObjectStoreApi,
+  ObjectStoreError
+} from "@pinflow/adapters"
+import { makeMemory } from "@pinflow/adapters/ObjectStore/Memory"
+import { PinSource } from "@pinflow/adapters/PinSource"
+import { Effect, Layer, Stream } from "effect"
+import { BatchSettings, type BatchSettingsShape } from "../src/BatchSettings.ts"
+
+export const D = "2026-11-26"
+
+const categories = ["art", "travel", "", "mens-fashion"]
+const counts = ["7k", "1.5k", "User Info Error", "123", "2M", "0"]
+const media = ["image", "video", "multi-video(story page format)"]
+
+/** A logged event (as the edge appends it), varied by `i`; `overrides` replace fields. */
+export const event = (i: number, ingestedAt: string, overrides: Record<string, unknown> = {}) => ({
+  index: i,
+  unique_id: `pin-${i}`,
+  title: i % 7 === 0 ? "No Title Data Available" : `Title ${i}`,
+  // never both placeholders: only the test's own empty pins are empty
+  description: i % 5 === 0 && i % 7 !== 0 ? "No description available" : `About ${i}`,
+  follower_count: counts[i % counts.length],
+  tag_list: i % 4 === 0 ? "No Tags Available" : `tag${i % 3},tag${i % 5}, shared`,
+  is_image_or_video: media[i % media.length],
+  image_src: `https://i.example/${i}.jpg`,
+  downloaded: i % 2,
+  save_location: `Local save in /data/${categories[i % categories.length] || "misc"}`,
+  category: categories[i % categories.length],
+  ingested_at: ingestedAt,
+  ...overrides
+})
+
+/** Appends values to the `pins` topic keyed by unique_id (or the given key). */
+export const seed = (values: ReadonlyArray<{ readonly key: string | null; readonly value: string }>) =>
+  Effect.flatMap(InMemoryLog, (log) => log.append("pins", values))
+
+export const seedEvents = (events: ReadonlyArray<ReturnType<typeof event>>) =>
+  seed(events.map((e) => ({ key: String(e.unique_id), value: JSON.stringify(e) })))
+
+/** Switches to make the in-memory object store fail (the emulator "going down"). */
+export interface Faults {
+  /** Fail this many `put`s from now on. */
+  put: number
+  /** Fail this many `list`s from now on. */
+  list: number
+}
+
+export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
+  Layer.sync(ObjectStore, () => {
+    const inner: ObjectStoreApi = makeMemory()
+    const injected = (operation: "put" | "list", key: string) =>
+      Effect.suspend(() => {
+        faults[operation] -= 1
+        return Effect.fail(new ObjectStoreError({ operation, key, cause: new Error("injected outage") }))
+      })
+    return ObjectStore.of({
+      ...inner,
+      put: (key, body, options) => (faults.put > 0 ? injected("put", key) : inner.put(key, body, options)),
+      list: (prefix, options) => (faults.list > 0 ? injected("list", prefix) : inner.list(prefix, options))
+    })
+  })
+
+/** A fresh in-memory world: a 3-partition log, the object store, the analytics store and settings. */
+export const env = (
+  settings: Partial<BatchSettingsShape> = {},
+  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory
+) =>
+  Layer.mergeAll(
+    PinSource.layerMemory,
+    store,
+    AnalyticsStore.layerMemory,
+    BatchSettings.layerWith({ partMaxBytes: 4096, ...settings })
+  ).pipe(Layer.provideMerge(InMemoryLog.layerPartitions(3)))
+
+/** Every object under `prefix` with its gunzipped lines (or raw text for `.json`). */
+export const archived = (prefix = "raw/pins/") =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const infos = yield* Stream.runCollect(listAll(store, prefix))
+    return yield* Effect.forEach(infos, (info) =>
+      Effect.map(store.get(info.key), (body) => ({
+        key: info.key,
+        size: info.size,
+        lines: info.key.endsWith(".gz")
+          ? gunzipSync(body)
+              .toString("utf8")
+              .split("\n")
+              .filter((l) => l.length > 0)
+          : [new TextDecoder().decode(body)]
+      }))
+    )
+  })
