@@ -1,5 +1,6 @@
 /** The `pinflow` command: one entry point for every program of the pipeline. */
 import { Command } from "effect/cli"
+import { batch } from "./commands/batch.ts"
 import { clean } from "./commands/clean.ts"
 import { emulate } from "./commands/emulate.ts"
 import { ingest } from "./commands/ingest.ts"
@@ -8,5 +9,5 @@ export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
     "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
   ),
-  Command.withSubcommands([clean, ingest, emulate])
+  Command.withSubcommands([clean, ingest, emulate, batch])
 )

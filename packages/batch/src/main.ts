@@ -1,0 +1,82 @@
+/**
+ * The batch program's wiring. Live services: the `pins` topic through kafkajs (`KAFKA_BROKERS`), the
+ * archive on GCS (`GCS_BUCKET`, `GCS_ENDPOINT`) or, without a bucket, the local folder `./.pinflow/bucket`,
+ * and Postgres (`DATABASE_URL`, migrated at start). `pinflow batch run` runs `runBatch`;
+ * `pinflow batch schedule` (and `node packages/batch/src/main.ts`) launch `BatchScheduleMain`, which also
+ * serves `/healthz` and `/metrics` on `METRICS_PORT` (default 9465).
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { AnalyticsStore, Database, KafkaClient, Migrations, ObjectStore, PinSource } from "@pinflow/adapters"
+import { MetricsServer } from "@pinflow/adapters/MetricsServer"
+import { Config, Effect, Layer, References } from "effect"
+import { runDay } from "./BatchRun.ts"
+import { missedDays, runDays, schedule, tick } from "./BatchSchedule.ts"
+import { BatchSettings } from "./BatchSettings.ts"
+import { yesterday } from "./Days.ts"
+
+/** Everything a run needs, from the environment. */
+export const BatchServices = Layer.mergeAll(
+  PinSource.layer.pipe(Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-batch" }))),
+  ObjectStore.layer,
+  AnalyticsStore.layer.pipe(Layer.provide(Migrations.layer)),
+  BatchSettings.layer
+).pipe(Layer.provide(Database.layer))
+
+export const LogLevelLayer = Layer.effect(
+  References.MinimumLogLevel,
+  Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info"))
+)
+
+/** Logs where the run reads and writes, once, so a user sees which bucket and database are used. */
+const announce = Effect.gen(function* () {
+  const store = yield* ObjectStore
+  const settings = yield* BatchSettings
+  yield* Effect.logInfo(`batch: topic ${settings.topic} (group ${settings.group}) -> archive ${store.location}`)
+})
+
+export interface RunOptions {
+  /** The day to run (YYYY-MM-DD); default yesterday (UTC). */
+  readonly date?: string
+  /** Also run every missed day since the last succeeded one. */
+  readonly catchUp?: boolean
+}
+
+/** `batch run`: the given day (or yesterday), or the missed days; no retries (the caller sees the error). */
+export const runOnce = (options: RunOptions) =>
+  Effect.gen(function* () {
+    yield* announce
+    if (options.catchUp === true) {
+      const missed = yield* missedDays
+      const days = [...new Set([...missed, ...(options.date === undefined ? [] : [options.date])])].sort()
+      if (days.length === 0) return yield* Effect.logInfo("batch: no missed days; nothing to catch up")
+      const result = yield* runDays(days)
+      if (result.failed > 0) return yield* Effect.fail(new Error(`${result.failed} of ${result.days} days failed`))
+      return
+    }
+    yield* runDay(options.date ?? (yield* yesterday))
+  })
+
+export const runBatch = (options: RunOptions) =>
+  runOnce(options).pipe(
+    Effect.provide(BatchServices),
+    Effect.provide(LogLevelLayer),
+    Effect.annotateLogs({ service: "batch" })
+  )
+
+/** `batch schedule`: a tick on every `BATCH_CRON` time (UTC), after an optional catch-up at start. */
+export const BatchScheduleMain = (options: { readonly catchUp?: boolean } = {}) =>
+  Layer.mergeAll(
+    Layer.effectDiscard(
+      Effect.gen(function* () {
+        yield* announce
+        if (options.catchUp === true) yield* tick
+        return yield* schedule
+      }).pipe(Effect.forkScoped)
+    ),
+    MetricsServer.layerConfig({ defaultPort: 9465 })
+  ).pipe(Layer.provide(BatchServices), Layer.provide(LogLevelLayer))
+
+export const runSchedule = (options: { readonly catchUp?: boolean } = {}) =>
+  Layer.launch(BatchScheduleMain(options)).pipe(Effect.annotateLogs({ service: "batch" }))
+
+if (import.meta.main) NodeRuntime.runMain(runSchedule())
