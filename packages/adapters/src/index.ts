@@ -1,5 +1,6 @@
 export * from "./AnalyticsStore.ts"
 export * from "./Database.ts"
+export * from "./EmbeddedDatabase.ts"
 export * from "./InMemoryLog.ts"
 export * from "./KafkaClient.ts"
 export * from "./KafkaTopics.ts"
