@@ -6,7 +6,7 @@
  * Layers: `PinLog.layer` (kafkajs, micro-batched, needs `KafkaClient`), `PinLog.layerMemory` (the same
  * queue over an `InMemoryLog`, plus a `PinLogMemory` handle for tests and the embedded mode).
  */
-import { Config, Context, Duration, Effect, Layer } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { InMemoryLog } from "./InMemoryLog.ts"
 import { PinsTopics } from "./KafkaTopics.ts"
 import { type BatcherOptions, defaultBatcherOptions, type PinLogUnavailable } from "./PinLog/Batcher.ts"
@@ -34,21 +34,30 @@ export interface PinLogService {
 
 /**
  * Queue and batch bounds from the environment: `INGEST_QUEUE_EVENTS` (50000), `INGEST_QUEUE_BYTES`
- * (64 MiB), `INGEST_BATCH_EVENTS` (4000), `INGEST_BATCH_BYTES` (900 KiB), `INGEST_LINGER` (2 millis),
- * `INGEST_ACK_TIMEOUT` (5 seconds).
+ * (64 MiB), `INGEST_BATCH_EVENTS` (10000), `INGEST_BATCH_BYTES` (512 KiB per partition of the topic,
+ * at most 8 MiB: each partition's share stays under the broker's 1 MB `message.max.bytes`),
+ * `INGEST_LINGER` (0), `INGEST_ACK_TIMEOUT` (5 seconds).
  */
 export const BatcherConfig = Config.all({
   maxQueueEvents: Config.Int("INGEST_QUEUE_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxQueueEvents)),
   maxQueueBytes: Config.Int("INGEST_QUEUE_BYTES").pipe(Config.withDefault(defaultBatcherOptions.maxQueueBytes)),
   maxBatchEvents: Config.Int("INGEST_BATCH_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxBatchEvents)),
-  maxBatchBytes: Config.Int("INGEST_BATCH_BYTES").pipe(Config.withDefault(defaultBatcherOptions.maxBatchBytes)),
-  linger: Config.Duration("INGEST_LINGER").pipe(Config.withDefault(Duration.millis(2))),
+  maxBatchBytes: Config.option(Config.Int("INGEST_BATCH_BYTES")),
+  linger: Config.Duration("INGEST_LINGER").pipe(Config.withDefault(Duration.zero)),
   ackTimeout: Config.Duration("INGEST_ACK_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5)))
 })
 
 export class PinLog extends Context.Service<PinLog, PinLogService>()("pinflow/adapters/PinLog") {
   /** kafkajs producer (idempotent, acks from all in-sync replicas) behind the bounded batching queue. */
-  static readonly layer = Layer.effect(PinLog, Effect.flatMap(BatcherConfig, makeKafkaPinLog))
+  static readonly layer = Layer.effect(
+    PinLog,
+    Effect.gen(function* () {
+      const { maxBatchBytes, ...config } = yield* BatcherConfig
+      const { partitions } = yield* PinsTopics
+      const perPartition = Math.min(8 * 1024 * 1024, Math.max(1, partitions) * 512 * 1024)
+      return yield* makeKafkaPinLog({ ...config, maxBatchBytes: Option.getOrElse(maxBatchBytes, () => perPartition) })
+    })
+  )
 
   /** The same queue over an in-process log; `PinLogMemory` exposes what was appended and outage switches. */
   static readonly layerMemoryWith = (options: Partial<BatcherOptions> = {}) =>

@@ -37,6 +37,21 @@ const routeOf = (url: string): string => {
   return knownRoutes.has(path) ? path : "unmatched"
 }
 
+/** Labelled metrics are built once per label set: building them per request costs more than counting. */
+const labelled = new Map<string, { readonly count: Metric.Counter<number>; readonly time: Metric.Histogram<number> }>()
+const metricsFor = (route: string, status: string, method: string) => {
+  const key = `${route} ${status} ${method}`
+  let found = labelled.get(key)
+  if (found === undefined) {
+    found = {
+      count: Metric.withAttributes(httpRequests, { route, status, method }),
+      time: Metric.withAttributes(httpSeconds, { route, status })
+    }
+    labelled.set(key, found)
+  }
+  return found
+}
+
 export const HttpMetricsMiddleware = HttpRouter.middleware(
   (httpEffect) =>
     Effect.gen(function* () {
@@ -44,9 +59,9 @@ export const HttpMetricsMiddleware = HttpRouter.middleware(
       const started = yield* Clock.currentTimeMillis
       const response = yield* httpEffect
       const elapsed = ((yield* Clock.currentTimeMillis) - started) / 1000
-      const attributes = { route: routeOf(request.url), status: String(response.status) }
-      yield* Metric.update(Metric.withAttributes(httpRequests, { ...attributes, method: request.method }), 1)
-      yield* Metric.update(Metric.withAttributes(httpSeconds, attributes), elapsed)
+      const metrics = metricsFor(routeOf(request.url), String(response.status), request.method)
+      yield* Metric.update(metrics.count, 1)
+      yield* Metric.update(metrics.time, elapsed)
       return response
     }),
   { global: true }

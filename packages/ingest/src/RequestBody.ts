@@ -1,9 +1,11 @@
 /**
- * Reads a request body within a byte limit: refused from `Content-Length` before any byte is read,
+ * Reads a Node request body within a byte limit: refused from `Content-Length` before any byte is read,
  * and capped while streaming when the length is not declared (chunked). Only JSON media types pass.
  */
-import { ByteSize, Data, Effect, Option } from "effect"
-import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import type { Readable } from "node:stream"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { Data, Effect, Option } from "effect"
+import type { HttpServerRequest } from "effect/http"
 
 export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly limit: number }> {}
 export class UnsupportedMedia extends Data.TaggedError("UnsupportedMedia")<{ readonly contentType: string }> {}
@@ -34,6 +36,53 @@ const declaredLength = (request: HttpServerRequest.HttpServerRequest): Option.Op
   return Number.isSafeInteger(n) && n >= 0 ? Option.some(n) : Option.none()
 }
 
+/**
+ * The Node request's bytes, read with plain listeners (the generic stream helpers cost more than the
+ * rest of a small request). Past `limit` the rest is discarded unread into memory, never buffered.
+ */
+const readIncoming = (incoming: Readable, limit: number): Effect.Effect<string, BodyError> =>
+  Effect.callback<string, BodyError>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const detach = () => {
+      incoming.off("data", onData)
+      incoming.off("end", onEnd)
+      incoming.off("error", onError)
+      incoming.off("aborted", onAborted)
+    }
+    function onData(chunk: Buffer) {
+      size += chunk.length
+      if (size > limit) {
+        detach()
+        incoming.on("error", () => undefined)
+        incoming.resume()
+        return resume(Effect.fail(new BodyTooLarge({ limit })))
+      }
+      chunks.push(chunk)
+    }
+    function onEnd() {
+      detach()
+      resume(
+        Effect.succeed(
+          chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks, size).toString("utf8")
+        )
+      )
+    }
+    function onError(error: Error) {
+      detach()
+      resume(Effect.fail(new UnreadableBody({ detail: error.message })))
+    }
+    function onAborted() {
+      detach()
+      resume(Effect.fail(new UnreadableBody({ detail: "the client closed the request" })))
+    }
+    incoming.on("data", onData)
+    incoming.on("end", onEnd)
+    incoming.on("error", onError)
+    incoming.on("aborted", onAborted)
+    return Effect.sync(detach)
+  })
+
 /** The body as text, or a typed refusal; never more than `limit` bytes are buffered. */
 export const readText = (
   request: HttpServerRequest.HttpServerRequest,
@@ -43,14 +92,5 @@ export const readText = (
     yield* checkMediaType(request)
     const length = declaredLength(request)
     if (Option.isSome(length) && length.value > limit) return yield* new BodyTooLarge({ limit })
-    return yield* request.text.pipe(
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit)),
-      Effect.catchTag("HttpServerError", (error) =>
-        Effect.fail(
-          error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
-            ? new BodyTooLarge({ limit })
-            : new UnreadableBody({ detail: error.message })
-        )
-      )
-    )
+    return yield* readIncoming(NodeHttpServerRequest.toIncomingMessage(request) as Readable, limit)
   })

@@ -6,7 +6,7 @@
 import { createServer } from "node:http"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { KafkaClient, PinLog } from "@pinflow/adapters"
-import { Config, Duration, Effect, Layer, References } from "effect"
+import { Config, ConfigProvider, Duration, Effect, Layer, References } from "effect"
 import { HttpRouter } from "effect/http"
 import { IngestRoutes } from "./IngestHttp.ts"
 import { IngestSettings } from "./IngestSettings.ts"
@@ -23,9 +23,16 @@ export const IngestServer = HttpRouter.serve(IngestRoutes, { disableLogger: true
   Layer.provide(IngestSettings.layer)
 )
 
+/** `LOG_LEVEL` (default Info), in any case: "warn", "WARN" and "Warn" all work. */
 export const LogLevelLayer = Layer.effect(
   References.MinimumLogLevel,
-  Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info"))
+  Config.String("LOG_LEVEL").pipe(
+    Config.withDefault("Info"),
+    Config.map((raw) => raw.trim().toLowerCase()),
+    Config.map((raw) => (raw === "warning" ? "warn" : raw)),
+    Config.map((raw) => `${raw.charAt(0).toUpperCase()}${raw.slice(1)}`),
+    Config.mapEffect((level) => Config.LogLevel("LOG_LEVEL").parse(ConfigProvider.fromUnknown({ LOG_LEVEL: level })))
+  )
 )
 
 /** `pinflow ingest`: the edge, the Kafka log and the shared client. */

@@ -1,12 +1,13 @@
 /**
  * The bounded micro-batching queue in front of a log. Concurrent callers' messages are queued and sent
- * together — as soon as the previous send is acknowledged, or after `linger` when the queue was idle —
- * and each caller completes only when every one of *its* messages is acknowledged. The queue is bounded
+ * together: an idle queue sends at once (after `linger`, default 0), and whatever arrives while a send
+ * is in flight goes out as the next batch the moment it is acknowledged — batches grow with load,
+ * latency does not. Each caller completes only when every one of *its* messages is acknowledged. The queue is bounded
  * by messages and bytes: when full, when the log is down, or when no acknowledgement arrives within
  * `ackTimeout`, the caller fails with `PinLogUnavailable` at once (callers answer 503; nothing is ever
  * reported written that was not).
  */
-import { Data, Deferred, Duration, Effect, Exit, Fiber, Metric } from "effect"
+import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Metric } from "effect"
 
 /** One message bound for a topic. `bytes` is what it counts against the queue's byte bound. */
 export interface OutMessage {
@@ -32,7 +33,7 @@ export interface BatcherOptions {
   readonly maxBatchEvents: number
   /** Most bytes per send (keep each partition's share under the broker's `message.max.bytes`). */
   readonly maxBatchBytes: number
-  /** How long an idle queue waits for company before sending. */
+  /** How long an idle queue waits for company before sending (0: send at once). */
   readonly linger: Duration.Input
   /** How long a caller waits for its acknowledgement. */
   readonly ackTimeout: Duration.Input
@@ -41,9 +42,9 @@ export interface BatcherOptions {
 export const defaultBatcherOptions: BatcherOptions = {
   maxQueueEvents: 50_000,
   maxQueueBytes: 64 * 1024 * 1024,
-  maxBatchEvents: 4_000,
-  maxBatchBytes: 900 * 1024,
-  linger: Duration.millis(2),
+  maxBatchEvents: 10_000,
+  maxBatchBytes: 3 * 1024 * 1024,
+  linger: Duration.zero,
   ackTimeout: Duration.seconds(5)
 }
 
@@ -58,6 +59,8 @@ interface Entry {
   readonly messages: ReadonlyArray<OutMessage>
   readonly sizes: ReadonlyArray<number>
   readonly deferred: Deferred.Deferred<void, PinLogUnavailable>
+  /** Epoch millis after which the caller is answered "timeout". */
+  readonly deadline: number
   /** Index of the first message not yet taken for a send. */
   next: number
   acked: number
@@ -89,6 +92,9 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
 ) {
   const entries: Array<Entry> = []
   let head = 0
+  // Same timeout for everyone, so deadlines are in arrival order: one sweeper, no timer per caller.
+  const byDeadline: Array<Entry> = []
+  let deadlineHead = 0
   let events = 0
   let bytes = 0
   let closed = false
@@ -200,7 +206,25 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     }
   })
 
+  const sweep = Effect.gen(function* () {
+    while (true) {
+      yield* Effect.sleep(Duration.millis(50))
+      const now = yield* Clock.currentTimeMillis
+      while (deadlineHead < byDeadline.length) {
+        const entry = byDeadline[deadlineHead] as Entry
+        if (!entry.settled && entry.deadline > now) break
+        deadlineHead += 1
+        settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
+      }
+      if (deadlineHead > 1024 && deadlineHead * 2 > byDeadline.length) {
+        byDeadline.splice(0, deadlineHead)
+        deadlineHead = 0
+      }
+    }
+  })
+
   const flusher = yield* Effect.forkDetach(loop)
+  const sweeper = yield* Effect.forkDetach(sweep)
 
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
@@ -210,13 +234,14 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
         yield* Deferred.await(idle).pipe(Effect.timeout(ackTimeout), Effect.ignore)
       }
       yield* Fiber.interrupt(flusher)
+      yield* Fiber.interrupt(sweeper)
       for (let i = head; i < entries.length; i++)
         settle(entries[i] as Entry, Exit.fail(unavailable("closed", "shutting down")))
     })
   )
 
   const offer = (messages: ReadonlyArray<OutMessage>): Effect.Effect<void, PinLogUnavailable> =>
-    Effect.suspend(() => {
+    Effect.clockWith((clock) => {
       if (messages.length === 0) return Effect.void
       if (closed) return Effect.fail(unavailable("closed", "the server is shutting down; retry on another instance"))
       if (!isUp()) return Effect.fail(unavailable("down", "Kafka is unreachable; retry later"))
@@ -230,25 +255,19 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
         messages,
         sizes,
         deferred: Deferred.makeUnsafe<void, PinLogUnavailable>(),
+        deadline: clock.currentTimeMillisUnsafe() + Duration.toMillis(ackTimeout),
         next: 0,
         acked: 0,
         settled: false
       }
       entries.push(entry)
+      byDeadline.push(entry)
       events += messages.length
       bytes += size
       const waiting = wake
       wake = Deferred.makeUnsafe<void>()
       Deferred.doneUnsafe(waiting, Exit.void)
       return Deferred.await(entry.deferred).pipe(
-        Effect.timeoutOrElse({
-          duration: ackTimeout,
-          orElse: () =>
-            Effect.suspend(() => {
-              settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
-              return Deferred.await(entry.deferred)
-            })
-        }),
         Effect.onInterrupt(() =>
           Effect.sync(() => settle(entry, Exit.fail(unavailable("closed", "the request was cancelled"))))
         )

@@ -3,7 +3,7 @@
  * queue. A supervisor keeps it connected: Kafka down at start or later only makes writes fail fast
  * (503 upstream) until a broker answers again, then a fresh producer is connected and topics ensured.
  */
-import { Deferred, Duration, Effect, Exit } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit } from "effect"
 import { Partitioners, type Producer } from "kafkajs"
 import { KafkaClient, KafkaError } from "../KafkaClient.ts"
 import { ensureTopics, PinsTopics } from "../KafkaTopics.ts"
@@ -47,7 +47,11 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     while (true) {
       const exit = yield* Effect.exit(connect)
       if (Exit.isFailure(exit)) {
-        if (failures === 0) yield* Effect.logWarning("Kafka unavailable; retrying", exit.cause)
+        if (failures === 0) {
+          const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+          const reason = failure?._tag === "Fail" ? failure.error.message : Cause.pretty(exit.cause)
+          yield* Effect.logWarning(`Kafka unavailable, writes answer 503 until it is back: ${reason}`)
+        }
         failures += 1
         yield* Effect.sleep(Duration.millis(Math.min(5_000, 250 * 2 ** Math.min(failures, 5))))
         continue

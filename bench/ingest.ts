@@ -1,0 +1,247 @@
+/**
+ * `npm run bench -- ingest [--quick]`: the edge against the real broker (acks from all in-sync replicas),
+ * load from autocannon at a ramp of offered rates and at saturation, beside the naive design measured
+ * in the same run (one kafkajs `send` awaited per request, no batching, no key — what the original
+ * FastAPI endpoint did). Each server runs in its own process; its peak RSS is read from /proc. After
+ * each scenario the topic's end offsets are checked: every 2xx must be in Kafka.
+ */
+import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createServer } from "node:http"
+import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
+import { makePinGenerator } from "@pinflow/emulator"
+import { Kafka, logLevel, Partitioners } from "kafkajs"
+import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
+import type { BenchOptions } from "./bench.ts"
+
+interface AutocannonResult {
+  readonly duration: number
+  readonly latency: { readonly p50: number; readonly p99: number }
+  readonly "2xx": number
+  readonly non2xx: number
+  readonly errors: number
+  readonly timeouts: number
+}
+interface AutocannonRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: Record<string, string>
+  readonly setupRequest: (req: Record<string, unknown>) => Record<string, unknown>
+}
+type Autocannon = (options: {
+  readonly url: string
+  readonly connections: number
+  readonly duration: number
+  readonly overallRate?: number
+  readonly pipelining: number
+  readonly requests: ReadonlyArray<AutocannonRequest>
+}) => Promise<AutocannonResult>
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon
+
+const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((b) => b.trim())
+const here = fileURLToPath(import.meta.url)
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+/** The naive baseline server: one awaited send per request, acks -1, no key, no batching. */
+const naiveServer = async (port: number, topic: string) => {
+  const kafka = new Kafka({ clientId: "bench-naive", brokers, logLevel: logLevel.NOTHING })
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  createServer((req, res) => {
+    if (req.method !== "POST") return void res.end("ok")
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => {
+      let event: Record<string, unknown>
+      try {
+        event = JSON.parse(Buffer.concat(chunks).toString())
+      } catch {
+        res.statusCode = 400
+        return void res.end()
+      }
+      producer
+        .send({ topic, acks: -1, messages: [{ value: JSON.stringify(event) }] })
+        .then(() => res.end('{"status":"accepted"}'))
+        .catch(() => {
+          res.statusCode = 503
+          res.end()
+        })
+    })
+  }).listen(port, "127.0.0.1")
+}
+
+interface Server {
+  readonly url: string
+  readonly topic: string
+  readonly peakRssMb: () => number
+  readonly stop: () => Promise<void>
+}
+
+const startServer = async (kind: "pinflow" | "naive", port: number): Promise<Server> => {
+  const topic = `bench-ingest-${kind}-${Date.now().toString(36)}`
+  const admin = new Kafka({ clientId: "bench-admin", brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] })
+  await admin.disconnect()
+  const args = kind === "pinflow" ? [`${root}packages/ingest/src/main.ts`] : [here, "naive-server", String(port), topic]
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PINS_TOPIC: topic, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "inherit", "inherit"]
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`${url}${kind === "pinflow" ? "/readyz" : "/"}`).then(
+      (r) => r.ok,
+      () => false
+    )
+    if (ok) break
+    if (child.exitCode !== null || i === 199) throw new Error(`${kind} server on port ${port} did not become ready`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    topic,
+    peakRssMb: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8")
+      return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve())
+        child.kill("SIGTERM")
+      })
+  }
+}
+
+const topicSize = async (topic: string): Promise<number> => {
+  const admin = new Kafka({ clientId: "bench-admin", brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  const offsets = await admin.fetchTopicOffsets(topic)
+  await admin.disconnect()
+  return offsets.reduce((n, o) => n + Number(o.high), 0)
+}
+
+const generate = makePinGenerator({ seed: 42 })
+const singles = Array.from({ length: 2_000 }, () => JSON.stringify(generate()))
+const batches = Array.from({ length: 20 }, () => Array.from({ length: 500 }, () => JSON.stringify(generate())).join("\n"))
+
+const requestsFor = (path: string, bodies: ReadonlyArray<string>): ReadonlyArray<AutocannonRequest> => {
+  let i = 0
+  return [
+    {
+      method: "POST",
+      path,
+      headers: { "content-type": path === "/pins" ? "application/x-ndjson" : "application/json" },
+      setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] })
+    }
+  ]
+}
+
+interface Row {
+  readonly scenario: string
+  readonly offered: string
+  readonly eventsPerSecond: number
+  readonly p50: number
+  readonly p99: number
+  readonly failed: number
+  readonly rssMb: number
+}
+
+const load = async (
+  server: Server,
+  scenario: string,
+  path: string,
+  bodies: ReadonlyArray<string>,
+  eventsPerRequest: number,
+  seconds: number,
+  rate: number | undefined
+): Promise<Row & { readonly ok: number }> => {
+  const result = await autocannon({
+    url: server.url,
+    connections: rate === undefined ? 64 : 32,
+    duration: seconds,
+    pipelining: 1,
+    requests: requestsFor(path, bodies),
+    ...(rate === undefined ? {} : { overallRate: rate })
+  })
+  return {
+    scenario,
+    offered: rate === undefined ? "saturation" : `${rate} req/s`,
+    eventsPerSecond: (result["2xx"] * eventsPerRequest) / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+    rssMb: server.peakRssMb(),
+    ok: result["2xx"] * eventsPerRequest
+  }
+}
+
+const formatRow = (r: Row) =>
+  [
+    r.scenario.padEnd(22),
+    r.offered.padStart(12),
+    r.eventsPerSecond.toFixed(0).padStart(10),
+    r.p50.toFixed(1).padStart(8),
+    r.p99.toFixed(1).padStart(8),
+    String(r.failed).padStart(8),
+    r.rssMb.toFixed(0).padStart(9)
+  ].join("  ")
+
+export const run = async ({ quick }: BenchOptions): Promise<void> => {
+  const seconds = quick ? 3 : 10
+  const ramp = quick ? [500, 2_000] : [500, 1_000, 2_000, 4_000]
+  const rows: Array<Row> = []
+  let durable = true
+  const print = (row: Row) => {
+    rows.push(row)
+    process.stdout.write(`${formatRow(row)}\n`)
+  }
+  process.stdout.write(
+    `ingest bench: Kafka ${brokers.join(",")}, acks=all, ${seconds} s per step${quick ? " (quick)" : ""}\n` +
+      `${["scenario".padEnd(22), "offered".padStart(12), "events/s".padStart(10), "p50 ms".padStart(8), "p99 ms".padStart(8), "failed".padStart(8), "peak RSS".padStart(9)].join("  ")}\n`
+  )
+
+  const scenario = async (kind: "pinflow" | "naive", name: string, path: string, steps: ReadonlyArray<number | undefined>) => {
+    const server = await startServer(kind, kind === "naive" ? 18_101 : 18_100)
+    const bodies = path === "/pins" ? batches : singles
+    const perRequest = path === "/pins" ? 500 : 1
+    let acknowledged = 0
+    await load(server, name, path, bodies, perRequest, 1, undefined) // warm-up, not reported
+    const results: Array<Row> = []
+    for (const rate of steps) {
+      const row = await load(server, name, path, bodies, perRequest, seconds, rate)
+      acknowledged += row.ok
+      results.push(row)
+      print(row)
+    }
+    await server.stop()
+    const inTopic = await topicSize(server.topic)
+    // The warm-up's events are in the topic too, so the topic may hold more than the measured 2xx.
+    if (inTopic < acknowledged) {
+      durable = false
+      process.stdout.write(`  !! ${name}: ${acknowledged} acknowledged but only ${inTopic} in ${server.topic}\n`)
+    }
+    return results
+  }
+
+  const naive = await scenario("naive", "naive /pin/", "/pin/", quick ? [undefined] : [500, 1_000, undefined])
+  const single = await scenario("pinflow", "pinflow /pin/", "/pin/", [...ramp, undefined])
+  const many = await scenario("pinflow", "pinflow /pins (500/req)", "/pins", [undefined])
+
+  const naiveSat = naive.at(-1)?.eventsPerSecond ?? 0
+  const singleSat = single.at(-1)?.eventsPerSecond ?? 0
+  const at2000 = single.find((r) => r.offered === "2000 req/s")
+  const batchSat = many.at(-1)?.eventsPerSecond ?? 0
+  const ratio = naiveSat > 0 ? singleSat / naiveSat : Number.NaN
+  process.stdout.write(
+    `ingest: /pin/ ${singleSat.toFixed(0)} ev/s at saturation = ${ratio.toFixed(1)}× naive (${naiveSat.toFixed(0)} ev/s) [target ≥5×]; ` +
+      `p99 at 2000 req/s ${at2000?.p99.toFixed(1) ?? "-"} ms [target <25]; /pins ${batchSat.toFixed(0)} ev/s [target ≥50000]; ` +
+      `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
+  )
+}
+
+quietKafkaJsTimeoutWarning()
+if (import.meta.main && process.argv[2] === "naive-server") {
+  await naiveServer(Number(process.argv[3]), process.argv[4] as string)
+}
