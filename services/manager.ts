@@ -6,12 +6,13 @@ import { gcsService } from "./gcs.ts"
 import { kafkaService } from "./kafka.ts"
 import { postgresService } from "./postgres.ts"
 import {
+  fileSize,
   isOurProcess,
+  logExcerpt,
   portOpen,
   readPidFile,
   removeFile,
   stopProcess,
-  tail,
   waitFor,
   withLock,
   writePidFile
@@ -39,7 +40,13 @@ export type UpResult =
 
 const logHint = (s: Service): string => `see ${s.logFiles.join(" and ")}`
 
-const waitReady = async (s: Service, pid: number): Promise<Probe> => {
+/** Where each log file ended before a start, so failures show only what this start wrote. */
+const logOffsets = (s: Service): ReadonlyArray<number> => s.logFiles.map(fileSize)
+
+const excerpts = (s: Service, offsets: ReadonlyArray<number>): string =>
+  s.logFiles.map((f, i) => `  ${f}:\n${logExcerpt(f, offsets[i] ?? 0)}`).join("\n")
+
+const waitReady = async (s: Service, pid: number, offsets: ReadonlyArray<number>): Promise<Probe> => {
   let last = { ok: false, error: "not probed yet" } as Probe
   try {
     return await waitFor(
@@ -53,7 +60,7 @@ const waitReady = async (s: Service, pid: number): Promise<Probe> => {
         abort: () =>
           isOurProcess(pid, s.processMarker)
             ? undefined
-            : `${s.name} (pid ${pid}) exited while starting; ${logHint(s)}:\n${s.logFiles.map((f) => tail(f, 15)).join("\n")}`
+            : `${s.name} (pid ${pid}) exited while starting; ${logHint(s)}:\n${excerpts(s, offsets)}`
       }
     )
   } catch (err) {
@@ -61,7 +68,7 @@ const waitReady = async (s: Service, pid: number): Promise<Probe> => {
     if (msg.includes("exited while starting")) throw err
     throw new Error(
       `${msg} (pid ${pid} still running; last answer: ${last.ok ? last.detail : last.error}); ${logHint(s)}:\n` +
-        s.logFiles.map((f) => tail(f, 15)).join("\n")
+        excerpts(s, offsets)
     )
   }
 }
@@ -74,7 +81,11 @@ const upOne = async (name: ServiceName, log: Log): Promise<UpResult> => {
   const pid = managedPid(name)
   if (pid === undefined && stale !== undefined) removeFile(pidFile(name))
   if (pid !== undefined) {
-    await waitReady(s, pid)
+    await waitReady(
+      s,
+      pid,
+      s.logFiles.map(() => 0)
+    )
     await s.prepare(log, true)
     return { name, state: "running", pid, ms: ms() }
   }
@@ -94,9 +105,10 @@ const upOne = async (name: ServiceName, log: Log): Promise<UpResult> => {
   await s.install(log)
   // installing a distribution package may have started its own server (Debian's postgresql, without policy-rc.d)
   if ((await portOpen(s.port, host)) && (await s.probe()).ok) return useExternal()
+  const offsets = logOffsets(s)
   const started = await s.start(log)
   writePidFile(pidFile(name), started)
-  await waitReady(s, started)
+  await waitReady(s, started, offsets)
   await s.prepare(log, true)
   return { name, state: "started", pid: started, ms: ms() }
 }

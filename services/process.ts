@@ -12,6 +12,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync
 } from "node:fs"
 import { connect } from "node:net"
@@ -142,6 +143,42 @@ export const tail = (file: string, lines = 20): string => {
   } catch {
     return `    (no ${file})`
   }
+}
+
+export const fileSize = (file: string): number => {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * What a log file got since `offset`: its error lines (and the exception lines right after them), else its
+ * last lines; long lines cut, indented.
+ */
+export const logExcerpt = (file: string, offset: number, max = 12): string => {
+  let text: string
+  try {
+    const buf = readFileSync(file)
+    text = buf.subarray(Math.min(offset, buf.length)).toString("utf8")
+  } catch {
+    return `    (no ${file})`
+  }
+  const lines = text.split("\n").filter((l) => l.trim() !== "")
+  const important: string[] = []
+  lines.forEach((line, i) => {
+    if (/\b(ERROR|FATAL|PANIC)\b|Exception|Caused by|already in use|Permission denied/.test(line)) {
+      if (!important.includes(line)) important.push(line)
+      const next = lines[i + 1]
+      if (next !== undefined && /^\S*(Exception|Error)|^\s+at |^Caused by/.test(next) && !important.includes(next)) {
+        important.push(next)
+      }
+    }
+  })
+  const chosen = important.length > 0 ? important.slice(0, max) : lines.slice(-max)
+  if (chosen.length === 0) return `    (${file}: nothing new)`
+  return chosen.map((l) => `    ${l.length > 300 ? `${l.slice(0, 300)}…` : l}`).join("\n")
 }
 
 /** Full path of an executable on PATH, or undefined. */
