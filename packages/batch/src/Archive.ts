@@ -18,7 +18,7 @@ import { Effect, type Scope, Stream } from "effect"
 import { parseKey, partitionPrefix } from "./ArchiveLayout.ts"
 import { toArchiveLine } from "./ArchiveLine.ts"
 import { BatchSettings } from "./BatchSettings.ts"
-import { encodeNdjsonGzip } from "./NdjsonGzip.ts"
+import { gzipSink } from "./NdjsonGzip.ts"
 import { type Part, PartBuilder } from "./PartBuilder.ts"
 
 export interface ArchiveSummary {
@@ -58,7 +58,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
   const analytics = yield* AnalyticsStore
 
   const consumption = yield* source.readToEnd({ group: settings.group, topics: [settings.topic] })
-  const builder = new PartBuilder(settings.partMaxBytes)
+  const builder = new PartBuilder(settings.partMaxBytes, () => gzipSink(settings.gzipLevel))
   /** The last record read per partition: what gets committed at the end. */
   const lastRead = new Map<string, SourceRecord>()
   const groups = new Map<string, Group>()
@@ -68,7 +68,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
   /** Lines of one pull of records: returns the parts they closed; unreadable messages become rejects. */
   const take = (records: ReadonlyArray<SourceRecord>) =>
     Effect.gen(function* () {
-      const closed: Array<Part> = []
+      const closed: Array<Part<Effect.Effect<Uint8Array>>> = []
       const rejects: Array<BatchReject> = []
       for (const record of records) {
         lastRead.set(`${record.topic}\u0000${record.partition}`, record)
@@ -99,9 +99,9 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
       return closed
     })
 
-  const upload = (part: Part) =>
+  const upload = (part: Part<Effect.Effect<Uint8Array>>) =>
     Effect.gen(function* () {
-      const body = yield* encodeNdjsonGzip(part.lines, settings.gzipLevel)
+      const body = yield* part.content
       yield* store.put(part.key, body, { contentType: "application/gzip" })
       totals.objects += 1
       totals.bytes += body.length
@@ -122,7 +122,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
         group.keys.add(part.key)
       }
       yield* Effect.logDebug("archive: part written").pipe(
-        Effect.annotateLogs({ key: part.key, events: part.lines.length, bytes: body.length })
+        Effect.annotateLogs({ key: part.key, events: part.events, bytes: body.length })
       )
     })
 

@@ -38,8 +38,10 @@ const countsOf = (parts: {
   readonly archive?: ArchiveSummary
   readonly process?: ProcessSummary
   readonly retention?: RetentionSummary
+  readonly stepMs?: Readonly<Record<string, number>>
   readonly durationMs: number
 }): RunCounts => ({
+  ...parts.stepMs,
   ...(parts.archive === undefined
     ? {}
     : {
@@ -80,14 +82,27 @@ export const runDay = Effect.fn("Batch.runDay")(function* (day: string) {
       const started = yield* Clock.currentTimeMillis
       const id = yield* analytics.startRun(day, new Date(started))
       yield* Effect.logInfo("batch run started").pipe(Effect.annotateLogs({ day, run: id }))
-      const done: { archive?: ArchiveSummary; process?: ProcessSummary; retention?: RetentionSummary } = {}
+      const done: {
+        archive?: ArchiveSummary
+        process?: ProcessSummary
+        retention?: RetentionSummary
+        stepMs: Record<string, number>
+      } = { stepMs: {} }
+      /** Runs a step and records how long it took (`archive_ms`, `process_ms`, `retention_ms`). */
+      const timed = <A, E, R>(name: string, step: Effect.Effect<A, E, R>) =>
+        Effect.gen(function* () {
+          const t0 = yield* Clock.currentTimeMillis
+          const result = yield* step
+          done.stepMs[`${name}_ms`] = (yield* Clock.currentTimeMillis) - t0
+          return result
+        })
       const steps = Effect.gen(function* () {
-        done.archive = yield* archive()
+        done.archive = yield* timed("archive", archive())
         yield* Effect.logInfo("archive: done").pipe(
           Effect.annotateLogs({ events: done.archive.events, objects: done.archive.objects, bytes: done.archive.bytes })
         )
-        done.process = yield* processDay(day)
-        done.retention = yield* retention(yield* today)
+        done.process = yield* timed("process", processDay(day))
+        done.retention = yield* timed("retention", Effect.flatMap(today, retention))
         return done
       })
       const finish = (status: "succeeded" | "failed", error?: string) =>

@@ -2,10 +2,10 @@
  * The archive's encoding: NDJSON compressed with gzip. Encoding runs on libuv's thread pool (so it
  * overlaps reading the next messages); decoding is a stream, so an object is never held in memory whole.
  */
-import { promisify } from "node:util"
 import * as zlib from "node:zlib"
 import { NodeStream } from "@effect/platform-node"
 import { Data, Effect, Stream } from "effect"
+import type { PartSink } from "./PartBuilder.ts"
 
 /** An archived object is not valid gzip (truncated or not ours). */
 export class ArchiveDecodeError extends Data.TaggedError("ArchiveDecodeError")<{
@@ -17,13 +17,50 @@ export class ArchiveDecodeError extends Data.TaggedError("ArchiveDecodeError")<{
   }
 }
 
-const gzip = promisify(zlib.gzip)
+/** Lines are handed to zlib in slices of about this many characters (fewer, larger thread-pool jobs). */
+const sliceChars = 256 * 1024
 
-/** Lines as gzip NDJSON (each line followed by "\n"). */
-export const encodeNdjsonGzip = (lines: ReadonlyArray<string>, level: number): Effect.Effect<Uint8Array> =>
-  Effect.promise(() => gzip(Buffer.from(lines.length === 0 ? "" : `${lines.join("\n")}\n`, "utf8"), { level })).pipe(
-    Effect.map((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength))
-  )
+/**
+ * A part sink that compresses as lines arrive: the part's text is never held whole, only its compressed
+ * bytes. `close` ends the stream; its effect yields the gzip NDJSON once zlib has finished.
+ */
+export const gzipSink = (level: number): PartSink<Effect.Effect<Uint8Array>> => {
+  const stream = zlib.createGzip({ level })
+  const output: Array<Buffer> = []
+  stream.on("data", (chunk: Buffer) => void output.push(chunk))
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve)
+    stream.on("error", reject)
+  })
+  ended.catch(() => undefined)
+  let pending: Array<string> = []
+  let pendingChars = 0
+  const write = () => {
+    if (pending.length === 0) return
+    pending.push("")
+    stream.write(pending.join("\n"))
+    pending = []
+    pendingChars = 0
+  }
+  return {
+    add: (line) => {
+      pending.push(line)
+      pendingChars += line.length + 1
+      if (pendingChars >= sliceChars) write()
+    },
+    close: () => {
+      write()
+      stream.end()
+      // zlib failing on a string it was given is a bug, not a condition to handle: a defect
+      return Effect.promise(() => ended).pipe(
+        Effect.map(() => {
+          const buffer = Buffer.concat(output)
+          return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+        })
+      )
+    }
+  }
+}
 
 /** The lines of a byte stream, gunzipped when `gzipped`; empty lines are dropped. */
 export const ndjsonLines = <E, R>(

@@ -121,6 +121,15 @@ export const processDay = Effect.fn("Batch.process")(function* (
   yield* Effect.logInfo("process: reading the day back").pipe(Effect.annotateLogs({ day, objects: sources.length }))
 
   const accumulator = emptyAccumulator()
+  // A day holds a few hundred distinct categories and tags but up to millions of pins: the accumulator
+  // keeps one shared copy of each such string instead of one per pin.
+  const shared = new Map<string, string>()
+  const intern = (text: string): string => {
+    const known = shared.get(text)
+    if (known !== undefined) return known
+    shared.set(text, text)
+    return text
+  }
   const totals = { objects: 0, legacyObjects: 0, bytes: 0, events: 0, rejects: 0 }
   let pending: Array<BatchReject> = []
   let nextProgress = progressEvery
@@ -136,7 +145,13 @@ export const processDay = Effect.fn("Batch.process")(function* (
     if (Result.isSuccess(outcome)) {
       const dated = datedPin(outcome.success)
       // The folder (or legacy object) says which day an event belongs to; parts only hold that day anyway.
-      if (dated !== null) accumulate(accumulator, dated.day === day ? dated : { ...dated, day })
+      if (dated !== null)
+        accumulate(accumulator, {
+          ...dated,
+          day,
+          category: dated.category === null ? null : intern(dated.category),
+          tags: dated.tags.map(intern)
+        })
       return
     }
     totals.rejects += 1

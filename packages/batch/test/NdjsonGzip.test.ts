@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { encodeNdjsonGzip, ndjsonLines } from "../src/NdjsonGzip.ts"
+import { gzipSink, ndjsonLines } from "../src/NdjsonGzip.ts"
 
 const chunked = (bytes: Uint8Array, size: number) =>
   Stream.fromIterable(
@@ -14,7 +14,9 @@ describe("gzip NDJSON", () => {
       const lines = Array.from({ length: 2000 }, (_, i) =>
         JSON.stringify({ i, title: `pin ${i} — ☕ ${"x".repeat(i % 50)}` })
       )
-      const body = yield* encodeNdjsonGzip(lines, 6)
+      const sink = gzipSink(6)
+      for (const line of lines) sink.add(line)
+      const body = yield* sink.close()
       assert.strictEqual(gunzipSync(body).toString("utf8"), `${lines.join("\n")}\n`)
       for (const size of [1, 7, 65536]) {
         const back = yield* Stream.runCollect(ndjsonLines("k", chunked(body, size), true))
@@ -39,6 +41,20 @@ describe("gzip NDJSON", () => {
       ).pipe(Effect.flip)
       assert.strictEqual(error._tag, "ArchiveDecodeError")
       assert.include(error.message, "raw/x.ndjson.gz")
+    })
+  )
+})
+
+describe("gzipSink", () => {
+  it.effect("compresses lines as they come into one gzip NDJSON object", () =>
+    Effect.gen(function* () {
+      const sink = gzipSink(6)
+      const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ i, text: "é☕".repeat(i % 20) }))
+      for (const line of lines) sink.add(line)
+      const body = yield* sink.close()
+      assert.strictEqual(gunzipSync(body).toString("utf8"), `${lines.join("\n")}\n`)
+      const empty = gzipSink(1)
+      assert.strictEqual(gunzipSync(yield* empty.close()).toString("utf8"), "")
     })
   )
 })

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type Part, PartBuilder } from "../src/PartBuilder.ts"
+import { linesSink, type Part, PartBuilder } from "../src/PartBuilder.ts"
 
 const build = (maxBytes: number, lines: ReadonlyArray<[number, number, string | null, string]>) => {
-  const builder = new PartBuilder(maxBytes)
-  const parts: Array<Part> = []
+  const builder = new PartBuilder(maxBytes, linesSink)
+  const parts: Array<Part<ReadonlyArray<string>>> = []
   for (const [partition, offset, day, line] of lines) {
     const part = builder.add(partition, offset, day, line)
     if (part !== undefined) parts.push(part)
@@ -22,7 +22,7 @@ describe("PartBuilder", () => {
     ])
     const parts = build(27, lines)
     assert.deepStrictEqual(
-      parts.map((p) => [p.key, p.lines.length, p.bytes]),
+      parts.map((p) => [p.key, p.content.length, p.bytes]),
       [
         ["raw/pins/dt=2026-11-26/part-0-10-12.ndjson.gz", 3, 27],
         ["raw/pins/dt=2026-11-26/part-0-13-15.ndjson.gz", 3, 27],
@@ -40,7 +40,7 @@ describe("PartBuilder", () => {
       [0, 4, null, "u"]
     ])
     assert.deepStrictEqual(
-      parts.map((p) => [p.key, p.lines, p.bytes]),
+      parts.map((p) => [p.key, p.content, p.bytes]),
       [
         ["raw/pins/unreadable/part-0-4-4.ndjson.gz", ["u"], 2],
         ["raw/pins/dt=2026-11-26/part-0-3-3.ndjson.gz", ["a"], 2],
