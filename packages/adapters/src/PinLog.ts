@@ -36,7 +36,8 @@ export interface PinLogService {
  * Queue and batch bounds from the environment: `INGEST_QUEUE_EVENTS` (50000), `INGEST_QUEUE_BYTES`
  * (64 MiB), `INGEST_BATCH_EVENTS` (10000), `INGEST_BATCH_BYTES` (512 KiB per partition of the topic,
  * at most 8 MiB: each partition's share stays under the broker's 1 MB `message.max.bytes`),
- * `INGEST_LINGER` (0), `INGEST_ACK_TIMEOUT` (5 seconds).
+ * `INGEST_LINGER` (0), `INGEST_ACK_TIMEOUT` (5 seconds), `INGEST_PRODUCERS` (1; more idempotent
+ * producers let one batch be encoded while another is acknowledged — it did not pay on 2 busy cores).
  */
 export const BatcherConfig = Config.all({
   maxQueueEvents: Config.Int("INGEST_QUEUE_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxQueueEvents)),
@@ -44,7 +45,8 @@ export const BatcherConfig = Config.all({
   maxBatchEvents: Config.Int("INGEST_BATCH_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxBatchEvents)),
   maxBatchBytes: Config.option(Config.Int("INGEST_BATCH_BYTES")),
   linger: Config.Duration("INGEST_LINGER").pipe(Config.withDefault(Duration.zero)),
-  ackTimeout: Config.Duration("INGEST_ACK_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5)))
+  ackTimeout: Config.Duration("INGEST_ACK_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
+  concurrency: Config.Int("INGEST_PRODUCERS").pipe(Config.withDefault(1))
 })
 
 export class PinLog extends Context.Service<PinLog, PinLogService>()("pinflow/adapters/PinLog") {

@@ -55,6 +55,20 @@ describe("PinLog.layerMemory", () => {
     }).pipe(Effect.provide(memory({ maxBatchEvents: 16 })))
   )
 
+  it.live("with two sends in flight, every writer still completes exactly when its records are in", () =>
+    Effect.gen(function* () {
+      const log = yield* PinLog
+      const mem = yield* PinLogMemory
+      yield* Effect.forEach(
+        Array.from({ length: 300 }, (_, i) => i),
+        (i) => log.write({ pins: [event(`c-${i}`), event(`d-${i}`)], rejected: [] }),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual((yield* mem.pins).length, 600)
+      assert.deepStrictEqual(yield* log.depth, { events: 0, bytes: 0 })
+    }).pipe(Effect.provide(memory({ maxBatchEvents: 25, concurrency: 2 })))
+  )
+
   it.live("refuses at once when the queue is full and times out when nothing is acknowledged", () =>
     Effect.gen(function* () {
       const log = yield* PinLog

@@ -37,6 +37,8 @@ export interface BatcherOptions {
   readonly linger: Duration.Input
   /** How long a caller waits for its acknowledgement. */
   readonly ackTimeout: Duration.Input
+  /** Sends in flight at once (the log must accept that many concurrent `send`s). */
+  readonly concurrency: number
 }
 
 export const defaultBatcherOptions: BatcherOptions = {
@@ -45,7 +47,8 @@ export const defaultBatcherOptions: BatcherOptions = {
   maxBatchEvents: 10_000,
   maxBatchBytes: 3 * 1024 * 1024,
   linger: Duration.zero,
-  ackTimeout: Duration.seconds(5)
+  ackTimeout: Duration.seconds(5),
+  concurrency: 1
 }
 
 export interface Batcher {
@@ -100,7 +103,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
   let closed = false
   let wake = Deferred.makeUnsafe<void>()
   let idle = Deferred.makeUnsafe<void>()
-  let sending = false
+  let inFlight = 0
   const ackTimeout = Duration.fromInputUnsafe(options.ackTimeout)
   const linger = Duration.fromInputUnsafe(options.linger)
 
@@ -127,7 +130,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
   }
 
   const signalIdle = () => {
-    if (events === 0 && !sending) {
+    if (events === 0 && inFlight === 0) {
       const waiting = idle
       idle = Deferred.makeUnsafe<void>()
       Deferred.doneUnsafe(waiting, Exit.void)
@@ -164,45 +167,61 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     return { batch, parts }
   }
 
-  const flushOnce = Effect.gen(function* () {
-    const { batch, parts } = take()
-    if (batch.length === 0) return
-    sending = true
-    yield* publishDepth
-    const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-    const exit = yield* Effect.exit(send(batch))
-    const elapsed = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
-    sending = false
-    yield* Metric.update(produceSeconds, elapsed / 1000)
-    yield* Metric.update(batchEvents, batch.length)
-    if (Exit.isSuccess(exit)) {
-      for (const [entry, count] of parts) {
-        entry.acked += count
-        if (entry.acked === entry.messages.length) settle(entry, Exit.void)
-      }
-    } else {
-      const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
-      for (const [entry] of parts) settle(entry, Exit.fail(failure))
-      const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-      yield* Effect.logWarning("Kafka send failed").pipe(Effect.annotateLogs({ error: String(exit.cause) }))
-      if (error !== undefined && error._tag === "Fail") yield* onSendFailure(error.error)
-    }
-    signalIdle()
-  })
+  const signalWake = () => {
+    const waiting = wake
+    wake = Deferred.makeUnsafe<void>()
+    Deferred.doneUnsafe(waiting, Exit.void)
+  }
 
+  const flush = (batch: ReadonlyArray<OutMessage>, parts: ReadonlyArray<[Entry, number]>) =>
+    Effect.gen(function* () {
+      yield* publishDepth
+      const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+      const exit = yield* Effect.exit(send(batch))
+      const elapsed = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
+      yield* Metric.update(produceSeconds, elapsed / 1000)
+      yield* Metric.update(batchEvents, batch.length)
+      if (Exit.isSuccess(exit)) {
+        for (const [entry, count] of parts) {
+          entry.acked += count
+          if (entry.acked === entry.messages.length) settle(entry, Exit.void)
+        }
+      } else {
+        const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
+        for (const [entry] of parts) settle(entry, Exit.fail(failure))
+        const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+        yield* Effect.logWarning("Kafka send failed").pipe(Effect.annotateLogs({ error: String(exit.cause) }))
+        if (error !== undefined && error._tag === "Fail") yield* onSendFailure(error.error)
+      }
+    }).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          inFlight -= 1
+          signalIdle()
+          signalWake()
+        })
+      )
+    )
+
+  /** Woken by callers and by finished sends; sends whenever there is work and a free slot. */
   const loop = Effect.gen(function* () {
     while (true) {
-      if (events === 0) {
+      if (events === 0 || inFlight >= options.concurrency) {
+        const wasIdle = events === 0 && inFlight === 0
         yield* Deferred.await(wake)
-        if (Duration.isGreaterThan(linger, Duration.zero) && events < options.maxBatchEvents)
+        if (wasIdle && Duration.isGreaterThan(linger, Duration.zero) && events < options.maxBatchEvents)
           yield* Effect.sleep(linger)
+        continue
       }
       if (!isUp()) {
         // Queued callers keep waiting until their deadline; the log may come back before it.
         yield* Effect.sleep(Duration.millis(50))
         continue
       }
-      yield* flushOnce
+      const { batch, parts } = take()
+      if (batch.length === 0) continue
+      inFlight += 1
+      yield* Effect.forkChild(flush(batch, parts))
     }
   })
 
@@ -214,7 +233,8 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
         const entry = byDeadline[deadlineHead] as Entry
         if (!entry.settled && entry.deadline > now) break
         deadlineHead += 1
-        settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
+        if (!entry.settled)
+          settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
       }
       if (deadlineHead > 1024 && deadlineHead * 2 > byDeadline.length) {
         byDeadline.splice(0, deadlineHead)
@@ -229,7 +249,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
       closed = true
-      if (events > 0 || sending) {
+      if (events > 0 || inFlight > 0) {
         yield* Effect.logInfo("flushing accepted events before exit").pipe(Effect.annotateLogs({ events }))
         yield* Deferred.await(idle).pipe(Effect.timeout(ackTimeout), Effect.ignore)
       }
@@ -264,9 +284,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
       byDeadline.push(entry)
       events += messages.length
       bytes += size
-      const waiting = wake
-      wake = Deferred.makeUnsafe<void>()
-      Deferred.doneUnsafe(waiting, Exit.void)
+      signalWake()
       return Deferred.await(entry.deferred).pipe(
         Effect.onInterrupt(() =>
           Effect.sync(() => settle(entry, Exit.fail(unavailable("closed", "the request was cancelled"))))

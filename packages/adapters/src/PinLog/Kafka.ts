@@ -1,6 +1,8 @@
 /**
- * The kafkajs PinLog: one idempotent producer (acks from all in-sync replicas) behind the batching
- * queue. A supervisor keeps it connected: Kafka down at start or later only makes writes fail fast
+ * The kafkajs PinLog: `concurrency` idempotent producers (acks from all in-sync replicas) behind the
+ * batching queue, one batch in flight each: kafkajs serialises an idempotent producer's requests, so a
+ * second producer lets one batch be encoded while another is acknowledged. Only concurrent requests
+ * can land out of order that way — requests a client sends one after another keep their order. A supervisor keeps it connected: Kafka down at start or later only makes writes fail fast
  * (503 upstream) until a broker answers again, then a fresh producer is connected and topics ensured.
  */
 import { Cause, Deferred, Duration, Effect, Exit } from "effect"
@@ -14,7 +16,8 @@ import { toMessages } from "./Messages.ts"
 export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOptions) {
   const client = yield* KafkaClient
   const topics = yield* PinsTopics
-  let producer: Producer | undefined
+  let producers: ReadonlyArray<Producer> = []
+  const busy = new Set<Producer>()
   let up = false
   let broken = Deferred.makeUnsafe<void>()
   const markBroken = Effect.sync(() => {
@@ -22,24 +25,33 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     Deferred.doneUnsafe(broken, Exit.void)
   })
 
-  const connect = Effect.gen(function* () {
-    yield* client.probe(Duration.seconds(2))
+  const disconnect = (ps: ReadonlyArray<Producer>) =>
+    Effect.forEach(ps, (p) => Effect.promise(() => p.disconnect().catch(() => undefined)), { discard: true })
+
+  const connectOne = Effect.suspend(() => {
     const next = client.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner
     })
-    yield* Effect.tryPromise({
+    return Effect.tryPromise({
       try: () => next.connect(),
       catch: (cause) => new KafkaError({ operation: "producer.connect", cause })
-    }).pipe(Effect.onError(() => Effect.promise(() => next.disconnect().catch(() => undefined))))
-    yield* ensureTopics([topics.pins, topics.rejected], topics)
-    return next
+    }).pipe(
+      Effect.onError(() => disconnect([next])),
+      Effect.as(next)
+    )
   })
 
-  const disconnect = (p: Producer | undefined) =>
-    p === undefined ? Effect.void : Effect.promise(() => p.disconnect().catch(() => undefined))
+  const connect = Effect.gen(function* () {
+    yield* client.probe(Duration.seconds(2))
+    yield* ensureTopics([topics.pins, topics.rejected], topics)
+    return yield* Effect.acquireRelease(
+      Effect.forEach(Array.from({ length: Math.max(1, options.concurrency) }), () => connectOne),
+      (ps, exit) => (exit._tag === "Failure" ? disconnect(ps) : Effect.void)
+    ).pipe(Effect.scoped)
+  })
 
   /** Connect, wait until a send or the health check says the link broke, reconnect; forever. */
   const supervise = Effect.gen(function* () {
@@ -59,16 +71,17 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
       if (failures > 0) yield* Effect.logInfo("Kafka reachable again")
       failures = 0
       broken = Deferred.makeUnsafe<void>()
-      producer = exit.value
+      producers = exit.value
       up = true
       yield* Deferred.await(broken)
       up = false
-      const old = producer
-      producer = undefined
-      // The old producer may still hold a send; let it finish or fail in the background.
+      const old = producers
+      producers = []
+      busy.clear()
+      // The old producers may still hold a send; let it finish or fail in the background.
       yield* Effect.forkDetach(disconnect(old))
     }
-  }).pipe(Effect.onInterrupt(() => Effect.suspend(() => disconnect(producer))))
+  }).pipe(Effect.onInterrupt(() => Effect.suspend(() => disconnect(producers))))
 
   /** Two failed probes in a row while up: treat the link as broken even without traffic. */
   const healthCheck = Effect.gen(function* () {
@@ -89,8 +102,9 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
   const sendTimeout = Duration.fromInputUnsafe(options.ackTimeout)
   const send = (batch: ReadonlyArray<OutMessage>) =>
     Effect.suspend(() => {
-      const current = producer
+      const current = producers.find((p) => !busy.has(p))
       if (current === undefined) return Effect.fail(new KafkaError({ operation: "send", cause: "not connected" }))
+      busy.add(current)
       const byTopic = new Map<string, Array<{ key: string | null; value: string }>>()
       for (const m of batch) {
         let list = byTopic.get(m.topic)
@@ -108,7 +122,8 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
         Effect.timeoutOrElse({
           duration: sendTimeout,
           orElse: () => Effect.fail(new KafkaError({ operation: "send", cause: "no acknowledgement in time" }))
-        })
+        }),
+        Effect.ensuring(Effect.sync(() => busy.delete(current)))
       )
     })
 
