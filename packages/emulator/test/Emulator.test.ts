@@ -1,0 +1,105 @@
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Option } from "effect"
+import { type EmulatorOptions, parseDuration, parseRate, runEmulator, targetUrl } from "../src/Emulator.ts"
+import { percentile } from "../src/LatencyStats.ts"
+
+/** A stand-in edge that answers 200, or 400 for every third request, and records what it got. */
+const fakeEdge = Effect.acquireRelease(
+  Effect.promise(
+    () =>
+      new Promise<{ url: string; bodies: Array<string>; paths: Array<string>; close: () => void }>((resolve) => {
+        const bodies: Array<string> = []
+        const paths: Array<string> = []
+        const server = createServer((req, res) => {
+          let body = ""
+          req.on("data", (c) => {
+            body += c
+          })
+          req.on("end", () => {
+            bodies.push(body)
+            paths.push(req.url ?? "")
+            res.statusCode = bodies.length % 3 === 0 ? 400 : 200
+            res.end("{}")
+          })
+        })
+        server.listen(0, "127.0.0.1", () =>
+          resolve({
+            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            bodies,
+            paths,
+            close: () => server.close()
+          })
+        )
+      })
+  ),
+  (edge) => Effect.sync(edge.close)
+)
+
+const options = (url: string, overrides: Partial<EmulatorOptions>): EmulatorOptions => ({
+  url,
+  rate: Option.none(),
+  concurrency: 4,
+  count: Option.none(),
+  duration: Option.none(),
+  lines: Option.none(),
+  invalidRate: 0,
+  apiKey: Option.none(),
+  seed: Option.some(1),
+  ...overrides
+})
+
+describe("emulator", () => {
+  it("parses rates, durations and targets", () => {
+    expect(parseRate("200")).toBe(200)
+    expect(parseRate("200/s")).toBe(200)
+    expect(parseRate("fast")).toBeUndefined()
+    expect(parseDuration("30s")).toEqual(Duration.seconds(30))
+    expect(parseDuration("2m")).toEqual(Duration.minutes(2))
+    expect(parseDuration("soon")).toBeUndefined()
+    expect(targetUrl("http://h:8000").href).toBe("http://h:8000/pin/")
+    expect(targetUrl("http://h:8000/pins").href).toBe("http://h:8000/pins")
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5)
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBe(10)
+  })
+
+  it.live("sends --count events and counts status codes", () =>
+    Effect.gen(function* () {
+      const edge = yield* fakeEdge
+      const result = yield* runEmulator(options(edge.url, { count: Option.some(30) }))
+      expect(result.snapshot.sent).toBe(30)
+      expect(Object.fromEntries(result.snapshot.statuses)).toEqual({ "200": 20, "400": 10 })
+      expect(edge.paths.every((p) => p === "/pin/")).toBe(true)
+      expect(edge.bodies.every((b) => typeof JSON.parse(b).unique_id === "string")).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("replays a file once, in order, when no count or duration is given", () =>
+    Effect.gen(function* () {
+      const edge = yield* fakeEdge
+      const lines = ['{"a":1}', "", '{"a":2}', '{"a":3}']
+      const result = yield* runEmulator(options(edge.url, { lines: Option.some(lines), concurrency: 1 }))
+      expect(result.snapshot.sent).toBe(3)
+      expect(edge.bodies).toEqual(['{"a":1}', '{"a":2}', '{"a":3}'])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("holds the asked rate", () =>
+    Effect.gen(function* () {
+      const edge = yield* fakeEdge
+      const result = yield* runEmulator(
+        options(edge.url, { rate: Option.some(100), duration: Option.some(Duration.seconds(1)) })
+      )
+      expect(result.snapshot.sent).toBeGreaterThanOrEqual(90)
+      expect(result.snapshot.sent).toBeLessThanOrEqual(101)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("reports refused connections instead of failing", () =>
+    Effect.gen(function* () {
+      const result = yield* runEmulator(options("http://127.0.0.1:1", { count: Option.some(3) }))
+      expect(Object.fromEntries(result.snapshot.statuses)).toEqual({ ECONNREFUSED: 3 })
+    })
+  )
+})
