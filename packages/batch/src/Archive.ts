@@ -11,9 +11,11 @@ import {
   type BatchReject,
   listAll,
   ObjectStore,
-  type ObjectStoreError
+  type ObjectStoreError,
+  PinSource,
+  type PinSourceError,
+  type SourceRecord
 } from "@pinflow/adapters"
-import { PinSource, type PinSourceError, type SourceRecord } from "@pinflow/adapters/PinSource"
 import { Effect, type Scope, Stream } from "effect"
 import { parseKey, partitionPrefix } from "./ArchiveLayout.ts"
 import { toArchiveLine } from "./ArchiveLine.ts"

@@ -63,18 +63,25 @@ export const runBatch = (options: RunOptions) =>
     Effect.annotateLogs({ service: "batch" })
   )
 
-/** `batch schedule`: a tick on every `BATCH_CRON` time (UTC), after an optional catch-up at start. */
+/**
+ * The schedule as a runtime unit over any services (`pinflow start` provides embedded ones): a tick on
+ * every `BATCH_CRON` time (UTC), after an optional catch-up at start.
+ */
+export const BatchScheduleLayer = (options: { readonly catchUp?: boolean } = {}) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      yield* announce
+      if (options.catchUp === true) yield* tick
+      return yield* schedule
+    }).pipe(Effect.forkScoped)
+  )
+
+/** `batch schedule`: the schedule on the live services, with `/healthz` and `/metrics`. */
 export const BatchScheduleMain = (options: { readonly catchUp?: boolean } = {}) =>
-  Layer.mergeAll(
-    Layer.effectDiscard(
-      Effect.gen(function* () {
-        yield* announce
-        if (options.catchUp === true) yield* tick
-        return yield* schedule
-      }).pipe(Effect.forkScoped)
-    ),
-    MetricsServer.layerConfig({ defaultPort: 9465 })
-  ).pipe(Layer.provide(BatchServices), Layer.provide(LogLevelLayer))
+  Layer.mergeAll(BatchScheduleLayer(options), MetricsServer.layerConfig({ defaultPort: 9465 })).pipe(
+    Layer.provide(BatchServices),
+    Layer.provide(LogLevelLayer)
+  )
 
 export const runSchedule = (options: { readonly catchUp?: boolean } = {}) =>
   Layer.launch(BatchScheduleMain(options)).pipe(Effect.annotateLogs({ service: "batch" }))

@@ -1,0 +1,8 @@
+/** The batch program: its steps, runs and schedule over the adapters' ports (wiring in `main.ts`). */
+export * from "./Archive.ts"
+export * from "./ArchiveLayout.ts"
+export * from "./BatchRun.ts"
+export * from "./BatchSchedule.ts"
+export * from "./BatchSettings.ts"
+export * from "./ProcessDay.ts"
+export * from "./Retention.ts"
