@@ -248,8 +248,18 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     process.stdout.write(
       `batch: ${fmt.format(events)} events archived + processed in ${pinflow.seconds.toFixed(1)} s into ${counts.objects_written} objects (${mib(counts.bytes_written ?? 0)}), peak RSS ${pinflow.peakRssMiB.toFixed(0)} MiB; ${ours.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ours).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects: ${target}\n`
     )
-    await legacy.deleteFiles({ prefix: "legacy/", force: true }).catch(() => undefined)
   } finally {
+    const storage = new Storage({ apiEndpoint: env.gcsEndpoint, projectId: "bench" })
+    for (const name of [bucket, legacyBucket]) {
+      await storage
+        .bucket(name)
+        .deleteFiles({ force: true })
+        .catch(() => undefined)
+      await storage
+        .bucket(name)
+        .delete()
+        .catch(() => undefined)
+    }
     await deleteTopic(topic).catch(() => undefined)
     await deleteTopic(emptyTopic).catch(() => undefined)
     await dropSchema(schema).catch(() => undefined)
