@@ -4,10 +4,12 @@ import { batch } from "./commands/batch.ts"
 import { clean } from "./commands/clean.ts"
 import { emulate } from "./commands/emulate.ts"
 import { ingest } from "./commands/ingest.ts"
+import { migrate } from "./commands/migrate.ts"
+import { stream } from "./commands/stream.ts"
 
 export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
     "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
   ),
-  Command.withSubcommands([clean, ingest, emulate, batch])
+  Command.withSubcommands([clean, ingest, emulate, batch, stream, migrate])
 )

@@ -154,12 +154,14 @@ export const makeKafkaPinSource = Effect.gen(function* () {
                 try: () => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch }),
                 catch: fail("run")
               }),
+              // The stream ended (or was interrupted): stop fetching, but stay in the group until the scope
+              // closes, so the caller can still commit what it has written (consumer.stop() leaves the group).
               () =>
                 Effect.gen(function* () {
                   stopping = true
-                  // a handler waiting on a full buffer would hold consumer.stop() forever
+                  yield* Effect.ignore(Effect.try(() => consumer.pause(options.topics.map((topic) => ({ topic })))))
+                  // a handler waiting on a full buffer would otherwise wait forever
                   for (const fiber of pending) yield* Fiber.interrupt(fiber)
-                  yield* Effect.promise(() => consumer.stop().catch(() => undefined))
                 })
             )
           }),

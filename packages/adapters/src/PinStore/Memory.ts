@@ -25,6 +25,8 @@ export interface PinStoreMemoryService {
   readonly attempts: Effect.Effect<number>
   /** The next `n` writes fail as if the database were down (`data: false`). */
   readonly failNext: (n: number) => Effect.Effect<void>
+  /** Writes containing a pin with one of these ids fail as a refused value (`data: true`), like a NUL in Postgres. */
+  readonly refuse: (ids: ReadonlyArray<string>) => Effect.Effect<void>
   /** Writes wait until `release` (a stalled database). */
   readonly hold: Effect.Effect<void>
   readonly release: Effect.Effect<void>
@@ -47,6 +49,7 @@ export const makeMemoryPinStore = Effect.sync(() => {
   let attempts = 0
   let failures = 0
   let gate: Deferred.Deferred<void> | null = null
+  let refused = new Set<string>()
 
   const writeBatch = (batch: WriteBatch) =>
     Effect.gen(function* () {
@@ -56,6 +59,9 @@ export const makeMemoryPinStore = Effect.sync(() => {
         failures -= 1
         return yield* new PinStoreError({ data: false, cause: new Error("simulated outage") })
       }
+      const bad = batch.pins.find((p) => refused.has(p.unique_id))
+      if (bad !== undefined)
+        return yield* new PinStoreError({ data: true, cause: new Error(`value refused in pin ${bad.unique_id}`) })
       let written = 0
       const unique = dedupeLast(batch.pins)
       for (const pin of unique) {
@@ -86,6 +92,10 @@ export const makeMemoryPinStore = Effect.sync(() => {
     failNext: (n) =>
       Effect.sync(() => {
         failures = n
+      }),
+    refuse: (ids) =>
+      Effect.sync(() => {
+        refused = new Set(ids)
       }),
     hold: Effect.sync(() => {
       gate ??= Deferred.makeUnsafe<void>()

@@ -1,0 +1,28 @@
+/** `pinflow stream`: the worker from Kafka into Postgres (see packages/stream/README.md). */
+import { runStream } from "@pinflow/stream/main"
+import { ConfigProvider, Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+
+const metricsPort = Flag.Int("metrics-port").pipe(
+  Flag.withDescription("Port of /healthz and /metrics (default: METRICS_PORT or 9464)"),
+  Flag.optional
+)
+
+export const stream = Command.make("stream", { metricsPort }, (flags) => {
+  const overrides: Record<string, string> = {}
+  if (Option.isSome(flags.metricsPort)) overrides.METRICS_PORT = String(flags.metricsPort.value)
+  return runStream.pipe(
+    Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
+  )
+}).pipe(
+  Command.withDescription(
+    "Run the stream worker: consumer group `pinflow-stream` on `pins` and `pins.rejected` → clean → batched idempotent upserts into Postgres `pins` / `pin_rejects`, offsets committed after each write; runs migrations first. Start several to share the partitions. Env: KAFKA_BROKERS, DATABASE_URL, PINS_TOPIC, STREAM_BATCH_SIZE, STREAM_BATCH_WINDOW, STREAM_WRITE_CONCURRENCY, METRICS_PORT, LOG_LEVEL"
+  ),
+  Command.withExamples([
+    { command: "pinflow stream", description: "Kafka at KAFKA_BROKERS, Postgres at DATABASE_URL, metrics on :9464" },
+    {
+      command: "STREAM_BATCH_SIZE=5000 pinflow stream --metrics-port 9474",
+      description: "Bigger batches; a second worker on the same host"
+    }
+  ])
+)

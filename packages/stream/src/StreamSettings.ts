@@ -1,0 +1,68 @@
+/**
+ * The stream worker's configuration: `STREAM_GROUP` (pinflow-stream), `STREAM_BATCH_SIZE` (2000 records),
+ * `STREAM_BATCH_WINDOW` (200 millis: a batch is written when full or this long after its first record),
+ * `STREAM_WRITE_CONCURRENCY` (2 batches written at once; commits stay in order), `STREAM_BUFFER`
+ * (records read ahead, default 2 × batch size), `STREAM_SHUTDOWN_TIMEOUT` (30 seconds to finish the
+ * batches in flight on SIGTERM), and the topics `PINS_TOPIC` / `<PINS_TOPIC>.rejected`.
+ */
+
+import { PinsTopics } from "@pinflow/adapters"
+import { Config, Context, Duration, Effect, Layer } from "effect"
+
+export const StreamConfig = Config.all({
+  group: Config.NonEmptyString("STREAM_GROUP").pipe(Config.withDefault("pinflow-stream")),
+  batchSize: Config.Int("STREAM_BATCH_SIZE").pipe(Config.withDefault(2000)),
+  batchWindow: Config.Duration("STREAM_BATCH_WINDOW").pipe(Config.withDefault(Duration.millis(200))),
+  writeConcurrency: Config.Int("STREAM_WRITE_CONCURRENCY").pipe(Config.withDefault(2)),
+  buffer: Config.option(Config.Int("STREAM_BUFFER")),
+  shutdownTimeout: Config.Duration("STREAM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
+  topics: PinsTopics
+})
+
+export interface StreamSettingsShape {
+  readonly group: string
+  readonly batchSize: number
+  readonly batchWindow: Duration.Duration
+  readonly writeConcurrency: number
+  readonly bufferSize: number
+  readonly shutdownTimeout: Duration.Duration
+  readonly pinsTopic: string
+  readonly rejectedTopic: string
+}
+
+export class StreamSettings extends Context.Service<StreamSettings, StreamSettingsShape>()(
+  "pinflow/stream/StreamSettings"
+) {
+  static readonly layer = Layer.effect(
+    StreamSettings,
+    Effect.map(StreamConfig, (c) =>
+      StreamSettings.of({
+        group: c.group,
+        batchSize: Math.max(1, c.batchSize),
+        batchWindow: c.batchWindow,
+        writeConcurrency: Math.max(1, c.writeConcurrency),
+        bufferSize: c.buffer._tag === "Some" ? Math.max(1, c.buffer.value) : Math.max(1, c.batchSize) * 2,
+        shutdownTimeout: c.shutdownTimeout,
+        pinsTopic: c.topics.pins,
+        rejectedTopic: c.topics.rejected
+      })
+    )
+  )
+
+  /** Fixed settings (tests): the defaults, overridden by `overrides`. */
+  static readonly layerWith = (overrides: Partial<StreamSettingsShape> = {}) =>
+    Layer.succeed(
+      StreamSettings,
+      StreamSettings.of({
+        group: "pinflow-stream",
+        batchSize: 2000,
+        batchWindow: Duration.millis(200),
+        writeConcurrency: 2,
+        bufferSize: 4000,
+        shutdownTimeout: Duration.seconds(30),
+        pinsTopic: "pins",
+        rejectedTopic: "pins.rejected",
+        ...overrides
+      })
+    )
+}

@@ -1,0 +1,167 @@
+/**
+ * The consume loop: records → batches (by size and time) → rows (pure `toWriteBatch`) → one transaction
+ * per batch → offsets committed after the write, in order. Postgres down or failing: the batch is retried
+ * with capped exponential backoff while the source's bounded buffer fills and consumption pauses; nothing
+ * is committed until the write succeeds. A row Postgres refuses is isolated and kept as a reject, so a
+ * poison message never stalls a partition. On interruption (SIGTERM) the source stops, the batches in
+ * flight are written and committed (within `STREAM_SHUTDOWN_TIMEOUT`), then the consumer leaves the group.
+ */
+import {
+  PinSource,
+  PinStore,
+  type PinStoreError,
+  type SourceRecord,
+  type WriteBatch,
+  type WriteResult
+} from "@pinflow/adapters"
+import { Clock, Deferred, Duration, Effect, Fiber, Metric, Schedule, Stream } from "effect"
+import * as M from "./StreamMetrics.ts"
+import { StreamSettings } from "./StreamSettings.ts"
+import { toWriteBatch, unstorable } from "./Transform.ts"
+
+/** Backoff between failed writes: 100 ms doubling, capped at 5 s, forever. */
+export const writeRetrySchedule = Schedule.exponential("100 millis").pipe(
+  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(5))))
+)
+
+const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+const sum = (a: WriteResult, b: WriteResult): WriteResult => ({ pins: a.pins + b.pins, rejects: a.rejects + b.rejects })
+
+const causeText = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+/**
+ * Writes the batch; when Postgres refuses a value (`data` error), splits the pins until the refused ones
+ * are found and stores each of those as an `unstorable` reject. Other errors fail (the caller retries).
+ */
+const writeIsolating = (
+  batch: WriteBatch,
+  rawOf: (pin: WriteBatch["pins"][number]) => string
+): Effect.Effect<WriteResult, PinStoreError, PinStore> =>
+  Effect.gen(function* () {
+    const store = yield* PinStore
+    return yield* store.writeBatch(batch).pipe(
+      Effect.catchIf(
+        (error) => error.data && batch.pins.length > 0,
+        (error) =>
+          Effect.gen(function* () {
+            const [pin] = batch.pins
+            if (batch.pins.length === 1 && pin !== undefined) {
+              yield* Effect.logWarning("pin refused by the database, kept as a reject").pipe(
+                Effect.annotateLogs({ unique_id: pin.unique_id, error: causeText(error.cause) })
+              )
+              const reject = unstorable(pin, rawOf(pin), causeText(error.cause), yield* nowIso)
+              return yield* store.writeBatch({ pins: [], rejects: [...batch.rejects, reject] })
+            }
+            const half = Math.ceil(batch.pins.length / 2)
+            const first = yield* writeIsolating({ pins: batch.pins.slice(0, half), rejects: [] }, rawOf)
+            const second = yield* writeIsolating({ pins: batch.pins.slice(half), rejects: batch.rejects }, rawOf)
+            return sum(first, second)
+          })
+      )
+    )
+  })
+
+/** Transforms and stores one batch of records, retrying until it is stored; returns the records. */
+export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: ReadonlyArray<SourceRecord>) {
+  const settings = yield* StreamSettings
+  const batch = toWriteBatch(records, settings, yield* nowIso)
+  const byCoordinates = new Map(records.map((r) => [`${r.topic}\u0000${r.partition}\u0000${r.offset}`, r.value]))
+  const rawOf = (pin: WriteBatch["pins"][number]) =>
+    byCoordinates.get(`${pin.topic}\u0000${pin.partition}\u0000${pin.offset}`) ?? JSON.stringify(pin)
+  const started = yield* Clock.currentTimeMillis
+  const result = yield* writeIsolating(batch, rawOf).pipe(
+    // one attempt runs to its end even during shutdown: the transaction commits or rolls back, never half-way
+    Effect.uninterruptible,
+    Effect.tapError((error) =>
+      Effect.logWarning("batch write failed, retrying").pipe(
+        Effect.annotateLogs({ records: records.length, error: causeText(error.cause) }),
+        Effect.andThen(Metric.update(M.writeRetries, 1))
+      )
+    ),
+    Effect.retry(writeRetrySchedule)
+  )
+  const elapsed = (yield* Clock.currentTimeMillis) - started
+  yield* Metric.update(M.writeLatency, elapsed / 1000)
+  yield* Metric.update(M.batchSize, records.length)
+  yield* Metric.update(M.pinsWritten, result.pins)
+  yield* Metric.update(M.rejectsWritten, result.rejects)
+  yield* Metric.update(M.eventsConsumed, records.length)
+  return records
+})
+
+/** Runs the worker until `stop` completes, then drains what is in flight and returns. */
+export const runWorker = (stop: Deferred.Deferred<void>) =>
+  Effect.gen(function* () {
+    const settings = yield* StreamSettings
+    const source = yield* PinSource
+    const consumption = yield* source.subscribe({
+      group: settings.group,
+      topics: [settings.pinsTopic, settings.rejectedTopic],
+      bufferSize: settings.bufferSize
+    })
+    yield* Effect.logInfo("stream worker consuming").pipe(
+      Effect.annotateLogs({
+        group: settings.group,
+        topics: `${settings.pinsTopic},${settings.rejectedTopic}`,
+        batchSize: settings.batchSize,
+        batchWindow: Duration.format(settings.batchWindow)
+      })
+    )
+    yield* consumption.records.pipe(
+      Stream.interruptWhen(Deferred.await(stop)),
+      Stream.groupedWithin(settings.batchSize, settings.batchWindow),
+      Stream.mapEffect(writeRecords, { concurrency: settings.writeConcurrency }),
+      Stream.mapEffect((records) =>
+        consumption.commit(records).pipe(
+          Effect.tap((result) =>
+            Effect.forEach(result.committed, (c) => {
+              const last = records.findLast((r) => r.topic === c.topic && r.partition === c.partition)
+              const lag = last === undefined ? 0 : Math.max(0, last.highWatermark - c.offset)
+              return Metric.update(
+                Metric.withAttributes(M.consumerLag, { topic: c.topic, partition: String(c.partition) }),
+                lag
+              )
+            })
+          ),
+          Effect.tap((result) =>
+            result.skipped.length === 0
+              ? Effect.void
+              : Effect.logInfo("not committing partitions lost in a rebalance").pipe(
+                  Effect.annotateLogs({ partitions: result.skipped.map((s) => `${s.topic}/${s.partition}`).join(",") })
+                )
+          ),
+          // written but not committed: a restart re-reads these records, and the upsert makes that harmless
+          Effect.catch((error) =>
+            Effect.logWarning("offset commit failed").pipe(Effect.annotateLogs({ error: error.message }))
+          )
+        )
+      ),
+      Stream.runDrain
+    )
+  }).pipe(Effect.scoped)
+
+/**
+ * The worker until the program is interrupted (SIGTERM/SIGINT): then it stops consuming, finishes and
+ * commits the batches in flight (or gives up after `STREAM_SHUTDOWN_TIMEOUT`: uncommitted records are not
+ * lost, only re-read), and the consumer leaves the group. Fails when the worker does (e.g. the consumer
+ * crashed for good), so the process exits non-zero and its supervisor restarts it.
+ */
+export const streamWorker = Effect.gen(function* () {
+  const settings = yield* StreamSettings
+  const stop = yield* Deferred.make<void>()
+  const fiber = yield* Effect.forkDetach(runWorker(stop))
+  return yield* Fiber.join(fiber).pipe(
+    Effect.onInterrupt(() =>
+      Effect.gen(function* () {
+        yield* Effect.logInfo("stream worker stopping: finishing the batches in flight")
+        yield* Deferred.succeed(stop, undefined)
+        const done = yield* Fiber.await(fiber).pipe(Effect.timeoutOption(settings.shutdownTimeout))
+        if (done._tag === "None") {
+          yield* Effect.logWarning("shutdown timeout: batches in flight abandoned (they will be re-read)")
+          yield* Fiber.interrupt(fiber)
+        } else yield* Effect.logInfo("stream worker stopped")
+      })
+    )
+  )
+})

@@ -1,0 +1,112 @@
+/**
+ * The pure step of the worker: a batch of Kafka records becomes the rows to write. `pins` records are
+ * cleaned (domain rules); what does not clean, or is not even JSON, becomes a `stream` reject with its
+ * topic/partition/offset. `pins.rejected` records (the edge's refusals) become `ingest` rejects. Every
+ * record yields exactly one row: nothing is dropped.
+ */
+import type { PinRow, RejectRow, SourceRecord, WriteBatch } from "@pinflow/adapters"
+import { cleanLoggedPinLine, describeSchemaError, parseJson, RejectedEvent } from "@pinflow/domain"
+import { Result, Schema } from "effect"
+
+export interface Topics {
+  readonly pinsTopic: string
+  readonly rejectedTopic: string
+}
+
+/** An ISO 8601 UTC time for any time `Date.parse` reads; the input unchanged otherwise. */
+const isoTime = (time: string): string => {
+  const millis = Date.parse(time)
+  return Number.isNaN(millis) ? time : new Date(millis).toISOString()
+}
+
+const coordinates = (record: SourceRecord) => ({
+  topic: record.topic,
+  partition: record.partition,
+  offset: record.offset
+})
+
+const pinRecord = (record: SourceRecord, now: string): { pin: PinRow } | { reject: RejectRow } =>
+  Result.match(cleanLoggedPinLine(record.value), {
+    onSuccess: (pin) => ({
+      pin: {
+        unique_id: pin.unique_id,
+        index: pin.index,
+        title: pin.title,
+        description: pin.description,
+        follower_count: pin.follower_count,
+        tags: pin.tags,
+        media_type: pin.media_type,
+        image_src: pin.image_src,
+        downloaded: pin.downloaded,
+        save_location: pin.save_location,
+        category: pin.category,
+        ingested_at: pin.ingested_at === undefined ? null : isoTime(pin.ingested_at),
+        ...coordinates(record)
+      }
+    }),
+    onFailure: (rejection) => ({
+      reject: {
+        reason: rejection.reason,
+        detail: rejection.detail,
+        unique_id: rejection.unique_id ?? null,
+        raw: record.value,
+        source: "stream",
+        ...coordinates(record),
+        rejected_at: now
+      }
+    })
+  })
+
+const decodeRejected = Schema.decodeUnknownResult(RejectedEvent, { errors: "all" })
+
+const rejectedRecord = (record: SourceRecord, now: string): RejectRow => {
+  const base = { raw: record.value, source: "ingest" as const, ...coordinates(record), rejected_at: now }
+  const parsed = parseJson(record.value)
+  if (Result.isFailure(parsed))
+    return { ...base, reason: "invalid_json", detail: `${record.topic} record: ${parsed.failure}`, unique_id: null }
+  return Result.match(decodeRejected(parsed.success), {
+    onSuccess: (event) => ({
+      ...base,
+      reason: event.reason,
+      detail: event.detail,
+      unique_id: event.unique_id ?? null,
+      raw: typeof event.raw === "string" ? event.raw : JSON.stringify(event.raw),
+      rejected_at: Number.isNaN(Date.parse(event.rejected_at)) ? now : isoTime(event.rejected_at)
+    }),
+    onFailure: (error) => ({
+      ...base,
+      reason: "schema",
+      detail: `${record.topic} record is not a rejected event: ${describeSchemaError(error, parsed.success)}`,
+      unique_id: null
+    })
+  })
+}
+
+/** The rows of a batch of records; `now` (ISO 8601) stamps the rejects found here. */
+export const toWriteBatch = (records: ReadonlyArray<SourceRecord>, topics: Topics, now: string): WriteBatch => {
+  const pins: Array<PinRow> = []
+  const rejects: Array<RejectRow> = []
+  for (const record of records) {
+    if (record.topic === topics.rejectedTopic) {
+      rejects.push(rejectedRecord(record, now))
+      continue
+    }
+    const outcome = pinRecord(record, now)
+    if ("pin" in outcome) pins.push(outcome.pin)
+    else rejects.push(outcome.reject)
+  }
+  return { pins, rejects }
+}
+
+/** A pin the database refused (e.g. a NUL character in its text), kept as a reject instead. */
+export const unstorable = (pin: PinRow, raw: string, cause: string, now: string): RejectRow => ({
+  reason: "unstorable",
+  detail: `the database refused this pin: ${cause}`,
+  unique_id: pin.unique_id,
+  raw,
+  source: "stream",
+  topic: pin.topic,
+  partition: pin.partition,
+  offset: pin.offset,
+  rejected_at: now
+})

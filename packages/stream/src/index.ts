@@ -1,0 +1,3 @@
+export * from "./StreamSettings.ts"
+export * from "./StreamWorker.ts"
+export * from "./Transform.ts"

@@ -1,0 +1,98 @@
+/**
+ * Helpers of the stream integration tests: topics and events in the real Kafka, row counts in a fresh
+ * Postgres schema, and the worker run in-process or as a child process (`node packages/stream/src/main.ts`).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Kafka, logLevel, Partitioners } from "kafkajs"
+import type postgres from "postgres"
+
+export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
+
+export const kafkaOf = (brokers: ReadonlyArray<string>) =>
+  new Kafka({ clientId: "pinflow-stream-test", brokers: [...brokers], logLevel: logLevel.NOTHING })
+
+export const createTopics = async (kafka: Kafka, topics: ReadonlyArray<string>, partitions: number) => {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 }))
+    })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Produces keyed messages in chunks (idempotent producer, acks from all replicas). */
+export const produce = async (
+  kafka: Kafka,
+  topic: string,
+  messages: ReadonlyArray<{ readonly key: string | null; readonly value: string }>
+) => {
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  try {
+    for (let i = 0; i < messages.length; i += 5000)
+      await producer.send({ topic, messages: messages.slice(i, i + 5000).map((m) => ({ ...m })) })
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+/** The group's committed offsets summed over the topic's partitions, and the topic's end offsets summed. */
+export const groupProgress = async (kafka: Kafka, group: string, topic: string) => {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] })
+    const ends = await admin.fetchTopicOffsets(topic)
+    const sum = (xs: ReadonlyArray<string>) => xs.reduce((a, x) => a + Math.max(0, Number(x)), 0)
+    return { committed: sum((committed?.partitions ?? []).map((p) => p.offset)), end: sum(ends.map((p) => p.high)) }
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** A sample line as the edge appends it: without `poster_name`, stamped `ingested_at`. */
+export const stamped = (line: string, ingestedAt: string): string => {
+  const { poster_name: _dropped, ...event } = JSON.parse(line) as Record<string, unknown>
+  return JSON.stringify({ ...event, ingested_at: ingestedAt })
+}
+
+export const counts = async (sql: postgres.Sql) => {
+  const [row] = await sql<Array<{ pins: number; rejects: number }>>`
+    select (select count(*)::int from pins) as pins, (select count(*)::int from pin_rejects) as rejects`
+  return row ?? { pins: 0, rejects: 0 }
+}
+
+export const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    // e.g. the tables do not exist until the worker has migrated
+    if (await check().catch(() => false)) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+export interface Worker {
+  readonly child: ChildProcess
+  readonly output: () => string
+  readonly exited: Promise<number | null>
+}
+
+/** `node packages/stream/src/main.ts` with these variables on top of the environment. */
+export const spawnWorker = (vars: Record<string, string>): Worker => {
+  const child = spawn(process.execPath, ["packages/stream/src/main.ts"], {
+    cwd: repoRoot,
+    env: { ...process.env, METRICS_PORT: "0", LOG_LEVEL: "Info", ...vars },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout?.on("data", (d) => (output += d.toString()))
+  child.stderr?.on("data", (d) => (output += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}

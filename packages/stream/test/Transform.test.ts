@@ -1,0 +1,115 @@
+import { assert, describe, it } from "@effect/vitest"
+import { toWriteBatch } from "../src/Transform.ts"
+import { event, ingestedAt, record } from "./Fixtures.ts"
+
+const topics = { pinsTopic: "pins", rejectedTopic: "pins.rejected" }
+const now = "2026-11-26T12:00:00.000Z"
+
+describe("toWriteBatch", () => {
+  it("cleans pins and keeps their Kafka coordinates", () => {
+    const batch = toWriteBatch([record(event("p1"), 4, { partition: 2 })], topics, now)
+    assert.deepStrictEqual(batch, {
+      pins: [
+        {
+          unique_id: "p1",
+          index: 1,
+          title: "Title p1",
+          description: "A description",
+          follower_count: 1500,
+          tags: ["a", "b", "c"],
+          media_type: "image",
+          image_src: "https://example.com/i.jpg",
+          downloaded: true,
+          save_location: "/data/art",
+          category: "art",
+          ingested_at: ingestedAt,
+          topic: "pins",
+          partition: 2,
+          offset: 4
+        }
+      ],
+      rejects: []
+    })
+  })
+
+  it("turns every record that does not clean into one stream reject with its reason and coordinates", () => {
+    const records = [
+      record("not json {", 0),
+      record(event("p2", { title: "No Title Data Available", description: "No description available" }), 1),
+      record(event("p3", { is_image_or_video: "gif" }), 2),
+      record(JSON.stringify({ unique_id: "p4", index: "one" }), 3),
+      record(event("p5", { ingested_at: undefined }), 4)
+    ]
+    const batch = toWriteBatch(records, topics, now)
+    assert.deepStrictEqual(batch.pins, [])
+    assert.deepStrictEqual(
+      batch.rejects.map((r) => [r.reason, r.unique_id, r.source, r.topic, r.partition, r.offset, r.rejected_at]),
+      [
+        ["invalid_json", null, "stream", "pins", 0, 0, now],
+        ["empty_pin", "p2", "stream", "pins", 0, 1, now],
+        ["unknown_media_type", "p3", "stream", "pins", 0, 2, now],
+        ["schema", "p4", "stream", "pins", 0, 3, now],
+        ["schema", "p5", "stream", "pins", 0, 4, now]
+      ]
+    )
+    assert.deepStrictEqual(
+      batch.rejects.map((r) => r.raw),
+      records.map((r) => r.value)
+    )
+    assert.include(batch.rejects[3]?.detail ?? "", "index")
+    assert.include(batch.rejects[4]?.detail ?? "", "ingested_at")
+  })
+
+  it("moves the edge's rejects into ingest rejects, and keeps unreadable ones whole", () => {
+    const refused = {
+      reason: "schema",
+      detail: "index: Expected an integer, got 1.5",
+      unique_id: "p9",
+      raw: { unique_id: "p9", index: 1.5 },
+      rejected_at: "2026-11-26T09:00:00Z"
+    }
+    const batch = toWriteBatch(
+      [
+        record(JSON.stringify(refused), 7, { topic: "pins.rejected" }),
+        record(JSON.stringify({ reason: "schema", detail: "not JSON", raw: "{oops", rejected_at: now }), 8, {
+          topic: "pins.rejected"
+        }),
+        record("garbage", 9, { topic: "pins.rejected" }),
+        record(JSON.stringify({ hello: 1 }), 10, { topic: "pins.rejected" })
+      ],
+      topics,
+      now
+    )
+    assert.deepStrictEqual(batch.rejects.slice(0, 2), [
+      {
+        reason: "schema",
+        detail: "index: Expected an integer, got 1.5",
+        unique_id: "p9",
+        raw: '{"unique_id":"p9","index":1.5}',
+        source: "ingest",
+        topic: "pins.rejected",
+        partition: 0,
+        offset: 7,
+        rejected_at: "2026-11-26T09:00:00.000Z"
+      },
+      {
+        reason: "schema",
+        detail: "not JSON",
+        unique_id: null,
+        raw: "{oops",
+        source: "ingest",
+        topic: "pins.rejected",
+        partition: 0,
+        offset: 8,
+        rejected_at: now
+      }
+    ])
+    assert.deepStrictEqual(
+      batch.rejects.slice(2).map((r) => [r.reason, r.raw, r.source, r.offset]),
+      [
+        ["invalid_json", "garbage", "ingest", 9],
+        ["schema", '{"hello":1}', "ingest", 10]
+      ]
+    )
+  })
+})
