@@ -5,11 +5,12 @@ import { clean } from "./commands/clean.ts"
 import { emulate } from "./commands/emulate.ts"
 import { ingest } from "./commands/ingest.ts"
 import { migrate } from "./commands/migrate.ts"
+import { start } from "./commands/start.ts"
 import { stream } from "./commands/stream.ts"
 
 export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
     "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
   ),
-  Command.withSubcommands([clean, ingest, emulate, batch, stream, migrate])
+  Command.withSubcommands([start, clean, ingest, emulate, batch, stream, migrate])
 )

@@ -1,0 +1,77 @@
+/**
+ * Which backend each external system uses in `pinflow start`: the real one when its variable is set
+ * (`KAFKA_BROKERS`, `DATABASE_URL`, `GCS_BUCKET`), the embedded default otherwise — an in-process log,
+ * PGlite persisted under `PINFLOW_HOME` (./.pinflow), and a local folder as the bucket. Each choice is
+ * independent, so a user can point one system at a real service and keep the others embedded.
+ */
+import {
+  Database,
+  EmbeddedDatabase,
+  ensureTopics,
+  InMemoryLog,
+  KafkaClient,
+  ObjectStore,
+  PinLog,
+  PinSource,
+  PinsTopics
+} from "@pinflow/adapters"
+import { Config, Effect, Layer, Option } from "effect"
+
+export interface BackendChoice {
+  readonly home: string
+  readonly kafka: Option.Option<string>
+  readonly database: Option.Option<string>
+  readonly bucket: Option.Option<string>
+}
+
+const present = (name: string) => Config.option(Config.NonEmptyString(name))
+
+export const BackendChoice: Config.Config<BackendChoice> = Config.all({
+  home: Config.NonEmptyString("PINFLOW_HOME").pipe(Config.withDefault(".pinflow")),
+  kafka: present("KAFKA_BROKERS"),
+  database: present("DATABASE_URL"),
+  bucket: present("GCS_BUCKET")
+})
+
+export const databaseDir = (choice: BackendChoice): string => `${choice.home}/postgres`
+export const bucketDir = (choice: BackendChoice): string => `${choice.home}/bucket`
+
+/** One line per system saying what it runs on and how to change it. */
+export const describeBackends = (choice: BackendChoice): ReadonlyArray<string> => [
+  Option.match(choice.kafka, {
+    onNone: () => "log:      in-process (embedded, not durable across restarts; set KAFKA_BROKERS for Kafka)",
+    onSome: (brokers) => `log:      Kafka at ${brokers}`
+  }),
+  Option.match(choice.database, {
+    onNone: () => `database: embedded PostgreSQL (PGlite) in ${databaseDir(choice)} (set DATABASE_URL for PostgreSQL)`,
+    onSome: () => "database: PostgreSQL at DATABASE_URL"
+  }),
+  Option.match(choice.bucket, {
+    onNone: () => `archive:  local folder ${bucketDir(choice)} (set GCS_BUCKET for Google Cloud Storage)`,
+    onSome: (bucket) => `archive:  GCS bucket ${bucket}`
+  })
+]
+
+/** Topics exist before anyone produces or subscribes (the broker does not auto-create them). */
+const KafkaTopicsLayer = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const client = yield* KafkaClient
+    yield* client.awaitReachable()
+    const topics = yield* PinsTopics
+    yield* ensureTopics([topics.pins, topics.rejected], topics)
+  })
+)
+
+/** The edge's log and the consumers' source: Kafka, or one in-process log shared by both. */
+export const logLayer = (choice: BackendChoice): Layer.Layer<PinLog | PinSource, unknown> =>
+  Option.isSome(choice.kafka)
+    ? Layer.mergeAll(PinLog.layer, PinSource.layer, KafkaTopicsLayer).pipe(
+        Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-start" }))
+      )
+    : Layer.mergeAll(PinLog.layerMemoryWith(), PinSource.layerMemory).pipe(Layer.provide(InMemoryLog.layer))
+
+export const databaseLayer = (choice: BackendChoice): Layer.Layer<Database, unknown> =>
+  Option.isSome(choice.database) ? Database.layer : EmbeddedDatabase.layer(databaseDir(choice))
+
+export const objectStoreLayer = (choice: BackendChoice): Layer.Layer<ObjectStore, unknown> =>
+  Option.isSome(choice.bucket) ? ObjectStore.layerGcs : ObjectStore.layerLocalFolder(bucketDir(choice))

@@ -1,0 +1,2 @@
+export * from "./Backends.ts"
+export * from "./StatusLine.ts"
