@@ -2,7 +2,7 @@
  * `npm run bench -- ingest [--quick]`: the edge against the real broker (acks from all in-sync replicas),
  * load from autocannon at a ramp of offered rates and at saturation, beside the naive design measured
  * in the same run (one kafkajs `send` awaited per request, no batching, no key — what the original
- * FastAPI endpoint did). Each server runs in its own process; its peak RSS is read from /proc. After
+ * FastAPI endpoint did), twice: on pinflow's own edge (so only the log differs) and on bare node:http. Each server runs in its own process; its peak RSS is read from /proc. After
  * each scenario the topic's end offsets are checked: every 2xx must be in Kafka.
  */
 import { spawn } from "node:child_process"
@@ -10,7 +10,11 @@ import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
+import { NodeRuntime } from "@effect/platform-node"
+import { KafkaClient, PinLog, PinLogUnavailable, PinsTopics, toMessages } from "@pinflow/adapters"
 import { makePinGenerator } from "@pinflow/emulator"
+import { IngestServer, LogLevelLayer, NodeServerLayer } from "@pinflow/ingest/main"
+import { Effect, Layer } from "effect"
 import { Kafka, logLevel, Partitioners } from "kafkajs"
 import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
@@ -43,7 +47,54 @@ const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((
 const here = fileURLToPath(import.meta.url)
 const root = fileURLToPath(new URL("..", import.meta.url))
 
-/** The naive baseline server: one awaited send per request, acks -1, no key, no batching. */
+/**
+ * The naive design on pinflow's own edge: the same HTTP server, validation and metrics, but a log that
+ * awaits one kafkajs `send` per request (acks -1, no key, no batching). The difference to pinflow is
+ * the batching alone.
+ */
+const naiveEdge = () => {
+  const naiveLog = Layer.effect(
+    PinLog,
+    Effect.gen(function* () {
+      const client = yield* KafkaClient
+      const topics = yield* PinsTopics
+      const producer = yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const p = client.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+          await p.connect()
+          return p
+        }),
+        (p) => Effect.promise(() => p.disconnect())
+      )
+      return PinLog.of({
+        write: (records) =>
+          Effect.tryPromise({
+            try: () =>
+              producer.send({
+                topic: topics.pins,
+                acks: -1,
+                messages: toMessages(topics, records).map((m) => ({ value: m.value }))
+              }),
+            catch: () => new PinLogUnavailable({ reason: "failed", message: "send failed" })
+          }).pipe(Effect.asVoid),
+        ready: Effect.succeed(true),
+        depth: Effect.succeed({ events: 0, bytes: 0 })
+      })
+    })
+  )
+  NodeRuntime.runMain(
+    Layer.launch(
+      IngestServer.pipe(
+        Layer.provide(NodeServerLayer),
+        Layer.provide(naiveLog),
+        Layer.provide(KafkaClient.layerConfig({ clientId: "bench-naive-edge" })),
+        Layer.provide(LogLevelLayer)
+      )
+    )
+  )
+}
+
+/** The naive design on bare node:http (cheaper HTTP than any framework): one awaited send per request. */
 const naiveServer = async (port: number, topic: string) => {
   const kafka = new Kafka({ clientId: "bench-naive", brokers, logLevel: logLevel.NOTHING })
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
@@ -78,20 +129,27 @@ interface Server {
   readonly stop: () => Promise<void>
 }
 
-const startServer = async (kind: "pinflow" | "naive", port: number): Promise<Server> => {
+type Kind = "pinflow" | "naive" | "naive-edge"
+
+const startServer = async (kind: Kind, port: number): Promise<Server> => {
   const topic = `bench-ingest-${kind}-${Date.now().toString(36)}`
   const admin = new Kafka({ clientId: "bench-admin", brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] })
   await admin.disconnect()
-  const args = kind === "pinflow" ? [`${root}packages/ingest/src/main.ts`] : [here, "naive-server", String(port), topic]
+  const args =
+    kind === "pinflow"
+      ? [`${root}packages/ingest/src/main.ts`]
+      : kind === "naive-edge"
+        ? [here, "naive-edge"]
+        : [here, "naive-server", String(port), topic]
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PINS_TOPIC: topic, LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit"]
   })
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}${kind === "pinflow" ? "/readyz" : "/"}`).then(
+    const ok = await fetch(`${url}${kind === "naive" ? "/" : "/readyz"}`).then(
       (r) => r.ok,
       () => false
     )
@@ -124,7 +182,9 @@ const topicSize = async (topic: string): Promise<number> => {
 
 const generate = makePinGenerator({ seed: 42 })
 const singles = Array.from({ length: 2_000 }, () => JSON.stringify(generate()))
-const batches = Array.from({ length: 20 }, () => Array.from({ length: 500 }, () => JSON.stringify(generate())).join("\n"))
+const batches = Array.from({ length: 20 }, () =>
+  Array.from({ length: 500 }, () => JSON.stringify(generate())).join("\n")
+)
 
 const requestsFor = (path: string, bodies: ReadonlyArray<string>): ReadonlyArray<AutocannonRequest> => {
   let i = 0
@@ -159,7 +219,8 @@ const load = async (
 ): Promise<Row & { readonly ok: number }> => {
   const result = await autocannon({
     url: server.url,
-    connections: rate === undefined ? 64 : 32,
+    // /pins requests carry 500 events each: 16 connections already keep 8,000 events in flight.
+    connections: path === "/pins" ? 16 : rate === undefined ? 64 : 32,
     duration: seconds,
     pipelining: 1,
     requests: requestsFor(path, bodies),
@@ -202,8 +263,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
       `${["scenario".padEnd(22), "offered".padStart(12), "events/s".padStart(10), "p50 ms".padStart(8), "p99 ms".padStart(8), "failed".padStart(8), "peak RSS".padStart(9)].join("  ")}\n`
   )
 
-  const scenario = async (kind: "pinflow" | "naive", name: string, path: string, steps: ReadonlyArray<number | undefined>) => {
-    const server = await startServer(kind, kind === "naive" ? 18_101 : 18_100)
+  const scenario = async (kind: Kind, name: string, path: string, steps: ReadonlyArray<number | undefined>) => {
+    const server = await startServer(kind, kind === "pinflow" ? 18_100 : 18_101)
     const bodies = path === "/pins" ? batches : singles
     const perRequest = path === "/pins" ? 500 : 1
     let acknowledged = 0
@@ -225,17 +286,20 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     return results
   }
 
-  const naive = await scenario("naive", "naive /pin/", "/pin/", quick ? [undefined] : [500, 1_000, undefined])
+  const bare = await scenario("naive", "naive bare node:http", "/pin/", quick ? [undefined] : [2_000, undefined])
+  const naive = await scenario("naive-edge", "naive log, same edge", "/pin/", quick ? [undefined] : [2_000, undefined])
   const single = await scenario("pinflow", "pinflow /pin/", "/pin/", [...ramp, undefined])
   const many = await scenario("pinflow", "pinflow /pins (500/req)", "/pins", [undefined])
 
   const naiveSat = naive.at(-1)?.eventsPerSecond ?? 0
+  const bareSat = bare.at(-1)?.eventsPerSecond ?? 0
   const singleSat = single.at(-1)?.eventsPerSecond ?? 0
   const at2000 = single.find((r) => r.offered === "2000 req/s")
   const batchSat = many.at(-1)?.eventsPerSecond ?? 0
   const ratio = naiveSat > 0 ? singleSat / naiveSat : Number.NaN
   process.stdout.write(
-    `ingest: /pin/ ${singleSat.toFixed(0)} ev/s at saturation = ${ratio.toFixed(1)}× naive (${naiveSat.toFixed(0)} ev/s) [target ≥5×]; ` +
+    `ingest: /pin/ ${singleSat.toFixed(0)} ev/s at saturation = ${ratio.toFixed(1)}× the naive log on the same edge (${naiveSat.toFixed(0)} ev/s), ` +
+      `${(singleSat / Math.max(bareSat, 1)).toFixed(1)}× naive bare node:http (${bareSat.toFixed(0)} ev/s) [target ≥5×]; ` +
       `p99 at 2000 req/s ${at2000?.p99.toFixed(1) ?? "-"} ms [target <25]; /pins ${batchSat.toFixed(0)} ev/s [target ≥50000]; ` +
       `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
   )
@@ -245,3 +309,4 @@ quietKafkaJsTimeoutWarning()
 if (import.meta.main && process.argv[2] === "naive-server") {
   await naiveServer(Number(process.argv[3]), process.argv[4] as string)
 }
+if (import.meta.main && process.argv[2] === "naive-edge") naiveEdge()
