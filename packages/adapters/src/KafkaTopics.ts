@@ -5,7 +5,7 @@
  *   const topics = yield* PinsTopics                    // { pins: "pins", rejected: "pins.rejected", ... }
  *   yield* ensureTopics([topics.pins, topics.rejected], topics)
  */
-import { Config, Effect } from "effect"
+import { Config, Effect, Layer } from "effect"
 import { KafkaClient, type KafkaError } from "./KafkaClient.ts"
 
 export interface TopicSettings {
@@ -54,3 +54,13 @@ export const ensureTopics = Effect.fn("KafkaTopics.ensure")(function* (
   )
   return missing
 })
+
+/** Once a broker answers, makes sure `PINS_TOPIC` and its rejected topic exist (idempotent). */
+export const PinsTopicsLayer = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const client = yield* KafkaClient
+    yield* client.awaitReachable()
+    const topics = yield* PinsTopics
+    yield* ensureTopics([topics.pins, topics.rejected], topics)
+  })
+)

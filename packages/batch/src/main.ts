@@ -6,9 +6,17 @@
  * serves `/healthz` and `/metrics` on `METRICS_PORT` (default 9465).
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { AnalyticsStore, Database, KafkaClient, Migrations, ObjectStore, PinSource } from "@pinflow/adapters"
+import {
+  AnalyticsStore,
+  Database,
+  KafkaClient,
+  LogLevelLayer,
+  Migrations,
+  ObjectStore,
+  PinSource
+} from "@pinflow/adapters"
 import { MetricsServer } from "@pinflow/adapters/MetricsServer"
-import { Config, Effect, Layer, References } from "effect"
+import { Effect, Layer } from "effect"
 import { runDay } from "./BatchRun.ts"
 import { missedDays, runDays, schedule, tick } from "./BatchSchedule.ts"
 import { BatchSettings } from "./BatchSettings.ts"
@@ -21,11 +29,6 @@ export const BatchServices = Layer.mergeAll(
   AnalyticsStore.layer.pipe(Layer.provide(Migrations.layer)),
   BatchSettings.layer
 ).pipe(Layer.provide(Database.layer))
-
-export const LogLevelLayer = Layer.effect(
-  References.MinimumLogLevel,
-  Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info"))
-)
 
 /** Logs where the run reads and writes, once, so a user sees which bucket and database are used. */
 const announce = Effect.gen(function* () {

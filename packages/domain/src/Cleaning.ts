@@ -93,16 +93,24 @@ const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
     input
   )
 
+/** One bad field: its dotted path ("" for the whole value) and why, with what it held. */
+export interface SchemaIssueDetail {
+  readonly path: string
+  readonly message: string
+}
+
+/** Every bad field of a failed decode, with the value the input held there. */
+export const schemaIssues = (error: Schema.SchemaError, input: unknown): ReadonlyArray<SchemaIssueDetail> =>
+  formatIssues(error.issue).issues.map((issue) => {
+    const path = (issue.path ?? []).map(keyOf)
+    const received = issue.message === "Missing key" ? "" : `, got ${shown(valueAt(input, path))}`
+    return { path: path.map(String).join("."), message: `${issue.message}${received}` }
+  })
+
 /** "index: Expected number, got \"7\"; unique_id: Missing key" — every bad field, named, with what it held. */
 export const describeSchemaError = (error: Schema.SchemaError, input: unknown): string =>
-  formatIssues(error.issue)
-    .issues.map((issue) => {
-      const path = (issue.path ?? []).map(keyOf)
-      const received = issue.message === "Missing key" ? "" : `, got ${shown(valueAt(input, path))}`
-      return path.length > 0
-        ? `${path.map(String).join(".")}: ${issue.message}${received}`
-        : `${issue.message}${received}`
-    })
+  schemaIssues(error, input)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path}: ${issue.message}` : issue.message))
     .join("; ")
 
 /** The id, when the input has a readable one: rejects keep it so they can be traced. */

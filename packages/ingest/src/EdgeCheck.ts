@@ -9,10 +9,11 @@ import {
   PinEvent,
   parseJson,
   type RejectedEvent,
+  schemaIssues,
   toLoggedPinEvent,
   withoutPosterName
 } from "@pinflow/domain"
-import { Result, Schema, SchemaIssue } from "effect"
+import { Result, Schema } from "effect"
 import type { Issue } from "./IngestApi.ts"
 
 export type Checked =
@@ -26,33 +27,12 @@ export type Checked =
     }
 
 const decode = Schema.decodeUnknownResult(PinEvent, { errors: "all" })
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 /** Raw payloads kept on the rejected topic are capped so one record always fits a Kafka message. */
 const maxRawChars = 64 * 1024
 
-const keyOf = (segment: PropertyKey | { readonly key: PropertyKey }): PropertyKey =>
-  typeof segment === "object" ? segment.key : segment
-
-const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
-  path.reduce<unknown>(
-    (value, key) =>
-      typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined,
-    input
-  )
-
-const shown = (value: unknown): string => {
-  const text = value === undefined ? "undefined" : JSON.stringify(value)
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
-}
-
 /** Every bad field and why, with what it held ("Expected an integer, got 1.5"). */
-export const issuesOf = (error: Schema.SchemaError, input: unknown): ReadonlyArray<Issue> =>
-  formatter(error.issue).issues.map((issue) => {
-    const path = (issue.path ?? []).map(keyOf)
-    const received = issue.message === "Missing key" ? "" : `, got ${shown(valueAt(input, path))}`
-    return { path: path.map(String).join("."), message: `${issue.message}${received}` }
-  })
+export const issuesOf: (error: Schema.SchemaError, input: unknown) => ReadonlyArray<Issue> = schemaIssues
 
 /** The payload as received, without personal data, capped in size. */
 export const boundedRaw = (raw: unknown): unknown => {

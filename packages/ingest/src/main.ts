@@ -5,8 +5,8 @@
  */
 import { createServer } from "node:http"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { KafkaClient, PinLog } from "@pinflow/adapters"
-import { Config, ConfigProvider, Duration, Effect, Layer, References } from "effect"
+import { KafkaClient, LogLevelLayer, PinLog } from "@pinflow/adapters"
+import { Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { IngestRoutes } from "./IngestHttp.ts"
 import { IngestSettings } from "./IngestSettings.ts"
@@ -21,18 +21,6 @@ export const NodeServerLayer = NodeHttpServer.layerConfig(() => createServer({ k
 /** The edge over any `PinLog` (Kafka in production, the in-process log in `pinflow start` and tests). */
 export const IngestServer = HttpRouter.serve(IngestRoutes, { disableLogger: true }).pipe(
   Layer.provide(IngestSettings.layer)
-)
-
-/** `LOG_LEVEL` (default Info), in any case: "warn", "WARN" and "Warn" all work. */
-export const LogLevelLayer = Layer.effect(
-  References.MinimumLogLevel,
-  Config.String("LOG_LEVEL").pipe(
-    Config.withDefault("Info"),
-    Config.map((raw) => raw.trim().toLowerCase()),
-    Config.map((raw) => (raw === "warning" ? "warn" : raw)),
-    Config.map((raw) => `${raw.charAt(0).toUpperCase()}${raw.slice(1)}`),
-    Config.mapEffect((level) => Config.LogLevel("LOG_LEVEL").parse(ConfigProvider.fromUnknown({ LOG_LEVEL: level })))
-  )
 )
 
 /** `pinflow ingest`: the edge, the Kafka log and the shared client. */

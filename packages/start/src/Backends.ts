@@ -7,15 +7,14 @@
 import {
   Database,
   EmbeddedDatabase,
-  ensureTopics,
   InMemoryLog,
   KafkaClient,
   ObjectStore,
   PinLog,
   PinSource,
-  PinsTopics
+  PinsTopicsLayer
 } from "@pinflow/adapters"
-import { Config, Effect, Layer, Option } from "effect"
+import { Config, Layer, Option } from "effect"
 
 export interface BackendChoice {
   readonly home: string
@@ -52,20 +51,10 @@ export const describeBackends = (choice: BackendChoice): ReadonlyArray<string> =
   })
 ]
 
-/** Topics exist before anyone produces or subscribes (the broker does not auto-create them). */
-const KafkaTopicsLayer = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const client = yield* KafkaClient
-    yield* client.awaitReachable()
-    const topics = yield* PinsTopics
-    yield* ensureTopics([topics.pins, topics.rejected], topics)
-  })
-)
-
 /** The edge's log and the consumers' source: Kafka, or one in-process log shared by both. */
 export const logLayer = (choice: BackendChoice): Layer.Layer<PinLog | PinSource, unknown> =>
   Option.isSome(choice.kafka)
-    ? Layer.mergeAll(PinLog.layer, PinSource.layer, KafkaTopicsLayer).pipe(
+    ? Layer.mergeAll(PinLog.layer, PinSource.layer, PinsTopicsLayer).pipe(
         Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-start" }))
       )
     : Layer.mergeAll(PinLog.layerMemoryWith(), PinSource.layerMemory).pipe(Layer.provide(InMemoryLog.layer))

@@ -5,13 +5,13 @@
  * accepting, the worker writes and commits what is in flight, the embedded database closes, exit 0.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { AnalyticsStore, Migrations, PinStore } from "@pinflow/adapters"
+import { AnalyticsStore, gracefulTeardown, LogLevelLayer, Migrations, PinStore } from "@pinflow/adapters"
 import { BatchSettings } from "@pinflow/batch"
 import { BatchScheduleLayer } from "@pinflow/batch/main"
 import { runEmulator } from "@pinflow/emulator"
-import { IngestServer, LogLevelLayer, NodeServerLayer } from "@pinflow/ingest/main"
+import { IngestServer, NodeServerLayer } from "@pinflow/ingest/main"
 import { StreamSettings, streamWorker } from "@pinflow/stream"
-import { Config, Console, Effect, Exit, Layer, Option, Schedule } from "effect"
+import { Config, Console, Effect, Layer, Option, Schedule } from "effect"
 import { HttpServer } from "effect/http"
 import { BackendChoice, databaseLayer, describeBackends, logLayer, objectStoreLayer } from "./Backends.ts"
 import { statusLine } from "./StatusLine.ts"
@@ -93,8 +93,4 @@ export const runStart = (options: StartOptions) =>
     return yield* Layer.launch(StartMain(choice, options))
   }).pipe(Effect.annotateLogs({ service: "start" }))
 
-/** Exit 0 after a graceful stop (interruption only), 1 on failure. */
-export const teardown = (exit: Exit.Exit<unknown, unknown>, onExit: (code: number) => void): void =>
-  onExit(Exit.isSuccess(exit) || (Exit.hasInterrupts(exit) && !Exit.hasFails(exit) && !Exit.hasDies(exit)) ? 0 : 1)
-
-if (import.meta.main) NodeRuntime.runMain(runStart({ demo: false, demoRate: 20 }), { teardown })
+if (import.meta.main) NodeRuntime.runMain(runStart({ demo: false, demoRate: 20 }), { teardown: gracefulTeardown })
