@@ -30,7 +30,10 @@ describe("pinflow clean", () => {
       .map((l) => JSON.parse(l))
     expect(rejected.length).toBe(22)
     expect(new Set(rejected.map((r) => r.reason))).toEqual(new Set(["empty_pin"]))
-    expect(rejected[0].raw).toBe(sample.lines.find((l) => l.includes(rejected[0].unique_id)))
+    // raw is the row as received, less poster_name (personal data is never written out)
+    const { poster_name: _, ...row } = JSON.parse(sample.lines.find((l) => l.includes(rejected[0].unique_id)) ?? "{}")
+    expect(JSON.parse(rejected[0].raw)).toEqual(row)
+    expect(rejected.every((r) => !r.raw.includes("poster_name"))).toBe(true)
     expect(run.stderr.trim()).toBe("pinflow clean: 2384 events, 2362 clean, 22 rejected (empty_pin 22)")
   })
 

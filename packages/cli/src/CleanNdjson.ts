@@ -2,7 +2,7 @@
  * Offline cleaning of raw NDJSON: each chunk of lines becomes a block of clean-pin lines and a block of
  * reject lines, so output is written a chunk at a time and memory stays flat whatever the input size.
  */
-import { cleanPinLine, type RejectReason } from "@pinflow/domain"
+import { cleanPinLine, parseJson, type RejectReason, withoutPosterName } from "@pinflow/domain"
 import { Result } from "effect"
 
 /** Clean pins and rejects of one chunk of input lines, as NDJSON text. */
@@ -13,9 +13,21 @@ export interface CleanedChunk {
   readonly rejectCounts: Partial<Record<RejectReason, number>>
 }
 
-/** What a reject line carries: the design's `{reason, detail, unique_id?, raw}`. */
-const rejectLine = (line: string, rejection: { reason: string; detail: string; unique_id?: string }): string =>
-  JSON.stringify({ ...rejection, raw: line })
+/**
+ * What a reject line carries: the design's `{reason, detail, unique_id?, raw}`. `raw` is the line as read,
+ * less `poster_name` when the line is a JSON object (personal data is never written out).
+ */
+const rejectLine = (line: string, rejection: { reason: string; detail: string; unique_id?: string }): string => {
+  const parsed = parseJson(line)
+  const raw =
+    Result.isSuccess(parsed) &&
+    typeof parsed.success === "object" &&
+    parsed.success !== null &&
+    "poster_name" in parsed.success
+      ? JSON.stringify(withoutPosterName(parsed.success))
+      : line
+  return JSON.stringify({ ...rejection, raw })
+}
 
 /** Cleans the lines of one chunk; blank lines are separators, not events. */
 export const cleanChunk = (lines: ReadonlyArray<string>): CleanedChunk => {

@@ -113,11 +113,14 @@ export const describeSchemaError = (error: Schema.SchemaError, input: unknown): 
     .map((issue) => (issue.path.length > 0 ? `${issue.path}: ${issue.message}` : issue.message))
     .join("; ")
 
-/** The id, when the input has a readable one: rejects keep it so they can be traced. */
-const readableId = (input: unknown): string | undefined => {
+/**
+ * The id, when the input has a usable one (a non-blank string without NUL, trimmed): rejects keep it so
+ * they can be traced, and it must be storable even when the rest of the event is not.
+ */
+export const readableId = (input: unknown): string | undefined => {
   if (typeof input !== "object" || input === null || !("unique_id" in input)) return undefined
   const id = input.unique_id
-  return typeof id === "string" && id.trim().length > 0 ? id.trim() : undefined
+  return typeof id === "string" && id.trim().length > 0 && !id.includes("\u0000") ? id.trim() : undefined
 }
 
 const schemaRejection = (input: unknown, error: Schema.SchemaError): Rejection => {

@@ -1,7 +1,9 @@
 /**
  * Daily analytics over clean pins, as pure functions: per day and category (distinct pins, median
  * follower count, downloaded ratio, counts per media type) and per day and tag (pins carrying it).
- * A pin's day is the UTC date of its `ingested_at`; repeats of a `unique_id` count once (last wins).
+ * A pin's day is the UTC date of its `ingested_at`; repeats of a `unique_id` count once, as their latest
+ * version: the later `ingested_at`, and between equal times the later one added — the same order the
+ * stream worker's upsert keeps in `pins`, so daily stats and `pins` agree.
  */
 import type { CleanPin, MediaType } from "./CleanPin.ts"
 
@@ -9,6 +11,8 @@ import type { CleanPin, MediaType } from "./CleanPin.ts"
 export interface DatedPin {
   readonly unique_id: string
   readonly day: string
+  /** `ingested_at` in epoch milliseconds: which of two versions of a pin is the latest. */
+  readonly ingested_ms: number
   readonly category: string | null
   readonly follower_count: number | null
   readonly downloaded: boolean
@@ -50,12 +54,13 @@ export const utcDay = (isoTime: string): string | null => {
 
 /** A clean pin with its day, or null for a pin that never went through the edge (no `ingested_at`). */
 export const datedPin = (pin: CleanPin): DatedPin | null => {
-  const day = pin.ingested_at === undefined ? null : utcDay(pin.ingested_at)
-  return day === null
+  const ingested_ms = pin.ingested_at === undefined ? Number.NaN : Date.parse(pin.ingested_at)
+  return Number.isNaN(ingested_ms)
     ? null
     : {
         unique_id: pin.unique_id,
-        day,
+        day: new Date(ingested_ms).toISOString().slice(0, 10),
+        ingested_ms,
         category: pin.category,
         follower_count: pin.follower_count,
         downloaded: pin.downloaded,
@@ -85,9 +90,8 @@ export const emptyAccumulator = (): DailyAccumulator => ({ latest: new Map() })
 
 export const accumulate = (accumulator: DailyAccumulator, pin: DatedPin): DailyAccumulator => {
   const key = `${pin.day}\u0000${pin.unique_id}`
-  // delete first so that re-insertion moves a repeated pin to its latest position
-  accumulator.latest.delete(key)
-  accumulator.latest.set(key, pin)
+  const known = accumulator.latest.get(key)
+  if (known === undefined || known.ingested_ms <= pin.ingested_ms) accumulator.latest.set(key, pin)
   return accumulator
 }
 

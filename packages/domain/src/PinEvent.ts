@@ -4,8 +4,16 @@
  */
 import { Schema } from "effect"
 
+/**
+ * Text as PostgreSQL can store it: no NUL character (U+0000). Refusing it here, at the structural check,
+ * keeps an event that no database could hold from being acknowledged and then stalling a writer.
+ */
+const Text = Schema.String.check(
+  Schema.isPattern(/^[^\u0000]*$/, { message: "Expected text without the NUL character (U+0000)" })
+)
+
 // \S matches exactly what String.prototype.trim keeps (both use ECMAScript's WhiteSpace + LineTerminator)
-const NonBlankString = Schema.String.check(
+const NonBlankString = Text.check(
   Schema.isPattern(/\S/, { message: "Expected a non-empty string (after trimming white space)" })
 )
 
@@ -20,15 +28,15 @@ const IsoDateTime = Schema.String.check(
 const eventFields = {
   index: Schema.Int,
   unique_id: NonBlankString,
-  title: Schema.String,
-  description: Schema.String,
-  follower_count: Schema.String,
-  tag_list: Schema.String,
-  is_image_or_video: Schema.String,
-  image_src: Schema.String,
+  title: Text,
+  description: Text,
+  follower_count: Text,
+  tag_list: Text,
+  is_image_or_video: Text,
+  image_src: Text,
   downloaded: Schema.Literals([0, 1]),
-  save_location: Schema.String,
-  category: Schema.String
+  save_location: Text,
+  category: Text
 }
 
 /** What a client posts. `poster_name` is accepted and then dropped at the edge (personal data). */

@@ -116,6 +116,17 @@ describe("cleanPin", () => {
     })
   })
 
+  it("refuses text Postgres cannot store (NUL), naming the field, and keeps no such id", () => {
+    assert.deepStrictEqual(failure(cleanPin({ ...event, title: "a\u0000b" })), {
+      reason: "schema",
+      detail: 'title: Expected text without the NUL character (U+0000), got "a\\u0000b"',
+      unique_id: "9f1c-id"
+    })
+    const rejection = failure(cleanPin({ ...event, unique_id: "x\u0000y" }))
+    assert.strictEqual((rejection as { reason: string }).reason, "schema")
+    assert.notProperty(rejection, "unique_id")
+  })
+
   it("ignores unknown extra keys", () => {
     assert.isTrue(Result.isSuccess(cleanPin({ ...event, extra: { nested: true }, another: 1 })))
   })

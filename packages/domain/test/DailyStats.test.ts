@@ -4,6 +4,7 @@ import { aggregateDaily, type DatedPin, datedPin, median, noCategory, utcDay } f
 
 const pin = (overrides: Partial<DatedPin> & Pick<DatedPin, "unique_id">): DatedPin => ({
   day: "2026-11-25",
+  ingested_ms: 0,
   category: "art",
   follower_count: null,
   downloaded: false,
@@ -36,7 +37,8 @@ describe("aggregateDaily", () => {
       pin({ unique_id: "a", follower_count: 100, downloaded: true, tags: ["x", "y"] }),
       pin({ unique_id: "b", follower_count: 300, media_type: "video", tags: ["x"] }),
       pin({ unique_id: "c", media_type: "story", downloaded: true, tags: ["y", "y"] }),
-      pin({ unique_id: "a", follower_count: 200, downloaded: true, tags: ["x"] }), // repeat: last wins
+      pin({ unique_id: "a", follower_count: 200, downloaded: true, tags: ["x"], ingested_ms: 5 }), // newer: wins
+      pin({ unique_id: "a", follower_count: 900, downloaded: false, tags: ["z"], ingested_ms: 4 }), // older: ignored
       pin({ unique_id: "d", category: null, day: "2026-11-26", follower_count: 7 }),
       pin({ unique_id: "e", category: "travel", tags: ["x"] })
     ])
@@ -96,6 +98,7 @@ describe("aggregateDaily", () => {
     assert.deepStrictEqual(datedPin({ ...base, ingested_at: "2026-11-25T08:00:00.000Z" }), {
       unique_id: "p",
       day: "2026-11-25",
+      ingested_ms: Date.parse("2026-11-25T08:00:00.000Z"),
       category: "art",
       follower_count: 5,
       downloaded: true,
@@ -108,6 +111,7 @@ describe("aggregateDaily", () => {
     fc.record({
       unique_id: fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h"),
       day: fc.constantFrom("2026-11-24", "2026-11-25"),
+      ingested_ms: fc.nat({ max: 5 }),
       category: fc.constantFrom("art", "travel", null),
       follower_count: fc.option(fc.nat({ max: 5_000_000 })),
       downloaded: fc.boolean(),
@@ -133,10 +137,31 @@ describe("aggregateDaily", () => {
     )
   })
 
-  it("puts the median between the smallest and largest known count of the last writes", () => {
+  /** The latest version of each pin of a day: later ingested_ms, then later in the input. */
+  const latestOf = (pins: ReadonlyArray<DatedPin>) => {
+    const latest = new Map<string, DatedPin>()
+    for (const p of pins) {
+      const known = latest.get(`${p.day}/${p.unique_id}`)
+      if (known === undefined || known.ingested_ms <= p.ingested_ms) latest.set(`${p.day}/${p.unique_id}`, p)
+    }
+    return latest
+  }
+
+  it("keeps the version with the latest ingested_at, whatever the order of arrival", () => {
+    const result = aggregateDaily([
+      pin({ unique_id: "a", ingested_ms: 9, media_type: "video" }),
+      pin({ unique_id: "a", ingested_ms: 3, media_type: "story" })
+    ])
+    assert.deepStrictEqual(
+      result.categories.map((s) => [s.videos, s.stories]),
+      [[1, 0]]
+    )
+  })
+
+  it("puts the median between the smallest and largest known count of the latest versions", () => {
     fc.assert(
       fc.property(datedPins, (pins) => {
-        const last = new Map(pins.map((p) => [`${p.day}/${p.unique_id}`, p]))
+        const last = latestOf(pins)
         return aggregateDaily(pins).categories.every((s) => {
           const counts = [...last.values()]
             .filter((p) => p.day === s.day && (p.category ?? noCategory) === s.category && p.follower_count !== null)
@@ -164,7 +189,7 @@ describe("aggregateDaily", () => {
   it("does not depend on the order of distinct pins", () => {
     fc.assert(
       fc.property(datedPins, (pins) => {
-        const distinct = [...new Map(pins.map((p) => [`${p.day}/${p.unique_id}`, p])).values()]
+        const distinct = [...latestOf(pins).values()]
         return JSON.stringify(aggregateDaily(distinct)) === JSON.stringify(aggregateDaily([...distinct].reverse()))
       })
     )

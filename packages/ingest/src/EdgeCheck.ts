@@ -9,6 +9,7 @@ import {
   PinEvent,
   parseJson,
   type RejectedEvent,
+  readableId,
   schemaIssues,
   toLoggedPinEvent,
   withoutPosterName
@@ -40,12 +41,6 @@ export const boundedRaw = (raw: unknown): unknown => {
   const text = typeof kept === "string" ? kept : JSON.stringify(kept)
   if (text === undefined || text.length <= maxRawChars) return kept
   return { truncated: true, length: text.length, prefix: text.slice(0, maxRawChars) }
-}
-
-const readableId = (input: unknown): string | undefined => {
-  if (typeof input !== "object" || input === null || !("unique_id" in input)) return undefined
-  const id = input.unique_id
-  return typeof id === "string" && id.trim().length > 0 ? id.trim() : undefined
 }
 
 const rejection = (
