@@ -68,16 +68,25 @@ describe("pinflow start on embedded defaults", () => {
     ])
 
     const run2 = await startPinflow({ PINFLOW_HOME: home })
-    expect((await postPins(run2.url, [...second, first[0] ?? ""])).status).toBe(200)
+    // the in-process log starts afresh: its offsets must not collide with the first run's rejects
+    const invalidAgain = [JSON.stringify({ index: 1, unique_id: "bad-3" }), JSON.stringify({ unique_id: "bad-4" })]
+    expect((await postPins(run2.url, [...second, first[0] ?? "", ...invalidAgain])).status).toBe(200)
     const expectedSecond = cleanIds(second)
+    const emptySecond = second.length - expectedSecond.length
     await eventually(
-      async () => (await metric(run2.url, "pinflow_pins_written_total")) === expectedSecond.length + 1,
-      "the second run's pins",
+      async () =>
+        (await metric(run2.url, "pinflow_pins_written_total")) === expectedSecond.length + 1 &&
+        (await metric(run2.url, "pinflow_rejects_written_total")) === emptySecond + invalidAgain.length,
+      "the second run's pins and rejects",
       run2.output
     )
     expect(await run2.stop()).toBe(0)
     const afterSecond = await readDatabase(home)
     // a repeated unique_id is the same pin: one row
     expect(afterSecond.pins).toEqual([...new Set([...expectedFirst, ...expectedSecond])].sort())
+    expect(afterSecond.rejects).toEqual([
+      ...(emptyFirst + emptySecond > 0 ? [{ reason: "empty_pin", source: "stream", n: emptyFirst + emptySecond }] : []),
+      { reason: "schema", source: "ingest", n: invalid.length + invalidAgain.length }
+    ])
   }, 180_000)
 })

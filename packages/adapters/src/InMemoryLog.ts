@@ -3,8 +3,13 @@
  * Kafka. The in-memory producer and consumer Layers share it, so `pinflow start` on embedded defaults
  * runs edge → worker in one process, and tests see exactly what was appended and committed.
  * Every operation is O(1) or O(records read); nothing copies the log.
+ *
+ * Offsets of a fresh log start at a per-boot base (the start time in microseconds), not at 0: the log
+ * itself is gone after a restart but what was derived from it is not (rows and rejects keyed by
+ * topic/partition/offset in the embedded database, archive parts named by offsets), so offsets must
+ * never repeat across runs.
  */
-import { Context, Deferred, Effect, Layer } from "effect"
+import { Clock, Context, Deferred, Effect, Layer } from "effect"
 
 export interface LogRecord {
   readonly topic: string
@@ -56,15 +61,18 @@ export class InMemoryLog extends Context.Service<
     readonly awaitAppend: Effect.Effect<void>
     /** The offset the next record of the partition will get. */
     readonly endOffset: (topic: string, partition: number) => Effect.Effect<number>
+    /** The offset of the first record this log holds (the same for every partition). */
+    readonly startOffset: number
     /** Stores a group's next offset to read for a partition. */
     readonly commit: (group: string, topic: string, partition: number, nextOffset: number) => Effect.Effect<void>
-    /** A group's committed next offset for a partition; 0 when it never committed. */
+    /** A group's committed next offset for a partition; `startOffset` when it never committed. */
     readonly committed: (group: string, topic: string, partition: number) => Effect.Effect<number>
   }
 >()("pinflow/adapters/InMemoryLog") {
   /** A fresh empty log; `defaultPartitions` is used when a topic is appended to before it was created. */
   static readonly make = (defaultPartitions = 1) =>
-    Effect.sync(() => {
+    Effect.gen(function* () {
+      const base = (yield* Clock.currentTimeMillis) * 1000
       const topics = new Map<string, Array<Array<LogRecord>>>()
       const offsets = new Map<string, number>()
       let appended = Deferred.makeUnsafe<void>()
@@ -82,13 +90,13 @@ export class InMemoryLog extends Context.Service<
         createTopic: (topic, partitions) => Effect.sync(() => void ensure(topic, partitions)),
         partitions: (topic) => Effect.sync(() => ensure(topic, defaultPartitions).length),
         append: (topic, messages) =>
-          Effect.sync(() => {
+          Effect.gen(function* () {
             const log = ensure(topic, defaultPartitions)
-            const timestamp = Date.now()
+            const timestamp = yield* Clock.currentTimeMillis
             const result = messages.map((message) => {
               const partition = partitionOf(message.key, log.length, counter++)
               const records = log[partition] as Array<LogRecord>
-              const offset = records.length
+              const offset = base + records.length
               records.push({ topic, partition, offset, key: message.key, value: message.value, timestamp })
               return { partition, offset }
             })
@@ -98,12 +106,18 @@ export class InMemoryLog extends Context.Service<
             return result
           }),
         read: (topic, partition, offset, max) =>
-          Effect.sync(() => ensure(topic, defaultPartitions)[partition]?.slice(offset, offset + max) ?? []),
+          Effect.sync(() => {
+            const from = Math.max(0, offset - base)
+            return ensure(topic, defaultPartitions)[partition]?.slice(from, from + max) ?? []
+          }),
         awaitAppend: Effect.suspend(() => Deferred.await(appended)),
-        endOffset: (topic, partition) => Effect.sync(() => ensure(topic, defaultPartitions)[partition]?.length ?? 0),
+        endOffset: (topic, partition) =>
+          Effect.sync(() => base + (ensure(topic, defaultPartitions)[partition]?.length ?? 0)),
+        startOffset: base,
         commit: (group, topic, partition, nextOffset) =>
           Effect.sync(() => void offsets.set(offsetKey(group, topic, partition), nextOffset)),
-        committed: (group, topic, partition) => Effect.sync(() => offsets.get(offsetKey(group, topic, partition)) ?? 0)
+        committed: (group, topic, partition) =>
+          Effect.sync(() => offsets.get(offsetKey(group, topic, partition)) ?? base)
       })
     })
 

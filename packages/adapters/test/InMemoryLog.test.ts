@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import { InMemoryLog } from "../src/InMemoryLog.ts"
 
 describe("InMemoryLog", () => {
@@ -49,6 +50,23 @@ describe("InMemoryLog", () => {
       assert.isUndefined(waiter.pollUnsafe())
       yield* log.append("t", [{ key: "k", value: "v" }])
       yield* Fiber.join(waiter)
+    })
+  )
+
+  it.effect("starts offsets at a per-boot base, so a later log never repeats an earlier one's offsets", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_000)
+      const first = yield* InMemoryLog.make()
+      const a = yield* first.append("t", [{ key: null, value: "a" }])
+      yield* TestClock.adjust("1 second")
+      const second = yield* InMemoryLog.make()
+      const b = yield* second.append("t", [{ key: null, value: "b" }])
+      assert.deepStrictEqual([a[0]?.offset, b[0]?.offset, second.startOffset], [1_000_000, 2_000_000, 2_000_000])
+      assert.strictEqual(yield* second.committed("g", "t", 0), 2_000_000)
+      assert.deepStrictEqual(
+        (yield* second.read("t", 0, 0, 10)).map((r) => r.value),
+        ["b"]
+      )
     })
   )
 
