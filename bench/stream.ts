@@ -1,10 +1,19 @@
 /**
- * `npm run bench -- stream [--quick]`: preloads N events (500,000; 50,000 with --quick) into a fresh topic,
- * then times the stream worker (in-process, real kafkajs source and Postgres store) until every event is
- * in Postgres, once per pin write path (unnest, copy). Baseline in the same run: one `COPY` of the same
- * clean rows straight into an empty `pins` table. Needs `npm run services -- up`.
+ * `npm run bench -- stream [--quick]`: preloads N events (500,000; 50,000 with --quick) into a fresh
+ * 6-partition topic, then, per round (`BENCH_STREAM_ROUNDS`, default 2), measures the physical reference
+ * (one `COPY` of the same clean rows, cleaned in the timed loop, into an empty `pins` table) and times the
+ * stream worker until every event is in Postgres, once per pin write path (`BENCH_STREAM_METHODS`, default
+ * `unnest,copy`). Medians are reported; each share compares with the median reference of the same run.
+ *
+ * The worker runs in its own process (`node bench/stream.ts` with `BENCH_STREAM_CHILD`) with the
+ * product defaults, overridable by the same variables (`STREAM_BATCH_SIZE`, `STREAM_WRITE_CONCURRENCY`,
+ * …), so its RSS and CPU are its own. It knows it is done when the store has reported N rows written
+ * (no `count(*)` polling competing for the 2 cores), then checks the count once. The CPU split of the
+ * timed interval (worker, postgres, kafka, other, idle; from /proc) says where the machine's time went.
+ * `BENCH_STREAM_PROF=1` writes a `--cpu-prof` profile of each worker to `.bench/stream-profiles/`.
  */
-import { readFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
 import {
   Database,
   KafkaClient,
@@ -75,25 +84,103 @@ const preload = async (topic: string, n: number) => {
   await producer.disconnect()
 }
 
+// ---- CPU accounting from /proc (Linux): clock ticks per group over an interval ----
+
+export interface CpuSnapshot {
+  readonly total: number
+  readonly idle: number
+  readonly groups: Record<string, number>
+}
+
+/** CPU ticks so far of the machine, of each named process, and of all `postgres` and `java` (Kafka) processes. */
+export const cpuSnapshot = (named: Record<string, number>): CpuSnapshot => {
+  const [cpu] = readFileSync("/proc/stat", "utf8").split("\n")
+  const ticks = (cpu ?? "").trim().split(/\s+/).slice(1, 9).map(Number)
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0)
+  const byPid = new Map(Object.entries(named).map(([group, pid]) => [pid, group]))
+  const groups: Record<string, number> = Object.fromEntries(Object.keys(named).map((g) => [g, 0]))
+  groups.postgres = 0
+  groups.kafka = 0
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      const used = Number(fields[11]) + Number(fields[12])
+      const group = byPid.get(Number(pid)) ?? (comm === "postgres" ? "postgres" : comm === "java" ? "kafka" : undefined)
+      if (group !== undefined) groups[group] = (groups[group] ?? 0) + used
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { total: ticks.reduce((a, b) => a + b, 0), idle, groups }
+}
+
+/** Share of the machine's CPU time (all cores) per group between two snapshots; `other` is the rest. */
+export const cpuSplit = (a: CpuSnapshot, b: CpuSnapshot): Record<string, number> => {
+  const total = b.total - a.total
+  const split: Record<string, number> = {}
+  let known = 0
+  for (const [group, ticks] of Object.entries(b.groups)) {
+    const used = Math.max(0, ticks - (a.groups[group] ?? 0))
+    split[group] = used / total
+    known += used
+  }
+  const idle = b.idle - a.idle
+  split.other = Math.max(0, total - idle - known) / total
+  split.idle = idle / total
+  return split
+}
+
+// ---- the worker, in its own process ----
+
 interface Run {
   readonly label: string
   readonly rows: number
   readonly seconds: number
   readonly maxRssMb: number
+  readonly cpu?: Record<string, number>
+  /** The worker process's own CPU time (all its threads) per row, µs. */
+  readonly cpuPerRowUs?: number
 }
 
-/** The worker until `n` events are stored (pins + rejects). */
-const timeWorker = async (topic: string, n: number, method: WriteMethod): Promise<Run> => {
+interface ChildTask {
+  readonly topic: string
+  readonly n: number
+  readonly method: WriteMethod
+  readonly round: number
+}
+
+/** The worker until `n` events are stored (pins + rejects, as the store reports), then one count check. */
+const childMain = async ({ topic, n, method, round }: ChildTask): Promise<Run> => {
   const schema = `bench_stream_${method}`
   const url = await schemaUrl(schema)
-  const sql = postgres(url, { max: 1, onnotice: () => undefined })
+  let written = 0
+  const counting = Layer.effect(
+    PinStore,
+    Effect.map(PinStore, (store) =>
+      PinStore.of({
+        writeBatch: (batch) =>
+          store.writeBatch(batch).pipe(Effect.tap((r) => Effect.sync(() => (written += r.pins + r.rejects))))
+      })
+    )
+  ).pipe(Layer.provide(PinStore.layerMethod(method)))
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("STREAM_")))
   const layers = Layer.mergeAll(
     PinSource.layer.pipe(Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-bench" }))),
-    PinStore.layerMethod(method).pipe(Layer.provideMerge(Migrations.layer), Layer.provide(Database.layer)),
-    StreamSettings.layerWith({ group: `${topic}-${method}`, pinsTopic: topic, rejectedTopic: `${topic}.rejected` })
+    counting.pipe(Layer.provideMerge(Migrations.layer), Layer.provide(Database.layer)),
+    StreamSettings.layer
   ).pipe(
     Layer.provide(
-      ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: url, KAFKA_BROKERS: brokers.join(",") }))
+      ConfigProvider.layer(
+        ConfigProvider.fromUnknown({
+          ...env,
+          STREAM_GROUP: `${topic}-${method}-${round}`,
+          PINS_TOPIC: topic,
+          DATABASE_URL: url,
+          KAFKA_BROKERS: brokers.join(",")
+        })
+      )
     ),
     Layer.provide(Layer.mergeAll(Logger.layer([Logger.consoleJson]), Layer.succeed(References.MinimumLogLevel, "Warn")))
   )
@@ -102,26 +189,46 @@ const timeWorker = async (topic: string, n: number, method: WriteMethod): Promis
   const program = Effect.gen(function* () {
     // the Layers (connections, migrations) are built; the group join and first fetch are measured
     const stop = yield* Deferred.make<void>()
+    const cpuBefore = cpuSnapshot({ worker: process.pid })
+    const usageBefore = process.cpuUsage()
     const started = now()
     const fiber = yield* Effect.forkChild(runWorker(stop))
-    while (true) {
-      const [row] = yield* Effect.promise(
-        () => sql`select (select count(*) from pins) + (select count(*) from pin_rejects) as n`
-      )
-      if (Number(row?.n) >= n) break
-      yield* Effect.sleep("100 millis")
-    }
+    while (written < n) yield* Effect.sleep("10 millis")
     const seconds = (now() - started) / 1000
+    const usage = process.cpuUsage(usageBefore)
+    const cpu = cpuSplit(cpuBefore, cpuSnapshot({ worker: process.pid }))
     yield* Deferred.succeed(stop, undefined)
     yield* Fiber.join(fiber)
-    return seconds
+    return { seconds, cpu, cpuPerRowUs: (usage.user + usage.system) / n }
   })
-  const seconds = await Effect.runPromise(program.pipe(Effect.provide(layers)))
+  const { seconds, cpu, cpuPerRowUs } = await Effect.runPromise(program.pipe(Effect.provide(layers)))
   clearInterval(sampler)
+  const sql = postgres(url, { max: 1, onnotice: () => undefined })
+  const [row] = await sql`select (select count(*) from pins) + (select count(*) from pin_rejects) as n`
   await sql.end()
   await dropSchema(schema)
-  return { label: `stream worker (${method})`, rows: n, seconds, maxRssMb: maxRss / 2 ** 20 }
+  if (Number(row?.n) !== n) throw new Error(`expected ${n} rows after the run, found ${row?.n}`)
+  return { label: `stream worker (${method})`, rows: n, seconds, maxRssMb: maxRss / 2 ** 20, cpu, cpuPerRowUs }
 }
+
+const timeWorker = (task: ChildTask): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const prof = process.env.BENCH_STREAM_PROF === "1" ? ["--cpu-prof", "--cpu-prof-dir=.bench/stream-profiles"] : []
+    const child = spawn(process.execPath, [...prof, new URL(import.meta.url).pathname], {
+      env: { ...process.env, BENCH_STREAM_CHILD: JSON.stringify(task) },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()))
+    child.on("error", reject)
+    child.on("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "))
+      if (code === 0 && line !== undefined) resolve(JSON.parse(line.slice("BENCH_RESULT ".length)) as Run)
+      else reject(new Error(`worker child exited ${code}: ${out.slice(-2000)}`))
+    })
+  })
+
+// ---- the physical reference ----
 
 const copyField = (v: string | number | boolean | null): string =>
   v === null
@@ -197,25 +304,66 @@ const timeCopy = async (n: number): Promise<Run> => {
   return { label: "reference: one COPY of the clean rows", rows: row?.n ?? 0, seconds, maxRssMb: Number.NaN }
 }
 
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2
+}
+
+export const pct = (x: number) => `${Math.round(100 * x)}%`
+
 export const run = async ({ quick }: BenchOptions): Promise<void> => {
   const n = quick ? 50_000 : 500_000
+  const rounds = Math.max(1, Number(process.env.BENCH_STREAM_ROUNDS ?? 2))
+  const methods = (process.env.BENCH_STREAM_METHODS ?? "unnest,copy").split(",") as Array<WriteMethod>
   const topic = `bench-stream-${Date.now().toString(36)}`
-  process.stderr.write(`preloading ${n} events into ${topic}…\n`)
+  const overrides = Object.entries(process.env).filter(([k]) => k.startsWith("STREAM_"))
+  process.stderr.write(
+    `preloading ${n} events into ${topic}; ${rounds} round(s) of ${methods.join(", ")}; settings: ${overrides.length === 0 ? "defaults" : overrides.map(([k, v]) => `${k}=${v}`).join(" ")}\n`
+  )
   await preload(topic, n)
-  const reference = await timeCopy(n)
-  const runs = [await timeWorker(topic, n, "unnest"), await timeWorker(topic, n, "copy")]
+  const runs: Array<Run> = []
+  for (let round = 1; round <= rounds; round += 1) {
+    runs.push(await timeCopy(n))
+    for (const method of methods) runs.push(await timeWorker({ topic, n, method, round }))
+  }
   const rate = (r: Run) => r.rows / r.seconds
-  const rows = [...runs, reference].map((r) => ({
+  const labels = [...new Set(runs.map((r) => r.label))]
+  const reference = median(runs.filter((r) => r.label.startsWith("reference")).map(rate))
+  const rows = runs.map((r) => ({
     run: r.label,
-    rows: r.rows,
     seconds: r.seconds.toFixed(2),
     "rows/s": Math.round(rate(r)),
-    "share of COPY": `${Math.round((100 * rate(r)) / rate(reference))}%`,
-    "max RSS MB": Number.isNaN(r.maxRssMb) ? "" : Math.round(r.maxRssMb)
+    "share of COPY": pct(rate(r) / reference),
+    "max RSS MB": Number.isNaN(r.maxRssMb) ? "" : Math.round(r.maxRssMb),
+    "worker CPU µs/row": r.cpuPerRowUs === undefined ? "" : r.cpuPerRowUs.toFixed(1),
+    "CPU worker/pg/kafka/other/idle":
+      r.cpu === undefined
+        ? ""
+        : ["worker", "postgres", "kafka", "other", "idle"].map((g) => pct(r.cpu?.[g] ?? 0)).join(" ")
   }))
   console.table(rows)
-  const best = runs.reduce((a, b) => (rate(a) >= rate(b) ? a : b))
+  const medians = labels.map((label) => {
+    const of = runs.filter((r) => r.label === label)
+    return {
+      label,
+      rate: median(of.map(rate)),
+      rss: median(of.map((r) => r.maxRssMb)),
+      cpuPerRow: median(of.map((r) => r.cpuPerRowUs ?? Number.NaN))
+    }
+  })
+  for (const m of medians)
+    console.log(
+      `median ${m.label}: ${Math.round(m.rate)} rows/s = ${pct(m.rate / reference)} of COPY${Number.isNaN(m.rss) ? "" : `, max RSS ${Math.round(m.rss)} MB, worker CPU ${m.cpuPerRow.toFixed(1)} µs/row`}`
+    )
+  const best = medians.filter((m) => !m.label.startsWith("reference")).reduce((a, b) => (a.rate >= b.rate ? a : b))
   console.log(
-    `stream: ${Math.round(rate(best))} events/s into Postgres with ${best.label} = ${Math.round((100 * rate(best)) / rate(reference))}% of one raw COPY (${Math.round(rate(reference))} rows/s; target ≥ 50%), ${n} events, max RSS ${Math.round(best.maxRssMb)} MB`
+    `stream: ${Math.round(best.rate)} events/s into Postgres with ${best.label} = ${pct(best.rate / reference)} of one raw COPY (median ${Math.round(reference)} rows/s; target ≥ 50%), ${n} events, median of ${rounds}, max RSS ${Math.round(best.rss)} MB`
   )
+}
+
+if (import.meta.main && process.env.BENCH_STREAM_CHILD !== undefined) {
+  const result = await childMain(JSON.parse(process.env.BENCH_STREAM_CHILD) as ChildTask)
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`)
+  process.exit(0)
 }

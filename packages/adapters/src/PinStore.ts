@@ -14,8 +14,9 @@ import { makeMemoryPinStore, PinStoreMemory } from "./PinStore/Memory.ts"
 import { makePostgresWriter, type WriteMethod } from "./PinStore/Postgres.ts"
 import type { PinStoreError, WriteBatch, WriteResult } from "./PinStore/Types.ts"
 
+export { textArrayLiteral } from "./PinStore/ArrayLiteral.ts"
 export { PinStoreMemory } from "./PinStore/Memory.ts"
-export { isDataError, textArrayLiteral, type WriteMethod } from "./PinStore/Postgres.ts"
+export { isDataError, type WriteMethod } from "./PinStore/Postgres.ts"
 export * from "./PinStore/Types.ts"
 
 export class PinStore extends Context.Service<

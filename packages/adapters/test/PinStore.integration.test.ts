@@ -1,5 +1,6 @@
 import { afterAll, assert, beforeAll, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import * as fc from "fast-check"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { type PinRow, PinStore, type RejectRow, type WriteMethod } from "../src/PinStore.ts"
 import { createSchema, dropSchema, migratedDatabase, query } from "./DatabaseSchema.ts"
@@ -136,6 +137,43 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
             .pipe(Effect.flip)
           assert.isTrue(error.data)
           assert.deepStrictEqual([...(yield* storedPins)], [])
+        })
+      )
+    )
+
+    it.live(`${method}: any text (quotes, backslashes, braces, commas, unicode, NULL) is stored as given`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const text = fc.string({ unit: "binary" }).map((t) => t.replaceAll("\u0000", ""))
+          const pins = fc
+            .sample(
+              fc.record({
+                title: fc.option(text, { nil: null }),
+                description: fc.option(text, { nil: null }),
+                tags: fc.array(text, { maxLength: 5 }),
+                save_location: text,
+                category: fc.option(text, { nil: null })
+              }),
+              { numRuns: 300, seed: 42 }
+            )
+            .map((fields, i) => pin(`t${i}`, { ...fields, offset: i }))
+          assert.deepStrictEqual(yield* store.writeBatch({ pins, rejects: [] }), { pins: 300, rejects: 0 })
+          const rows = yield* query(
+            (sql) =>
+              sql`select unique_id, title, description, tags, save_location, category from pins order by "offset"`
+          )
+          assert.deepStrictEqual(
+            rows.map((r) => ({ ...r })),
+            pins.map((p) => ({
+              unique_id: p.unique_id,
+              title: p.title,
+              description: p.description,
+              tags: [...p.tags],
+              save_location: p.save_location,
+              category: p.category
+            }))
+          )
         })
       )
     )

@@ -66,9 +66,10 @@ const writeIsolating = (
 export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: ReadonlyArray<SourceRecord>) {
   const settings = yield* StreamSettings
   const batch = toWriteBatch(records, settings, yield* nowIso)
-  const byCoordinates = new Map(records.map((r) => [`${r.topic}\u0000${r.partition}\u0000${r.offset}`, r.value]))
+  // only a refused pin needs its raw payload: look it up then, not for every batch
   const rawOf = (pin: WriteBatch["pins"][number]) =>
-    byCoordinates.get(`${pin.topic}\u0000${pin.partition}\u0000${pin.offset}`) ?? JSON.stringify(pin)
+    records.find((r) => r.topic === pin.topic && r.partition === pin.partition && r.offset === pin.offset)?.value ??
+    JSON.stringify(pin)
   const started = yield* Clock.currentTimeMillis
   const result = yield* writeIsolating(batch, rawOf).pipe(
     // one attempt runs to its end even during shutdown: the transaction commits or rolls back, never half-way

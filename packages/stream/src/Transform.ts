@@ -13,8 +13,15 @@ export interface Topics {
   readonly rejectedTopic: string
 }
 
+/**
+ * Already what `toISOString` prints, and a day every month has (Date.parse rolls 2026-02-30 over to
+ * March): the edge stamps every event this way, so the common case skips a parse and a format.
+ */
+const canonicalIso = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
+
 /** An ISO 8601 UTC time for any time `Date.parse` reads; the input unchanged otherwise. */
-const isoTime = (time: string): string => {
+export const isoTime = (time: string): string => {
+  if (canonicalIso.test(time)) return time
   const millis = Date.parse(time)
   return Number.isNaN(millis) ? time : new Date(millis).toISOString()
 }

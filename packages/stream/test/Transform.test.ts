@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { toWriteBatch } from "../src/Transform.ts"
+import * as fc from "fast-check"
+import { isoTime, toWriteBatch } from "../src/Transform.ts"
 import { event, ingestedAt, record } from "./Fixtures.ts"
 
 const topics = { pinsTopic: "pins", rejectedTopic: "pins.rejected" }
@@ -110,6 +111,52 @@ describe("toWriteBatch", () => {
         ["invalid_json", "garbage", "ingest", 9],
         ["schema", '{"hello":1}', "ingest", 10]
       ]
+    )
+  })
+})
+
+describe("isoTime", () => {
+  /** The definition: what Date.parse reads, printed by toISOString; anything else unchanged. */
+  const reference = (time: string) => {
+    const millis = Date.parse(time)
+    return Number.isNaN(millis) ? time : new Date(millis).toISOString()
+  }
+
+  it("gives what Date.parse + toISOString give, also for days a month lacks and odd shapes", () => {
+    for (const time of [
+      "2026-11-26T10:00:00.000Z",
+      "2026-02-30T00:00:00.000Z",
+      "2026-02-29T12:00:00.000Z",
+      "2026-11-26T24:00:00.000Z",
+      "2026-13-01T00:00:00.000Z",
+      "2026-11-26T10:00:00Z",
+      "2026-11-26T10:00:00.000+02:00",
+      "2026-11-26",
+      "yesterday"
+    ])
+      assert.strictEqual(isoTime(time), reference(time), time)
+    const digits = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: n, maxLength: n })
+    fc.assert(
+      fc.property(
+        digits(4),
+        digits(2),
+        digits(2),
+        digits(2),
+        digits(2),
+        digits(2),
+        digits(3),
+        (y, mo, d, h, mi, s, ms) => {
+          const time = `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`
+          assert.strictEqual(isoTime(time), reference(time), time)
+        }
+      ),
+      { numRuns: 5000 }
+    )
+    fc.assert(
+      fc.property(fc.date({ noInvalidDate: true }), (date) => {
+        const time = date.toISOString()
+        assert.strictEqual(isoTime(time), reference(time), time)
+      })
     )
   })
 })

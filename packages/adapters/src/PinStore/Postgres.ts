@@ -8,6 +8,7 @@
  */
 import { Effect } from "effect"
 import type postgres from "postgres"
+import { booleanArray, numberArray, textArray, textArrayLiteral } from "./ArrayLiteral.ts"
 import { dedupeLast, type PinRow, PinStoreError, type RejectRow, type WriteBatch, type WriteResult } from "./Types.ts"
 
 export type WriteMethod = "unnest" | "copy"
@@ -19,10 +20,6 @@ export const isDataError = (cause: unknown): boolean => {
   const code = (cause as { code?: unknown } | null)?.code
   return typeof code === "string" && code.length === 5 && dataErrorClasses.has(code.slice(0, 2))
 }
-
-/** A Postgres array literal of text (`{"a","b \"c\""}`), cast to text[] in SQL. */
-export const textArrayLiteral = (values: ReadonlyArray<string>): string =>
-  `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`
 
 const columns = `unique_id, pin_index, title, description, follower_count, tags, media_type, image_src,
   downloaded, save_location, category, ingested_at, topic, partition, "offset"`
@@ -37,22 +34,21 @@ on conflict (unique_id) do update set
 where pins.ingested_at is null or excluded.ingested_at is null
   or (excluded.ingested_at, coalesce(excluded."offset", -1)) >= (pins.ingested_at, coalesce(pins."offset", -1))`
 
-const pick = <A>(pins: ReadonlyArray<PinRow>, f: (p: PinRow) => A): Array<A> => pins.map(f)
-
+/** 15 array literals built here (see ArrayLiteral.ts), unnested into rows and upserted in one statement. */
 const upsertUnnest = (tx: postgres.TransactionSql, pins: ReadonlyArray<PinRow>) =>
   tx`insert into pins (${tx.unsafe(columns)})
     select unique_id, pin_index, title, description, follower_count, tags::text[], media_type, image_src,
       downloaded, save_location, category, ingested_at, topic, partition, "offset"
     from unnest(
-      ${tx.array(pick(pins, (p) => p.unique_id))}::text[], ${tx.array(pick(pins, (p) => p.index))}::bigint[],
-      ${tx.array(pick(pins, (p) => p.title))}::text[], ${tx.array(pick(pins, (p) => p.description))}::text[],
-      ${tx.array(pick(pins, (p) => p.follower_count))}::bigint[],
-      ${tx.array(pick(pins, (p) => textArrayLiteral(p.tags)))}::text[],
-      ${tx.array(pick(pins, (p) => p.media_type))}::text[], ${tx.array(pick(pins, (p) => p.image_src))}::text[],
-      ${tx.array(pick(pins, (p) => p.downloaded))}::boolean[],
-      ${tx.array(pick(pins, (p) => p.save_location))}::text[], ${tx.array(pick(pins, (p) => p.category))}::text[],
-      ${tx.array(pick(pins, (p) => p.ingested_at))}::timestamptz[], ${tx.array(pick(pins, (p) => p.topic))}::text[],
-      ${tx.array(pick(pins, (p) => p.partition))}::integer[], ${tx.array(pick(pins, (p) => p.offset))}::bigint[]
+      ${textArray(pins, (p) => p.unique_id)}::text[], ${numberArray(pins, (p) => p.index)}::bigint[],
+      ${textArray(pins, (p) => p.title)}::text[], ${textArray(pins, (p) => p.description)}::text[],
+      ${numberArray(pins, (p) => p.follower_count)}::bigint[],
+      ${textArray(pins, (p) => textArrayLiteral(p.tags))}::text[],
+      ${textArray(pins, (p) => p.media_type)}::text[], ${textArray(pins, (p) => p.image_src)}::text[],
+      ${booleanArray(pins, (p) => p.downloaded)}::boolean[],
+      ${textArray(pins, (p) => p.save_location)}::text[], ${textArray(pins, (p) => p.category)}::text[],
+      ${textArray(pins, (p) => p.ingested_at)}::timestamptz[], ${textArray(pins, (p) => p.topic)}::text[],
+      ${numberArray(pins, (p) => p.partition)}::integer[], ${numberArray(pins, (p) => p.offset)}::bigint[]
     ) as t(unique_id, pin_index, title, description, follower_count, tags, media_type, image_src,
       downloaded, save_location, category, ingested_at, topic, partition, "offset")
     ${tx.unsafe(upsertTail)}`
