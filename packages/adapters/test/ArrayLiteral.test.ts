@@ -1,6 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import { booleanArray, numberArray, textArray, textArrayLiteral } from "../src/PinStore/ArrayLiteral.ts"
+import {
+  booleanArray,
+  nestedTextArray,
+  numberArray,
+  textArray,
+  textArrayLiteral
+} from "../src/PinStore/ArrayLiteral.ts"
 
 /** A reader of one-dimensional array literals as Postgres' array_in reads quoted elements and NULL. */
 const readTextArray = (literal: string): Array<string | null> => {
@@ -56,8 +62,12 @@ describe("ArrayLiteral", () => {
       })
     )
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string())), (tagLists) => {
-        const outer = readTextArray(textArray(tagLists, (tags) => textArrayLiteral(tags)))
+      fc.property(fc.array(fc.array(fc.oneof(fc.string(), fc.constantFrom('"', "\\", "a,b", "{}")))), (tagLists) => {
+        const outer = readTextArray(nestedTextArray(tagLists, (tags) => tags))
+        assert.strictEqual(
+          nestedTextArray(tagLists, (tags) => tags),
+          textArray(tagLists, textArrayLiteral)
+        )
         assert.deepStrictEqual(
           outer.map((inner) => readTextArray(inner ?? "")),
           tagLists

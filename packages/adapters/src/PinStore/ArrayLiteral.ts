@@ -6,20 +6,29 @@
  * string parameter is sent unchanged (postgres.js only serialises real arrays) and cast in SQL.
  */
 
-const needsEscape = /["\\]/
-const escapable = /["\\]/g
+const needsEscape = (text: string): boolean => text.includes('"') || text.includes("\\")
 
 /** One quoted element: backslash and double quote escaped, nothing else (array_in's quoting rules). */
-const quoted = (text: string): string => `"${needsEscape.test(text) ? text.replace(escapable, "\\$&") : text}"`
+const quoted = (text: string): string => `"${needsEscape(text) ? text.replace(/["\\]/g, "\\$&") : text}"`
 
-/** `{"a","b"}` for text[]; `null` elements become NULL. */
+/**
+ * `{"a","b"}` for text[]; `null` elements become NULL. When no element is NULL or needs escaping (most
+ * columns of most batches), one `join` builds the literal without a string per element.
+ */
 export const textArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => string | null): string => {
-  const parts = new Array<string>(rows.length)
+  const values = new Array<string | null>(rows.length)
+  let plain = true
   for (let i = 0; i < rows.length; i += 1) {
     const value = get(rows[i] as A)
-    parts[i] = value === null ? "NULL" : quoted(value)
+    values[i] = value
+    if (plain && (value === null || needsEscape(value))) plain = false
   }
-  return `{${parts.join(",")}}`
+  if (plain) return values.length === 0 ? "{}" : `{"${values.join('","')}"}`
+  for (let i = 0; i < values.length; i += 1) {
+    const value = values[i] ?? null
+    values[i] = value === null ? "NULL" : quoted(value)
+  }
+  return `{${values.join(",")}}`
 }
 
 /** `{1,2,NULL}` for bigint[] / integer[]: numbers as JavaScript prints them (a non-integer is refused by Postgres). */
@@ -36,6 +45,25 @@ export const numberArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => number |
 export const booleanArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => boolean): string => {
   const parts = new Array<string>(rows.length)
   for (let i = 0; i < rows.length; i += 1) parts[i] = get(rows[i] as A) ? "t" : "f"
+  return `{${parts.join(",")}}`
+}
+
+/**
+ * text[] of text[] literals, one per row (cast per row in SQL: `unnest` of a 2-D array would flatten it).
+ * Each inner literal is written already escaped for the outer one, instead of being built and then
+ * escaped again by a regex (nearly every inner literal has quotes).
+ */
+export const nestedTextArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => ReadonlyArray<string>): string => {
+  const parts = new Array<string>(rows.length)
+  for (let i = 0; i < rows.length; i += 1) {
+    const values = get(rows[i] as A)
+    parts[i] =
+      values.length === 0
+        ? '"{}"'
+        : values.some(needsEscape)
+          ? quoted(textArrayLiteral(values))
+          : `"{\\"${values.join('\\",\\"')}\\"}"`
+  }
   return `{${parts.join(",")}}`
 }
 

@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import type postgres from "postgres"
-import { booleanArray, numberArray, textArray, textArrayLiteral } from "./ArrayLiteral.ts"
+import { booleanArray, nestedTextArray, numberArray, textArray, textArrayLiteral } from "./ArrayLiteral.ts"
 import { dedupeLast, type PinRow, PinStoreError, type RejectRow, type WriteBatch, type WriteResult } from "./Types.ts"
 
 export type WriteMethod = "unnest" | "copy"
@@ -43,7 +43,7 @@ const upsertUnnest = (tx: postgres.TransactionSql, pins: ReadonlyArray<PinRow>) 
       ${textArray(pins, (p) => p.unique_id)}::text[], ${numberArray(pins, (p) => p.index)}::bigint[],
       ${textArray(pins, (p) => p.title)}::text[], ${textArray(pins, (p) => p.description)}::text[],
       ${numberArray(pins, (p) => p.follower_count)}::bigint[],
-      ${textArray(pins, (p) => textArrayLiteral(p.tags))}::text[],
+      ${nestedTextArray(pins, (p) => p.tags)}::text[],
       ${textArray(pins, (p) => p.media_type)}::text[], ${textArray(pins, (p) => p.image_src)}::text[],
       ${booleanArray(pins, (p) => p.downloaded)}::boolean[],
       ${textArray(pins, (p) => p.save_location)}::text[], ${textArray(pins, (p) => p.category)}::text[],
