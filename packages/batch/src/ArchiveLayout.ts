@@ -4,8 +4,9 @@
  *   raw/pins/dt=YYYY-MM-DD/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz   events of that UTC day
  *   raw/pins/unreadable/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz      messages without a day
  * Names depend only on the messages they hold, so a re-run overwrites instead of doubling. Legacy objects
- * (the original design's one `<name>.json` per event) are recognised under a day folder or a configured
- * legacy prefix.
+ * (the original design's one `<uuid>.json` per event) are recognised under a day folder or a configured
+ * legacy prefix; any other name is not ours, so it is never read nor deleted (a legacy prefix may be the
+ * bucket's top level, next to other people's files).
  */
 
 export const archiveRoot = "raw/pins/"
@@ -37,14 +38,19 @@ export type ArchivedObject =
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/
 const partPattern = /^part-(\d+)-(\d+)-(\d+)\.ndjson\.gz$/
+/** The original design's object name: a UUID (any version, any case) and `.json`. */
+const legacyPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/i
+
+/** Whether an object name (without its folder) is the original design's `<uuid>.json`. */
+export const isLegacyName = (name: string): boolean => legacyPattern.test(name)
 
 /** A calendar day (YYYY-MM-DD) that exists, or false. */
 export const isDay = (text: string): boolean =>
   dayPattern.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
 
 /**
- * Reads a key: one of our parts, a legacy per-event `.json` object directly in a day folder, or
- * (outside `raw/pins/`) a legacy object directly under `legacyPrefix` ("" = the bucket's top level).
+ * Reads a key: one of our parts, a legacy per-event `<uuid>.json` object directly in a day folder, or
+ * (outside `raw/pins/`) a legacy `<uuid>.json` directly under `legacyPrefix` ("" = the bucket's top level).
  */
 export const parseKey = (key: string, legacyPrefix?: string): ArchivedObject | undefined => {
   if (key.startsWith(archiveRoot)) {
@@ -61,15 +67,11 @@ export const parseKey = (key: string, legacyPrefix?: string): ArchivedObject | u
       if (!Number.isSafeInteger(last) || first > last) return undefined
       return { _tag: "Part", key, day, partition, firstOffset: first, lastOffset: last }
     }
-    return day !== null && name.endsWith(".json") && name.length > ".json".length
-      ? { _tag: "Legacy", key, day }
-      : undefined
+    return day !== null && isLegacyName(name) ? { _tag: "Legacy", key, day } : undefined
   }
   if (legacyPrefix !== undefined && key.startsWith(legacyPrefix)) {
     const name = key.slice(legacyPrefix.length)
-    return name.endsWith(".json") && name.length > ".json".length && !name.includes("/")
-      ? { _tag: "Legacy", key, day: null }
-      : undefined
+    return isLegacyName(name) ? { _tag: "Legacy", key, day: null } : undefined
   }
   return undefined
 }

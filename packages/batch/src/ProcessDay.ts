@@ -1,6 +1,6 @@
 /**
  * Step 2 of a run, for one UTC day D: read back every object of the day (our gzip NDJSON parts, and the
- * original design's per-event `.json` objects), clean each event with the domain's rules, aggregate with
+ * original design's per-event `<uuid>.json` objects), clean each event with the domain's rules, aggregate with
  * the domain's accumulator (one entry per pin: the raw day is never held), then replace D's rows of the
  * daily tables in one transaction. Rejects go to `pin_rejects` (source `batch`, located by object and
  * line, so a re-run adds none). Ends with the reconciliation against what the stream worker landed.

@@ -1,7 +1,7 @@
 /**
  * Step 3 of a run: delete archived objects of days older than `BATCH_RETENTION_DAYS`, and only of days
  * whose processing succeeded (per `batch_runs`). Only what pinflow wrote or read is touched: our parts and
- * legacy `.json` objects in `raw/pins/dt=D/` folders, and legacy objects it processed under
+ * legacy `<uuid>.json` objects in `raw/pins/dt=D/` folders, and legacy objects it processed under
  * `BATCH_LEGACY_PREFIX`. Unreadable parts (`raw/pins/unreadable/`) have no day and are kept.
  */
 import {

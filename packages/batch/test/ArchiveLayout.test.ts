@@ -18,31 +18,38 @@ describe("ArchiveLayout", () => {
     assert.strictEqual(dayPrefix("2026-11-26"), "raw/pins/dt=2026-11-26/")
   })
 
-  it("recognises legacy per-event objects in day folders and under a legacy prefix only", () => {
-    assert.deepStrictEqual(parseKey("raw/pins/dt=2026-11-26/0b9c7e.json"), {
+  it("recognises the original's <uuid>.json objects in day folders and under a legacy prefix only", () => {
+    const uuid = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
+    assert.deepStrictEqual(parseKey(`raw/pins/dt=2026-11-26/${uuid}.json`), {
       _tag: "Legacy",
-      key: "raw/pins/dt=2026-11-26/0b9c7e.json",
+      key: `raw/pins/dt=2026-11-26/${uuid}.json`,
       day: "2026-11-26"
     })
-    assert.deepStrictEqual(parseKey("events/0b9c7e.json", "events/"), {
+    assert.deepStrictEqual(parseKey(`events/${uuid}.json`, "events/"), {
       _tag: "Legacy",
-      key: "events/0b9c7e.json",
+      key: `events/${uuid}.json`,
       day: null
     })
-    assert.deepStrictEqual(parseKey("0b9c7e.json", "")?._tag, "Legacy")
+    assert.deepStrictEqual(parseKey(`${uuid.toUpperCase()}.json`, "")?._tag, "Legacy")
     // anything else is not ours: never read, never deleted
-    for (const key of [
-      "events/0b9c7e.json",
-      "events/sub/x.json",
-      "raw/pins/dt=2026-11-26/notes.txt",
-      "raw/pins/dt=2026-11-26/sub/part-0-1-2.ndjson.gz",
-      "raw/pins/dt=2026-02-30/part-0-1-2.ndjson.gz",
-      "raw/pins/dt=2026-11-26/part-0-9-2.ndjson.gz",
-      "raw/pins/unreadable/x.json",
-      "raw/pins/other/part-0-1-2.ndjson.gz",
-      "raw/pins/dt=2026-11-26/.json"
-    ])
-      assert.isUndefined(parseKey(key, key === "events/0b9c7e.json" ? undefined : "events/"), key)
+    for (const [key, prefix] of [
+      [`events/${uuid}.json`, undefined],
+      [`events/sub/${uuid}.json`, "events/"],
+      ["events/0b9c7e.json", "events/"],
+      ["package.json", ""],
+      ["config.json", ""],
+      [`${uuid}.json.bak`, ""],
+      [`${uuid}-copy.json`, ""],
+      ["raw/pins/dt=2026-11-26/notes.json", "events/"],
+      ["raw/pins/dt=2026-11-26/notes.txt", "events/"],
+      ["raw/pins/dt=2026-11-26/sub/part-0-1-2.ndjson.gz", "events/"],
+      ["raw/pins/dt=2026-02-30/part-0-1-2.ndjson.gz", "events/"],
+      ["raw/pins/dt=2026-11-26/part-0-9-2.ndjson.gz", "events/"],
+      [`raw/pins/unreadable/${uuid}.json`, "events/"],
+      ["raw/pins/other/part-0-1-2.ndjson.gz", "events/"],
+      ["raw/pins/dt=2026-11-26/.json", "events/"]
+    ] as const)
+      assert.isUndefined(parseKey(key, prefix), key)
   })
 
   it("checks calendar days", () => {

@@ -33,6 +33,13 @@ const expectedAggregates = (events: ReadonlyArray<ReturnType<typeof event>>, day
 const committed = (partition: number) =>
   Effect.flatMap(InMemoryLog, (log) => log.committed("pinflow-archive", "pins", partition))
 
+/** An event as the original design stored it: as posted, without `ingested_at`. */
+const posted = (i: number, overrides: Record<string, unknown> = {}) => {
+  const { ingested_at: _t, ...rest } = event(i, at(D), overrides)
+  return { ...rest, poster_name: "Someone Personal" }
+}
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2))
+
 describe("batch run (in memory)", () => {
   it.effect("archives every message into named gzip parts, commits, and writes the domain's aggregates", () =>
     Effect.gen(function* () {
@@ -184,11 +191,6 @@ describe("batch run (in memory)", () => {
   it.effect("processes the original's one-JSON-per-event objects: in day folders and under the legacy prefix", () =>
     Effect.gen(function* () {
       const store = yield* ObjectStore
-      const posted = (i: number, overrides: Record<string, unknown> = {}) => {
-        const { ingested_at: _t, ...rest } = event(i, at(D), overrides)
-        return { ...rest, poster_name: "Someone Personal" }
-      }
-      const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2))
       yield* now(at(D, "08:00:00.000"))
       yield* store.put(`raw/pins/dt=${D}/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d.json`, json(posted(1)))
       yield* store.put("legacy/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed.json", json(posted(2)))
@@ -217,6 +219,32 @@ describe("batch run (in memory)", () => {
       )
       assert.notInclude(memory.rejects[0]?.raw ?? "", "Someone Personal")
     }).pipe(Effect.provide(env({ legacyPrefix: "legacy/" })))
+  )
+
+  it.effect("with the legacy prefix at the bucket's top level, reads and deletes only <uuid>.json objects", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const legacy = "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed.json"
+      yield* now(at(D, "08:00:00.000"))
+      yield* store.put(legacy, json(posted(2)))
+      // other people's files: even one shaped like an event is not ours without the original's name
+      yield* store.put("package.json", json({ name: "someone-elses", version: "1.0.0" }))
+      yield* store.put("notes.json", json(posted(5)))
+      yield* now("2026-11-27T00:00:05Z")
+      const summary = yield* runDay(D)
+      assert.strictEqual(summary.process.legacyObjects, 1)
+      assert.strictEqual(summary.process.pins, 1)
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(memory.rejects, [])
+      assert.deepStrictEqual(memory.days.get(D), expectedAggregates([event(2, at(D))], D))
+
+      yield* now("2026-12-28T00:00:05Z") // D is past the 30 days of retention
+      const later = yield* runDay("2026-12-27")
+      assert.strictEqual(later.retention.deleted, 1)
+      const keys = (yield* archived("")).map((o) => o.key)
+      assert.notInclude(keys, legacy)
+      assert.includeMembers(keys, ["package.json", "notes.json"])
+    }).pipe(Effect.provide(env({ legacyPrefix: "" })))
   )
 
   it.effect("retention deletes only our objects of old days whose run succeeded", () =>
