@@ -86,8 +86,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
             offset: record.offset
           })
         }
-        const part = builder.add(record.partition, record.offset, day, line.line)
-        if (part !== undefined) closed.push(part)
+        for (const part of builder.add(record.partition, record.offset, day, line.line)) closed.push(part)
       }
       totals.events += records.length
       totals.unreadable += rejects.length

@@ -3,7 +3,12 @@
  * compression; a single larger line gets a part of its own). Splitting depends only on the lines in
  * order, so the same messages always make the same parts with the same names. Each open part writes its
  * lines into a sink as they come (in production a gzip stream, so only compressed bytes are held). Used
- * linearly, like the domain's accumulator: `add` returns a part when one is full, `flush` the rest.
+ * linearly, like the domain's accumulator: `add` returns the parts it closed, `flush` the rest.
+ *
+ * A partition's days only move forward (give or take events stamped just before midnight): when its
+ * lines reach a later day, its parts of earlier days are closed, so a first run or a catch-up over many
+ * days holds about one open part per partition, not one per partition and day. A late line of an earlier
+ * day opens a part of its own, closed when the partition's day moves on again.
  */
 import { partKey } from "./ArchiveLayout.ts"
 
@@ -52,18 +57,23 @@ export const linesSink = (): PartSink<ReadonlyArray<string>> => {
   return { add: (line) => void lines.push(line), close: () => lines }
 }
 
+const none: ReadonlyArray<never> = []
+
 export class PartBuilder<C> {
   readonly #maxBytes: number
   readonly #openSink: () => PartSink<C>
   readonly #open = new Map<string, Open<C>>()
+  /** The latest day each partition's lines reached. */
+  readonly #latestDay = new Map<number, string>()
 
   constructor(maxBytes: number, openSink: () => PartSink<C>) {
     this.#maxBytes = Math.max(1, maxBytes)
     this.#openSink = openSink
   }
 
-  /** Adds a line (offsets of one partition must arrive in increasing order); returns a part it closed. */
-  add(partition: number, offset: number, day: string | null, line: string): Part<C> | undefined {
+  /** Adds a line (offsets of one partition must arrive in increasing order); returns the parts it closed. */
+  add(partition: number, offset: number, day: string | null, line: string): ReadonlyArray<Part<C>> {
+    const earlier = day === null ? none : this.#advance(partition, day)
     const groupKey = `${partition}\u0000${day ?? ""}`
     const size = Buffer.byteLength(line, "utf8") + 1
     const open = this.#open.get(groupKey)
@@ -72,12 +82,27 @@ export class PartBuilder<C> {
       open.lastOffset = offset
       open.events += 1
       open.bytes += size
-      return undefined
+      return earlier
     }
     const sink = this.#openSink()
     sink.add(line)
     this.#open.set(groupKey, { day, partition, firstOffset: offset, lastOffset: offset, events: 1, bytes: size, sink })
-    return open === undefined ? undefined : close(open)
+    return open === undefined ? earlier : [...earlier, close(open)]
+  }
+
+  /** Records that `partition` reached `day`; when that is a later day, closes its parts of earlier days. */
+  #advance(partition: number, day: string): ReadonlyArray<Part<C>> {
+    const latest = this.#latestDay.get(partition)
+    if (latest !== undefined && day <= latest) return none
+    this.#latestDay.set(partition, day)
+    if (latest === undefined) return none
+    const closed: Array<Open<C>> = []
+    for (const [groupKey, open] of this.#open)
+      if (open.partition === partition && open.day !== null && open.day < day) {
+        closed.push(open)
+        this.#open.delete(groupKey)
+      }
+    return closed.sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "")).map(close)
   }
 
   /** Closes every open part, in partition then day order. */
@@ -86,6 +111,7 @@ export class PartBuilder<C> {
       .sort((a, b) => a.partition - b.partition || (a.day ?? "").localeCompare(b.day ?? ""))
       .map(close)
     this.#open.clear()
+    this.#latestDay.clear()
     return parts
   }
 }

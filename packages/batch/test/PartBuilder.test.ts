@@ -4,10 +4,7 @@ import { linesSink, type Part, PartBuilder } from "../src/PartBuilder.ts"
 const build = (maxBytes: number, lines: ReadonlyArray<[number, number, string | null, string]>) => {
   const builder = new PartBuilder(maxBytes, linesSink)
   const parts: Array<Part<ReadonlyArray<string>>> = []
-  for (const [partition, offset, day, line] of lines) {
-    const part = builder.add(partition, offset, day, line)
-    if (part !== undefined) parts.push(part)
-  }
+  for (const [partition, offset, day, line] of lines) parts.push(...builder.add(partition, offset, day, line))
   return [...parts, ...builder.flush()]
 }
 
@@ -42,9 +39,11 @@ describe("PartBuilder", () => {
     assert.deepStrictEqual(
       parts.map((p) => [p.key, p.content, p.bytes]),
       [
+        // partition 1 reached the 27th: its part of the 26th closed, and the late "c" got a part of its own
+        ["raw/pins/dt=2026-11-26/part-1-5-5.ndjson.gz", ["é"], 3],
         ["raw/pins/unreadable/part-0-4-4.ndjson.gz", ["u"], 2],
         ["raw/pins/dt=2026-11-26/part-0-3-3.ndjson.gz", ["a"], 2],
-        ["raw/pins/dt=2026-11-26/part-1-5-7.ndjson.gz", ["é", "c"], 5],
+        ["raw/pins/dt=2026-11-26/part-1-7-7.ndjson.gz", ["c"], 2],
         ["raw/pins/dt=2026-11-27/part-1-6-6.ndjson.gz", ["b"], 2]
       ]
     )
@@ -82,5 +81,66 @@ describe("PartBuilder", () => {
     const changed = once.filter((k) => !grown.includes(k))
     assert.strictEqual(changed.length, 1)
     assert.match(changed[0] ?? "", /part-0-/)
+  })
+
+  it("holds one open part per partition while days advance (a first run over many days), closing earlier days", () => {
+    let open = 0
+    let mostOpen = 0
+    const counting = () => {
+      open += 1
+      mostOpen = Math.max(mostOpen, open)
+      const sink = linesSink()
+      return {
+        add: sink.add,
+        close: () => {
+          open -= 1
+          return sink.close()
+        }
+      }
+    }
+    const builder = new PartBuilder(1 << 20, counting)
+    const closedOnTheWay: Array<Part<ReadonlyArray<string>>> = []
+    const days = Array.from({ length: 30 }, (_, i) => `2026-10-${String(i + 1).padStart(2, "0")}`)
+    for (const [d, day] of days.entries())
+      for (let i = 0; i < 12; i++) {
+        // three partitions, four lines each per day: offsets 4d..4d+3
+        const partition = i % 3
+        closedOnTheWay.push(...builder.add(partition, 4 * d + Math.floor(i / 3), day, `${day}-${i}`))
+      }
+    assert.strictEqual(mostOpen, 3)
+    assert.strictEqual(closedOnTheWay.length, 29 * 3)
+    const parts = [...closedOnTheWay, ...builder.flush()]
+    assert.strictEqual(open, 0)
+    // one part per partition and day, named by its offsets as before
+    assert.deepStrictEqual(
+      parts.filter((p) => p.partition === 1).map((p) => p.key),
+      days.map((day, d) => `raw/pins/dt=${day}/part-1-${4 * d}-${4 * d + 3}.ndjson.gz`)
+    )
+  })
+
+  it("gives a late line of an earlier day a part of its own, closed when the partition's day moves on", () => {
+    const builder = new PartBuilder(1000, linesSink)
+    const closed = (partition: number, offset: number, day: string, line: string) =>
+      builder.add(partition, offset, day, line).map((p) => [p.key, p.content])
+    assert.deepStrictEqual(closed(0, 1, "2026-11-26", "a"), [])
+    assert.deepStrictEqual(closed(0, 2, "2026-11-26", "b"), [])
+    assert.deepStrictEqual(closed(1, 1, "2026-11-27", "other partition"), [])
+    assert.deepStrictEqual(closed(0, 3, "2026-11-27", "c"), [
+      ["raw/pins/dt=2026-11-26/part-0-1-2.ndjson.gz", ["a", "b"]]
+    ])
+    // stamped just before midnight, acknowledged after a later event
+    assert.deepStrictEqual(closed(0, 4, "2026-11-26", "late"), [])
+    assert.deepStrictEqual(closed(0, 5, "2026-11-27", "d"), [])
+    assert.deepStrictEqual(closed(0, 6, "2026-11-28", "e"), [
+      ["raw/pins/dt=2026-11-26/part-0-4-4.ndjson.gz", ["late"]],
+      ["raw/pins/dt=2026-11-27/part-0-3-5.ndjson.gz", ["c", "d"]]
+    ])
+    assert.deepStrictEqual(
+      builder.flush().map((p) => [p.key, p.content]),
+      [
+        ["raw/pins/dt=2026-11-28/part-0-6-6.ndjson.gz", ["e"]],
+        ["raw/pins/dt=2026-11-27/part-1-1-1.ndjson.gz", ["other partition"]]
+      ]
+    )
   })
 })
