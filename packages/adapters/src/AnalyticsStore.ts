@@ -28,6 +28,17 @@ export interface BatchRun {
   readonly finishedAt: Date | null
   readonly counts: RunCounts
   readonly error: string | null
+  /**
+   * When the newest archive object this run's processing read was created (the object store's clock);
+   * null when it read none. An object of the day created later was not read by this run.
+   */
+  readonly readThrough: Date | null
+}
+
+/** A day with a succeeded run, and what the latest such run read (`BatchRun.readThrough`). */
+export interface ProcessedDay {
+  readonly day: string
+  readonly readThrough: Date | null
 }
 
 /**
@@ -47,11 +58,14 @@ export interface BatchReject {
 }
 
 export interface AnalyticsStoreApi {
-  /** Runs `effect` holding the batch lock; fails with `BatchRunInProgress` at once when it is taken. */
+  /**
+   * Runs `effect` holding the batch lock; fails with `BatchRunInProgress` at once when it is taken. Runs
+   * still marked `running` when the lock is taken belong to a process that died: they are marked failed.
+   */
   readonly withRunLock: <A, E, R>(
     effect: Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | BatchRunInProgress | AnalyticsStoreError, R>
-  /** Records a run as `running`; returns its id. Runs left `running` by a dead process are marked failed. */
+  /** Records a run of `day` as `running` (call it holding the lock); returns its id. */
   readonly startRun: (day: string, startedAt: Date) => Effect.Effect<number, AnalyticsStoreError>
   readonly finishRun: (
     id: number,
@@ -60,14 +74,19 @@ export interface AnalyticsStoreApi {
       readonly finishedAt: Date
       readonly counts: RunCounts
       readonly error?: string
+      /** See `BatchRun.readThrough`; absent = the run read no object. */
+      readonly readThrough?: Date
     }
   ) => Effect.Effect<void, AnalyticsStoreError>
   /** The most recent runs first. */
   readonly runs: (limit: number) => Effect.Effect<ReadonlyArray<BatchRun>, AnalyticsStoreError>
-  /** The latest day with a succeeded run, if any. */
-  readonly lastSucceededDay: Effect.Effect<string | undefined, AnalyticsStoreError>
-  /** The days up to `day` (inclusive) that have a succeeded run, ascending. */
-  readonly succeededDaysUpTo: (day: string) => Effect.Effect<ReadonlyArray<string>, AnalyticsStoreError>
+  /** Every day with a succeeded run, ascending, with what its latest succeeded run read. */
+  readonly processedDays: Effect.Effect<ReadonlyArray<ProcessedDay>, AnalyticsStoreError>
+  /**
+   * The day of the first run ever recorded (whatever its status), if any: where pinflow's nightly runs
+   * began. Backfilling an earlier day later does not move it.
+   */
+  readonly firstRunDay: Effect.Effect<string | undefined, AnalyticsStoreError>
   /** Replaces the day's rows of both daily tables in one transaction (rows of other days are ignored). */
   readonly replaceDay: (day: string, aggregates: DailyAggregates) => Effect.Effect<void, AnalyticsStoreError>
   /** Adds rejects with source `batch`; a reject already recorded (same coordinates) is skipped. */

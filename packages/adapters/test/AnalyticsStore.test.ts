@@ -75,32 +75,78 @@ const contract = <R>(
     })
   )
 
-  it.effect("records runs; a run left running is marked failed by the next one", () =>
+  it.effect("records runs; runs left running by a dead process are marked failed when the lock is next taken", () =>
     Effect.gen(function* () {
       const store: AnalyticsStoreApi = yield* AnalyticsStore
-      const before = yield* store.lastSucceededDay
       const abandoned = yield* store.startRun("2026-11-20", new Date("2026-11-21T00:00:00Z"))
-      const id = yield* store.startRun("2026-11-24", new Date("2026-11-25T00:00:01Z"))
+      // under one lock, a run and the other days it processes are recorded side by side
+      const [id, other] = yield* store.withRunLock(
+        Effect.all([
+          store.startRun("2026-11-24", new Date("2026-11-25T00:00:01Z")),
+          store.startRun("2026-11-23", new Date("2026-11-25T00:00:05Z"))
+        ])
+      )
+      yield* store.finishRun(other, {
+        status: "failed",
+        finishedAt: new Date("2026-11-25T00:00:07Z"),
+        counts: {},
+        error: "boom"
+      })
       yield* store.finishRun(id, {
         status: "succeeded",
         finishedAt: new Date("2026-11-25T00:00:09Z"),
-        counts: { events_archived: 10, reconciliation_gap: 0 }
+        counts: { events_archived: 10, reconciliation_gap: 0 },
+        readThrough: new Date("2026-11-25T00:00:03.250Z")
       })
       const runs = yield* store.runs(50)
-      const mine = runs.filter((r) => r.id === id || r.id === abandoned)
+      const mine = runs.filter((r) => [id, other, abandoned].includes(r.id))
       assert.deepStrictEqual(
-        mine.map((r) => [r.day, r.status, r.counts, r.error]),
+        mine.map((r) => [r.day, r.status, r.counts, r.error, r.readThrough?.toISOString() ?? null]),
         [
-          ["2026-11-24", "succeeded", { events_archived: 10, reconciliation_gap: 0 }, null],
-          ["2026-11-20", "failed", {}, "abandoned: the process ended during the run"]
+          ["2026-11-23", "failed", {}, "boom", null],
+          ["2026-11-24", "succeeded", { events_archived: 10, reconciliation_gap: 0 }, null, "2026-11-25T00:00:03.250Z"],
+          ["2026-11-20", "failed", {}, "abandoned: the process ended during the run", null]
         ]
       )
-      assert.strictEqual(
-        yield* store.lastSucceededDay,
-        before !== undefined && before > "2026-11-24" ? before : "2026-11-24"
+      const processed = yield* store.processedDays
+      assert.deepStrictEqual(
+        processed.find((p) => p.day === "2026-11-24"),
+        { day: "2026-11-24", readThrough: new Date("2026-11-25T00:00:03.250Z") }
       )
-      assert.include(yield* store.succeededDaysUpTo("2026-11-24"), "2026-11-24")
-      assert.notInclude(yield* store.succeededDaysUpTo("2026-11-23"), "2026-11-24")
+      assert.isUndefined(processed.find((p) => p.day === "2026-11-23" || p.day === "2026-11-20"))
+    })
+  )
+
+  it.effect("processedDays: each day with a succeeded run and what its latest succeeded run read; firstRunDay", () =>
+    Effect.gen(function* () {
+      const store: AnalyticsStoreApi = yield* AnalyticsStore
+      const first = yield* store.firstRunDay
+      const record = (day: string, status: "succeeded" | "failed", readThrough?: string) =>
+        Effect.gen(function* () {
+          const id = yield* store.startRun(day, new Date("2026-01-10T00:00:00Z"))
+          yield* store.finishRun(id, {
+            status,
+            finishedAt: new Date("2026-01-10T00:00:01Z"),
+            counts: {},
+            ...(readThrough === undefined ? {} : { readThrough: new Date(readThrough) })
+          })
+        })
+      yield* store.withRunLock(
+        Effect.all([
+          record("2026-01-02", "succeeded", "2026-01-03T00:00:01Z"),
+          record("2026-01-02", "succeeded", "2026-01-04T00:00:01Z"),
+          record("2026-01-02", "failed"),
+          record("2026-01-01", "failed"),
+          record("2026-01-03", "succeeded")
+        ])
+      )
+      const processed = (yield* store.processedDays).filter((p) => p.day < "2026-02-01")
+      assert.deepStrictEqual(processed, [
+        { day: "2026-01-02", readThrough: new Date("2026-01-04T00:00:01Z") },
+        { day: "2026-01-03", readThrough: null }
+      ])
+      // the first run recorded, not the earliest day: backfilling older days does not move it
+      assert.strictEqual(yield* store.firstRunDay, first ?? "2026-01-02")
     })
   )
 

@@ -1,15 +1,16 @@
 /**
  * When runs happen: once (`batch run`), for missed days (`--catch-up`), or on `BATCH_CRON` in UTC
  * (`batch schedule`). A failed run is retried `BATCH_RETRIES` times with exponential backoff from
- * `BATCH_RETRY_DELAY`; a tick processes every day since the last succeeded one (bounded by
- * `BATCH_CATCH_UP_MAX_DAYS`), so a night that failed all its retries is picked up the next night.
+ * `BATCH_RETRY_DELAY`; a tick processes every day of the last `BATCH_CATCH_UP_MAX_DAYS` without a
+ * succeeded run, so a night that failed all its retries is picked up the next nights until it succeeds.
  * Runs in one process follow each other; the run lock keeps runs of different processes apart.
  */
-import { AnalyticsStore } from "@pinflow/adapters"
-import { Cron, DateTime, Effect, Result, Schedule } from "effect"
+import { AnalyticsStore, listAll, ObjectStore } from "@pinflow/adapters"
+import { Cron, DateTime, Effect, Result, Schedule, Stream } from "effect"
+import { dayPrefix, parseKey } from "./ArchiveLayout.ts"
 import { runDay } from "./BatchRun.ts"
 import { BatchSettings } from "./BatchSettings.ts"
-import { catchUpDays, yesterday } from "./Days.ts"
+import { catchUpDays, daysUpTo, yesterday } from "./Days.ts"
 
 /** One day's run, retried with exponential backoff. */
 export const runWithRetries = Effect.fn("Batch.runWithRetries")(function* (day: string) {
@@ -24,12 +25,33 @@ export const runWithRetries = Effect.fn("Batch.runWithRetries")(function* (day: 
   )
 })
 
-/** The days a catch-up processes now: after the last succeeded day, up to yesterday (UTC), bounded. */
+/** Whether the day's archive folder holds an object pinflow reads (a part or a legacy object). */
+const hasArchivedObjects = (day: string) =>
+  Effect.gen(function* () {
+    const store = yield* ObjectStore
+    const found = yield* listAll(store, dayPrefix(day)).pipe(
+      Stream.filter((info) => parseKey(info.key)?.day === day),
+      Stream.take(1),
+      Stream.runCollect
+    )
+    return found.length > 0
+  })
+
+/**
+ * The days a catch-up processes now, oldest first: of the `BATCH_CATCH_UP_MAX_DAYS` days up to yesterday
+ * (UTC), those without a succeeded run, from the first run's day on or with archived objects.
+ */
 export const missedDays = Effect.gen(function* () {
   const settings = yield* BatchSettings
   const analytics = yield* AnalyticsStore
-  const last = yield* analytics.lastSucceededDay
-  return catchUpDays(last, yield* yesterday, settings.catchUpMaxDays)
+  const until = yield* yesterday
+  const succeeded = new Set((yield* analytics.processedDays).map((p) => p.day))
+  const firstRunDay = yield* analytics.firstRunDay
+  const beforeFirstRun = daysUpTo(until, settings.catchUpMaxDays).filter(
+    (day) => !succeeded.has(day) && (firstRunDay === undefined || day < firstRunDay)
+  )
+  const archived = yield* Effect.filter(beforeFirstRun, hasArchivedObjects, { concurrency: 4 })
+  return catchUpDays(until, settings.catchUpMaxDays, { succeeded, firstRunDay, archived: new Set(archived) })
 })
 
 /** Runs each day in order, each with its retries; a day that still fails does not stop the next ones. */

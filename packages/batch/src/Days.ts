@@ -11,17 +11,28 @@ export const today: Effect.Effect<string> = Effect.map(DateTime.now, (now) => Da
 /** Yesterday in UTC: the day a run at 00:00 UTC processes. */
 export const yesterday: Effect.Effect<string> = Effect.map(today, (d) => addDays(d, -1))
 
-/**
- * The days a catch-up should process, oldest first: those after the last succeeded day up to `until`,
- * at most `maxDays` (the most recent ones); just `until` when nothing ever succeeded.
- */
-export const catchUpDays = (
-  lastSucceeded: string | undefined,
-  until: string,
-  maxDays: number
-): ReadonlyArray<string> => {
-  if (lastSucceeded === undefined) return [until]
-  const days: Array<string> = []
-  for (let d = until; d > lastSucceeded && days.length < maxDays; d = addDays(d, -1)) days.push(d)
-  return days.reverse()
+/** The `count` days ending with `until`, oldest first. */
+export const daysUpTo = (until: string, count: number): ReadonlyArray<string> =>
+  Array.from({ length: Math.max(0, count) }, (_, i) => addDays(until, i + 1 - count))
+
+export interface CatchUpState {
+  /** Days with a succeeded run. */
+  readonly succeeded: ReadonlySet<string>
+  /** The day of the first run recorded; undefined before it. */
+  readonly firstRunDay: string | undefined
+  /** Days before the first run that hold archived objects. */
+  readonly archived: ReadonlySet<string>
 }
+
+/**
+ * The days a catch-up should process, oldest first: of the `maxDays` days up to `until`, every day without
+ * a succeeded run that pinflow was already running for (from the first run's day on) or whose archive
+ * folder holds objects. A day that failed on several nights stays due however many later days succeed.
+ * Before any run, `until` is due too (the first run).
+ */
+export const catchUpDays = (until: string, maxDays: number, state: CatchUpState): ReadonlyArray<string> =>
+  daysUpTo(until, maxDays).filter(
+    (day) =>
+      !state.succeeded.has(day) &&
+      ((state.firstRunDay === undefined ? day === until : day >= state.firstRunDay) || state.archived.has(day))
+  )

@@ -36,7 +36,7 @@ export const retention = Effect.fn("Batch.retention")(function* (
   const analytics = yield* AnalyticsStore
   const settings = yield* BatchSettings
   const cutoff = addDays(today, -settings.retentionDays)
-  const succeeded = new Set(yield* analytics.succeededDaysUpTo(addDays(cutoff, -1)))
+  const succeeded = new Set((yield* analytics.processedDays).map((p) => p.day))
 
   const expired = (yield* Stream.runCollect(listAll(store, `${archiveRoot}dt=`))).flatMap((info) => {
     const object = parseKey(info.key)

@@ -40,7 +40,7 @@ const announce = Effect.gen(function* () {
 export interface RunOptions {
   /** The day to run (YYYY-MM-DD); default yesterday (UTC). */
   readonly date?: string
-  /** Also run every missed day since the last succeeded one. */
+  /** Also run every missed day: those of the catch-up window without a succeeded run (`missedDays`). */
   readonly catchUp?: boolean
 }
 

@@ -1,5 +1,6 @@
+import { gzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
-import { AnalyticsMemory, AnalyticsStore } from "@pinflow/adapters"
+import { AnalyticsMemory, AnalyticsStore, ObjectStore } from "@pinflow/adapters"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { runDay } from "../src/BatchRun.ts"
@@ -99,7 +100,45 @@ describe("batch schedule (TestClock)", () => {
       const result = yield* runDays(yield* missedDays)
       assert.deepStrictEqual(result, { days: 6, failed: 0 })
       assert.deepStrictEqual(yield* missedDays, [])
-      assert.deepStrictEqual(catchUpDays("2026-11-19", "2026-11-25", 2), ["2026-11-24", "2026-11-25"])
+      const state = { succeeded: new Set(["2026-11-19"]), firstRunDay: "2026-11-19", archived: new Set<string>() }
+      assert.deepStrictEqual(catchUpDays("2026-11-25", 2, state), ["2026-11-24", "2026-11-25"])
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("catch-up keeps a day that failed on two nights although later days succeeded", () =>
+    Effect.gen(function* () {
+      const store = yield* AnalyticsStore
+      const record = (day: string, status: "succeeded" | "failed") =>
+        Effect.gen(function* () {
+          const started = new Date(`${day}T23:59:00Z`)
+          const id = yield* store.startRun(day, started)
+          yield* store.finishRun(id, { status, finishedAt: started, counts: {} })
+        })
+      yield* record("2026-11-20", "succeeded")
+      yield* record("2026-11-21", "failed") // night 1, after its retries
+      yield* record("2026-11-21", "failed") // night 2: caught up, failed again…
+      yield* record("2026-11-22", "succeeded") // …while the next day succeeded
+      yield* record("2026-11-23", "succeeded")
+      yield* record("2026-11-24", "succeeded")
+      // before the first run: a day with archived objects is due, one without is not
+      const objects = yield* ObjectStore
+      yield* objects.put("raw/pins/dt=2026-11-10/part-0-0-0.ndjson.gz", gzipSync("{}\n"))
+      yield* objects.put("raw/pins/dt=2026-11-11/notes.txt", new Uint8Array(1))
+      yield* TestClock.setTime(Date.parse("2026-11-26T00:00:00Z"))
+      assert.deepStrictEqual(yield* missedDays, ["2026-11-10", "2026-11-21", "2026-11-25"])
+
+      // bounded by BATCH_CATCH_UP_MAX_DAYS: the 5 days up to yesterday
+      assert.deepStrictEqual(
+        catchUpDays("2026-11-25", 5, {
+          succeeded: new Set(["2026-11-20", "2026-11-22", "2026-11-23", "2026-11-24"]),
+          firstRunDay: "2026-11-20",
+          archived: new Set(["2026-11-10"])
+        }),
+        ["2026-11-21", "2026-11-25"]
+      )
+      const result = yield* runDays(yield* missedDays)
+      assert.deepStrictEqual(result, { days: 3, failed: 0 })
+      assert.deepStrictEqual(yield* missedDays, [])
     }).pipe(Effect.provide(env()))
   )
 })

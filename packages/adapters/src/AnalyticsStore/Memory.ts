@@ -1,6 +1,6 @@
 /** The analytics store in memory, for tests: the state is the `AnalyticsMemory` handle tests read. */
 import { Effect, Option, Semaphore } from "effect"
-import type { AnalyticsMemoryState, AnalyticsStoreApi, BatchReject, BatchRun } from "../AnalyticsStore.ts"
+import type { AnalyticsMemoryState, AnalyticsStoreApi, BatchReject, BatchRun, ProcessedDay } from "../AnalyticsStore.ts"
 import { BatchRunInProgress } from "./AnalyticsStoreError.ts"
 
 /** The key that makes a reject unique, as the Postgres unique indexes do; undefined = never a duplicate. */
@@ -14,9 +14,22 @@ const rejectKey = (r: BatchReject): string | undefined =>
 export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStoreApi => {
   const lock = Semaphore.makeUnsafe(1)
   const seen = new Set<string>()
+  const abandonRunning = Effect.clockWith((clock) =>
+    Effect.sync(() => {
+      const now = new Date(clock.currentTimeMillisUnsafe())
+      for (const [i, run] of state.runs.entries())
+        if (run.status === "running")
+          state.runs[i] = {
+            ...run,
+            status: "failed",
+            finishedAt: now,
+            error: "abandoned: the process ended during the run"
+          }
+    })
+  )
   return {
     withRunLock: (effect) =>
-      effect.pipe(
+      Effect.andThen(abandonRunning, effect).pipe(
         lock.withPermitsIfAvailable(1),
         Effect.flatMap(
           Option.match({
@@ -27,16 +40,17 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
       ),
     startRun: (day, startedAt) =>
       Effect.sync(() => {
-        for (const [i, run] of state.runs.entries())
-          if (run.status === "running")
-            state.runs[i] = {
-              ...run,
-              status: "failed",
-              finishedAt: startedAt,
-              error: "abandoned: the process ended during the run"
-            }
         const id = state.runs.length + 1
-        state.runs.push({ id, day, status: "running", startedAt, finishedAt: null, counts: {}, error: null })
+        state.runs.push({
+          id,
+          day,
+          status: "running",
+          startedAt,
+          finishedAt: null,
+          counts: {},
+          error: null,
+          readThrough: null
+        })
         return id
       }),
     finishRun: (id, outcome) =>
@@ -49,21 +63,19 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
           status: outcome.status,
           finishedAt: outcome.finishedAt,
           counts: outcome.counts,
-          error: outcome.error ?? null
+          error: outcome.error ?? null,
+          readThrough: outcome.readThrough ?? null
         }
       }),
     runs: (limit) => Effect.sync((): ReadonlyArray<BatchRun> => [...state.runs].reverse().slice(0, limit)),
-    lastSucceededDay: Effect.sync(() =>
-      state.runs
-        .filter((r) => r.status === "succeeded")
-        .map((r) => r.day)
-        .sort()
-        .at(-1)
-    ),
-    succeededDaysUpTo: (day) =>
-      Effect.sync(() =>
-        [...new Set(state.runs.filter((r) => r.status === "succeeded" && r.day <= day).map((r) => r.day))].sort()
-      ),
+    processedDays: Effect.sync(() => {
+      const latest = new Map<string, BatchRun>()
+      for (const run of state.runs) if (run.status === "succeeded") latest.set(run.day, run)
+      return [...latest.values()]
+        .map((run): ProcessedDay => ({ day: run.day, readThrough: run.readThrough }))
+        .sort((a, b) => a.day.localeCompare(b.day))
+    }),
+    firstRunDay: Effect.sync(() => state.runs[0]?.day),
     replaceDay: (day, aggregates) =>
       Effect.sync(() => {
         state.days.set(day, {

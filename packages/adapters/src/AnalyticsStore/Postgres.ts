@@ -5,7 +5,7 @@
  */
 import { Effect, Option, Semaphore } from "effect"
 import type postgres from "postgres"
-import type { AnalyticsStoreApi, BatchReject, BatchRun, RunCounts, RunStatus } from "../AnalyticsStore.ts"
+import type { AnalyticsStoreApi, BatchReject, BatchRun, ProcessedDay, RunCounts, RunStatus } from "../AnalyticsStore.ts"
 import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
 
 /** "pinflowb" in ASCII: the session advisory lock a batch run holds (migrations use "pinflow"). */
@@ -29,6 +29,7 @@ interface RunRow {
   readonly finished_at: Date | null
   readonly counts: RunCounts
   readonly error: string | null
+  readonly read_through: Date | null
 }
 
 const toRun = (row: RunRow): BatchRun => ({
@@ -38,10 +39,17 @@ const toRun = (row: RunRow): BatchRun => ({
   startedAt: row.started_at,
   finishedAt: row.finished_at,
   counts: row.counts,
-  error: row.error
+  error: row.error,
+  readThrough: row.read_through
 })
 
 export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
+  // Taken with the lock held: a run still marked running belongs to a process that died.
+  const abandonRunning = attempt(
+    "mark abandoned runs",
+    () => sql`update batch_runs set status = 'failed', finished_at = now(),
+              error = 'abandoned: the process ended during the run' where status = 'running'`
+  )
   // The embedded PGlite serves every connection from one session, where an advisory lock is re-entrant:
   // the semaphore keeps runs of this process apart, the advisory lock runs of different processes.
   const local = Semaphore.makeUnsafe(1)
@@ -60,8 +68,10 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
           )
         )
       ),
-      ({ locked }): Effect.Effect<A, E | BatchRunInProgress, R> =>
-        locked ? effect : Effect.fail(new BatchRunInProgress({ holder: "another process" })),
+      ({ locked }): Effect.Effect<A, E | BatchRunInProgress | AnalyticsStoreError, R> =>
+        locked
+          ? Effect.andThen(abandonRunning, effect)
+          : Effect.fail(new BatchRunInProgress({ holder: "another process" })),
       ({ conn, locked }) =>
         (locked
           ? Effect.promise(() => conn`select pg_advisory_unlock(${runLockKey}::bigint)`.catch(() => undefined))
@@ -81,41 +91,36 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
         )
       ),
     startRun: (day, startedAt) =>
-      attempt("record run start", () =>
-        sql.begin(async (tx) => {
-          // Called under the lock: a run still marked running belongs to a process that died.
-          await tx`update batch_runs set status = 'failed', finished_at = ${startedAt},
-                     error = 'abandoned: the process ended during the run' where status = 'running'`
-          const rows = await tx<Array<{ id: string }>>`insert into batch_runs (day, status, started_at)
+      attempt(
+        "record run start",
+        () => sql<Array<{ id: string }>>`insert into batch_runs (day, status, started_at)
             values (${day}::date, 'running', ${startedAt}) returning id`
-          return Number(rows[0]?.id)
-        })
-      ),
+      ).pipe(Effect.map((rows) => Number(rows[0]?.id))),
     finishRun: (id, outcome) =>
       attempt(
         "record run end",
         () =>
           sql`update batch_runs set status = ${outcome.status}, finished_at = ${outcome.finishedAt},
-              counts = ${sql.json(outcome.counts)}, error = ${outcome.error ?? null} where id = ${id}`
+              counts = ${sql.json(outcome.counts)}, error = ${outcome.error ?? null},
+              read_through = ${outcome.readThrough ?? null} where id = ${id}`
       ).pipe(Effect.asVoid),
     runs: (limit) =>
       attempt(
         "list runs",
         () =>
-          sql<Array<RunRow>>`select id, day::text as day, status, started_at, finished_at, counts, error
+          sql<Array<RunRow>>`select id, day::text as day, status, started_at, finished_at, counts, error, read_through
           from batch_runs order by id desc limit ${limit}`
       ).pipe(Effect.map((rows) => rows.map(toRun))),
-    lastSucceededDay: attempt(
-      "last succeeded day",
-      () => sql<Array<{ day: string | null }>>`select max(day)::text as day from batch_runs where status = 'succeeded'`
-    ).pipe(Effect.map((rows) => rows[0]?.day ?? undefined)),
-    succeededDaysUpTo: (day) =>
-      attempt(
-        "succeeded days",
-        () =>
-          sql<Array<{ day: string }>>`select distinct day::text as day from batch_runs
-          where status = 'succeeded' and day <= ${day}::date order by day`
-      ).pipe(Effect.map((rows) => rows.map((r) => r.day))),
+    processedDays: attempt(
+      "processed days",
+      () =>
+        sql<Array<{ day: string; read_through: Date | null }>>`select distinct on (day) day::text as day, read_through
+          from batch_runs where status = 'succeeded' order by day, id desc`
+    ).pipe(Effect.map((rows) => rows.map((r): ProcessedDay => ({ day: r.day, readThrough: r.read_through })))),
+    firstRunDay: attempt(
+      "first run day",
+      () => sql<Array<{ day: string }>>`select day::text as day from batch_runs order by id limit 1`
+    ).pipe(Effect.map((rows) => rows[0]?.day)),
     replaceDay: (day, aggregates) => {
       const categories = aggregates.categories.filter((c) => c.day === day)
       const tags = aggregates.tags.filter((t) => t.day === day)

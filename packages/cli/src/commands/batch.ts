@@ -11,7 +11,7 @@ const date = Flag.String("date").pipe(
 )
 const catchUp = Flag.Boolean("catch-up").pipe(
   Flag.withDescription(
-    "Also run every day since the last succeeded run, oldest first (at most BATCH_CATCH_UP_MAX_DAYS)"
+    "Also run every day without a succeeded run among the last BATCH_CATCH_UP_MAX_DAYS, oldest first"
   ),
   Flag.withDefault(false)
 )
@@ -31,7 +31,7 @@ const run = Command.make("run", { date, catchUp }, (flags) =>
   Command.withExamples([
     { command: "pinflow batch run", description: "Yesterday (UTC)" },
     { command: "pinflow batch run --date 2026-11-26", description: "Backfill or re-run one day (idempotent)" },
-    { command: "pinflow batch run --catch-up", description: "Every day since the last succeeded run" }
+    { command: "pinflow batch run --catch-up", description: "Every recent day without a succeeded run" }
   ])
 )
 
