@@ -5,12 +5,12 @@
  * succeeded run, so a night that failed all its retries is picked up the next nights until it succeeds.
  * Runs in one process follow each other; the run lock keeps runs of different processes apart.
  */
-import { AnalyticsStore, listAll, ObjectStore } from "@pinflow/adapters"
-import { Cron, DateTime, Effect, Result, Schedule, Stream } from "effect"
-import { dayPrefix, parseKey } from "./ArchiveLayout.ts"
+import { AnalyticsStore } from "@pinflow/adapters"
+import { Cron, DateTime, Effect, Result, Schedule } from "effect"
 import { runDay } from "./BatchRun.ts"
 import { BatchSettings } from "./BatchSettings.ts"
 import { catchUpDays, daysUpTo, yesterday } from "./Days.ts"
+import { holdsObjectsAfter } from "./UnreadDays.ts"
 
 /** One day's run, retried with exponential backoff. */
 export const runWithRetries = Effect.fn("Batch.runWithRetries")(function* (day: string) {
@@ -25,18 +25,6 @@ export const runWithRetries = Effect.fn("Batch.runWithRetries")(function* (day: 
   )
 })
 
-/** Whether the day's archive folder holds an object pinflow reads (a part or a legacy object). */
-const hasArchivedObjects = (day: string) =>
-  Effect.gen(function* () {
-    const store = yield* ObjectStore
-    const found = yield* listAll(store, dayPrefix(day)).pipe(
-      Stream.filter((info) => parseKey(info.key)?.day === day),
-      Stream.take(1),
-      Stream.runCollect
-    )
-    return found.length > 0
-  })
-
 /**
  * The days a catch-up processes now, oldest first: of the `BATCH_CATCH_UP_MAX_DAYS` days up to yesterday
  * (UTC), those without a succeeded run, from the first run's day on or with archived objects.
@@ -50,19 +38,27 @@ export const missedDays = Effect.gen(function* () {
   const beforeFirstRun = daysUpTo(until, settings.catchUpMaxDays).filter(
     (day) => !succeeded.has(day) && (firstRunDay === undefined || day < firstRunDay)
   )
-  const archived = yield* Effect.filter(beforeFirstRun, hasArchivedObjects, { concurrency: 4 })
+  const archived = yield* Effect.filter(beforeFirstRun, (day) => holdsObjectsAfter(day, null), { concurrency: 4 })
   return catchUpDays(until, settings.catchUpMaxDays, { succeeded, firstRunDay, archived: new Set(archived) })
 })
 
-/** Runs each day in order, each with its retries; a day that still fails does not stop the next ones. */
+/**
+ * Runs each day in order, each with its retries; a day that still fails does not stop the next ones. A day
+ * an earlier run of the list already processed (a run also processes other days with unread objects) is
+ * not run again.
+ */
 export const runDays = Effect.fn("Batch.runDays")(function* (days: ReadonlyArray<string>) {
   let failed = 0
+  const processed = new Set<string>()
   for (const day of days) {
+    if (processed.has(day)) continue
     const outcome = yield* Effect.result(runWithRetries(day))
     if (Result.isFailure(outcome)) {
       failed += 1
       yield* Effect.logError(`batch ${day} failed after its retries: ${outcome.failure.message}`)
-    }
+    } else
+      for (const other of [day, ...outcome.success.reprocessed.filter((r) => r.succeeded).map((r) => r.day)])
+        processed.add(other)
   }
   return { days: days.length, failed }
 })

@@ -49,7 +49,15 @@ export interface ProcessSummary {
   /** Rows of `pins` for the day, and `pins - landed`: positive = the stream lost pins the archive has. */
   readonly landed: number
   readonly gap: number
+  /**
+   * When the newest object read was created (the store's clock, whole milliseconds); null when none was.
+   * Objects of the day created later were not read: retention keeps them, the next run processes them.
+   */
+  readonly readThrough: number | null
 }
+
+/** An object's creation time in whole milliseconds, as `readThrough` and retention compare it. */
+export const createdMs = (info: ObjectInfo): number => Math.floor(info.created)
 
 type Source = { readonly info: ObjectInfo; readonly object: ArchivedObject }
 
@@ -205,6 +213,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
   const pins = accumulator.latest.size
   return {
     ...totals,
+    readThrough: sources.reduce<number | null>((newest, s) => Math.max(newest ?? 0, createdMs(s.info)), null),
     pins,
     categories: result.categories.length,
     tags: result.tags.length,

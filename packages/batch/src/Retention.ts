@@ -1,8 +1,11 @@
 /**
- * Step 3 of a run: delete archived objects of days older than `BATCH_RETENTION_DAYS`, and only of days
- * whose processing succeeded (per `batch_runs`). Only what pinflow wrote or read is touched: our parts and
- * legacy `<uuid>.json` objects in `raw/pins/dt=D/` folders, and legacy objects it processed under
- * `BATCH_LEGACY_PREFIX`. Unreadable parts (`raw/pins/unreadable/`) have no day and are kept.
+ * Step 3 of a run: delete archived objects of days older than `BATCH_RETENTION_DAYS`, and only objects the
+ * latest succeeded processing of their day read (created no later than its `readThrough`, per
+ * `batch_runs.read_through`). An object archived after its day was processed (an event stamped before
+ * midnight that Kafka acknowledged after that night's snapshot) is kept until a processing read it. Only
+ * what pinflow wrote or read is touched: our parts and legacy `<uuid>.json` objects in `raw/pins/dt=D/`
+ * folders, and legacy objects under `BATCH_LEGACY_PREFIX`. Unreadable parts (`raw/pins/unreadable/`)
+ * have no day and are kept.
  */
 import {
   AnalyticsStore,
@@ -16,12 +19,13 @@ import { Effect, Stream } from "effect"
 import { archiveRoot, parseKey } from "./ArchiveLayout.ts"
 import { BatchSettings } from "./BatchSettings.ts"
 import { addDays } from "./Days.ts"
+import { createdMs } from "./ProcessDay.ts"
 
 export interface RetentionSummary {
   /** Days before this one are past retention. */
   readonly cutoff: string
   readonly deleted: number
-  /** Days past retention that still have objects because they never succeeded. */
+  /** Days past retention that still have objects no succeeded processing of the day read. */
   readonly keptUnprocessed: ReadonlyArray<string>
 }
 
@@ -36,11 +40,13 @@ export const retention = Effect.fn("Batch.retention")(function* (
   const analytics = yield* AnalyticsStore
   const settings = yield* BatchSettings
   const cutoff = addDays(today, -settings.retentionDays)
-  const succeeded = new Set((yield* analytics.processedDays).map((p) => p.day))
+  const readThrough = new Map((yield* analytics.processedDays).map((p) => [p.day, p.readThrough?.getTime() ?? null]))
 
   const expired = (yield* Stream.runCollect(listAll(store, `${archiveRoot}dt=`))).flatMap((info) => {
     const object = parseKey(info.key)
-    return object !== undefined && object.day !== null && object.day < cutoff ? [object] : []
+    return object?.day != null && object.day < cutoff
+      ? [{ key: info.key, day: object.day, created: createdMs(info) }]
+      : []
   })
   const legacyPrefix = settings.legacyPrefix
   const expiredLegacy =
@@ -49,12 +55,16 @@ export const retention = Effect.fn("Batch.retention")(function* (
       : (yield* Stream.runCollect(listAll(store, legacyPrefix))).flatMap((info) => {
           const day = utcDay(new Date(info.created).toISOString())
           return parseKey(info.key, legacyPrefix)?._tag === "Legacy" && day !== null && day < cutoff
-            ? [{ key: info.key, day }]
+            ? [{ key: info.key, day, created: createdMs(info) }]
             : []
         })
-  const all = [...expired.map((o) => ({ key: o.key, day: o.day as string })), ...expiredLegacy]
-  const deletable = all.filter((o) => succeeded.has(o.day))
-  const keptUnprocessed = [...new Set(all.filter((o) => !succeeded.has(o.day)).map((o) => o.day))].sort()
+  const all = [...expired, ...expiredLegacy]
+  const wasRead = (o: { readonly day: string; readonly created: number }) => {
+    const through = readThrough.get(o.day)
+    return through != null && o.created <= through
+  }
+  const deletable = all.filter(wasRead)
+  const keptUnprocessed = [...new Set(all.filter((o) => !wasRead(o)).map((o) => o.day))].sort()
 
   yield* Effect.forEach(deletable, (o) => store.delete(o.key), { concurrency: 8, discard: true })
   if (deletable.length > 0 || keptUnprocessed.length > 0)

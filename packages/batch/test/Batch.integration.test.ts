@@ -152,6 +152,14 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
           assert.deepStrictEqual([...new Set(keys.map((k) => k?.day))].sort(), [D, D2, null])
           assert.strictEqual(summary.process.events, 390)
           assert.strictEqual(summary.process.gap, 0)
+          // D2 got its first objects in this run: processed too, as a run of its own
+          assert.deepStrictEqual(summary.reprocessed, [{ day: D2, succeeded: true }])
+          assert.strictEqual(
+            (yield* tables(D2)).stats.reduce((n, r) => n + r.pins, 0),
+            rows
+              .slice(360)
+              .filter((row) => Result.isSuccess(cleanLoggedPin({ ...row, ingested_at: `${D2}T01:00:00Z` }))).length
+          )
 
           const { sql } = yield* Database
           const expected = yield* Effect.promise(
@@ -201,6 +209,7 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
             runs.map((r) => [r.day, r.status]),
             [
               [D, "succeeded"],
+              [D2, "succeeded"],
               [D, "succeeded"]
             ]
           )

@@ -6,6 +6,7 @@ import { Effect, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
+import { retention } from "../src/Retention.ts"
 import { archived, D, env, event, type Faults, faultyStore, seed, seedEvents } from "./fixtures.ts"
 
 const at = (day: string, time = "12:00:00.000") => `${day}T${time}Z`
@@ -283,6 +284,100 @@ describe("batch run (in memory)", () => {
       assert.strictEqual(summary.process.landed, 8)
       assert.strictEqual(summary.process.gap, 2)
       assert.strictEqual(memory.runs[0]?.counts.reconciliation_gap, 2)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("events stamped before midnight but archived the next night are processed under their own day", () =>
+    Effect.gen(function* () {
+      const next = "2026-11-27"
+      yield* now("2026-11-27T00:00:05Z")
+      const onTime = Array.from({ length: 10 }, (_, i) => event(i, at(D)))
+      yield* seedEvents(onTime)
+      yield* runDay(D)
+      // stamped at 23:59:59.9, acknowledged by Kafka after the 00:00 run took its end offsets
+      const late = [
+        event(50, at(D, "23:59:59.900")),
+        event(3, at(D, "23:59:59.950"), { title: "updated late", category: "travel" })
+      ]
+      yield* seedEvents([...late, event(60, at(next))])
+      yield* now("2026-11-28T00:00:05Z")
+      const summary = yield* runDay(next)
+
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(memory.days.get(D), expectedAggregates([...onTime, ...late], D))
+      assert.deepStrictEqual(memory.days.get(next), expectedAggregates([event(60, at(next))], next))
+      assert.deepStrictEqual(summary.reprocessed, [{ day: D, succeeded: true }])
+      // each processing is a row of batch_runs: the run of the 27th, and the 26th processed again
+      assert.deepStrictEqual(
+        memory.runs.map((r) => [r.day, r.status, r.counts.pins, r.counts.events_archived]),
+        [
+          [D, "succeeded", 10, 10],
+          [next, "succeeded", 1, 3],
+          [D, "succeeded", 11, undefined]
+        ]
+      )
+      // nothing left unread: the next run processes only its own day
+      yield* now("2026-11-29T00:00:05Z")
+      assert.deepStrictEqual((yield* runDay("2026-11-28")).reprocessed, [])
+    }).pipe(Effect.provide(env()))
+  )
+
+  const readFaults: Faults = { put: 0, list: 0 }
+  it.effect("a day whose processing again fails is recorded failed and processed by the next run", () =>
+    Effect.gen(function* () {
+      const next = "2026-11-27"
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents([event(1, at(D))])
+      yield* runDay(D)
+      yield* seedEvents([event(2, at(D, "23:59:59.990")), event(3, at(next))])
+      yield* now("2026-11-28T00:00:05Z")
+      readFaults.readPrefix = `raw/pins/dt=${D}/`
+      const summary = yield* runDay(next)
+      assert.deepStrictEqual(summary.reprocessed, [{ day: D, succeeded: false }])
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(
+        memory.runs.map((r) => [r.day, r.status]),
+        [
+          [D, "succeeded"],
+          [next, "succeeded"],
+          [D, "failed"]
+        ]
+      )
+      assert.deepStrictEqual(memory.days.get(D), expectedAggregates([event(1, at(D))], D))
+
+      readFaults.readPrefix = undefined
+      yield* now("2026-11-28T00:01:05Z")
+      const retried = yield* runDay(next)
+      assert.deepStrictEqual(retried.reprocessed, [{ day: D, succeeded: true }])
+      assert.deepStrictEqual(
+        memory.days.get(D),
+        expectedAggregates([event(1, at(D)), event(2, at(D, "23:59:59.990"))], D)
+      )
+    }).pipe(Effect.provide(env({}, faultyStore(readFaults))))
+  )
+
+  it.effect("retention deletes only objects the latest succeeded processing of their day read", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const day = "2026-10-01"
+      yield* now("2026-10-02T00:00:05Z")
+      yield* seedEvents([event(1, at(day)), event(2, at(day))])
+      yield* runDay(day)
+      const read = (yield* archived(`raw/pins/dt=${day}/`)).map((o) => o.key)
+      assert.isAbove(read.length, 0)
+      // archived after that processing (late events), and never processed since
+      yield* now("2026-10-03T00:00:05Z")
+      const late = `raw/pins/dt=${day}/part-0-900-900.ndjson.gz`
+      yield* store.put(late, gzipSync(`${JSON.stringify(event(9, at(day, "23:59:59.999")))}\n`))
+
+      yield* now("2026-11-01T00:30:00Z") // the day is now past the 30 days
+      const summary = yield* retention("2026-11-01")
+      assert.strictEqual(summary.deleted, read.length)
+      assert.deepStrictEqual(summary.keptUnprocessed, [day])
+      assert.deepStrictEqual(
+        (yield* archived(`raw/pins/dt=${day}/`)).map((o) => o.key),
+        [late]
+      )
     }).pipe(Effect.provide(env()))
   )
 })

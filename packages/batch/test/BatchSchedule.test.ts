@@ -141,4 +141,23 @@ describe("batch schedule (TestClock)", () => {
       assert.deepStrictEqual(yield* missedDays, [])
     }).pipe(Effect.provide(env()))
   )
+
+  it.effect("a catch-up after days without runs processes each day once: the first run takes the others along", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2026-11-20T01:00:00Z"))
+      yield* runDay("2026-11-19")
+      const days = ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
+      yield* seedEvents(days.map((day, i) => event(i, `${day}T12:00:00Z`)))
+      yield* TestClock.setTime(Date.parse("2026-11-26T00:00:00Z"))
+      assert.deepStrictEqual(yield* missedDays, days)
+      assert.deepStrictEqual(yield* runDays(days), { days: 6, failed: 0 })
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(
+        memory.runs.map((r) => [r.day, r.status]),
+        ["2026-11-19", ...days].map((day) => [day, "succeeded"])
+      )
+      for (const day of days) assert.strictEqual(memory.days.get(day)?.categories.length, 1, day)
+      assert.deepStrictEqual(yield* missedDays, [])
+    }).pipe(Effect.provide(env()))
+  )
 })

@@ -50,6 +50,8 @@ export interface Faults {
   put: number
   /** Fail this many `list`s from now on. */
   list: number
+  /** While set, reading objects under this prefix fails. */
+  readPrefix?: string | undefined
 }
 
 export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
@@ -63,6 +65,10 @@ export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
     return ObjectStore.of({
       ...inner,
       put: (key, body, options) => (faults.put > 0 ? injected("put", key) : inner.put(key, body, options)),
+      stream: (key) =>
+        faults.readPrefix !== undefined && key.startsWith(faults.readPrefix)
+          ? Stream.fail(new ObjectStoreError({ operation: "stream", key, cause: new Error("injected outage") }))
+          : inner.stream(key),
       list: (prefix, options) => (faults.list > 0 ? injected("list", prefix) : inner.list(prefix, options))
     })
   })
