@@ -34,16 +34,21 @@ export interface PinLogService {
 
 /**
  * Queue and batch bounds from the environment: `INGEST_QUEUE_EVENTS` (50000), `INGEST_QUEUE_BYTES`
- * (64 MiB), `INGEST_BATCH_EVENTS` (10000), `INGEST_BATCH_BYTES` (512 KiB per partition of the topic,
- * at most 8 MiB: each partition's share stays under the broker's 1 MB `message.max.bytes`),
- * `INGEST_LINGER` (0), `INGEST_ACK_TIMEOUT` (5 seconds), `INGEST_PRODUCERS` (1; more idempotent
- * producers let one batch be encoded while another is acknowledged — it did not pay on 2 busy cores).
+ * (64 MiB), `INGEST_BATCH_EVENTS` (10000), `INGEST_BATCH_BYTES` (per send: 512 KiB per partition of
+ * `KAFKA_PARTITIONS`, at most 8 MiB), `INGEST_PARTITION_BATCH_BYTES` (768 KiB: most bytes one partition of
+ * the topic — as the broker reports it — takes from one send, under the broker's 1 MB
+ * `message.max.bytes` whatever the keys), `INGEST_LINGER` (0), `INGEST_ACK_TIMEOUT` (5 seconds),
+ * `INGEST_PRODUCERS` (1; more idempotent producers let one batch be encoded while another is
+ * acknowledged — it did not pay on 2 busy cores).
  */
 export const BatcherConfig = Config.all({
   maxQueueEvents: Config.Int("INGEST_QUEUE_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxQueueEvents)),
   maxQueueBytes: Config.Int("INGEST_QUEUE_BYTES").pipe(Config.withDefault(defaultBatcherOptions.maxQueueBytes)),
   maxBatchEvents: Config.Int("INGEST_BATCH_EVENTS").pipe(Config.withDefault(defaultBatcherOptions.maxBatchEvents)),
   maxBatchBytes: Config.option(Config.Int("INGEST_BATCH_BYTES")),
+  maxPartitionBytes: Config.Int("INGEST_PARTITION_BATCH_BYTES").pipe(
+    Config.withDefault(defaultBatcherOptions.maxPartitionBytes)
+  ),
   linger: Config.Duration("INGEST_LINGER").pipe(Config.withDefault(Duration.zero)),
   ackTimeout: Config.Duration("INGEST_ACK_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
   concurrency: Config.Int("INGEST_PRODUCERS").pipe(Config.withDefault(1))

@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { InMemoryLog, PinLog, PinLogMemory } from "@pinflow/adapters"
+import { defaultBatcherOptions, InMemoryLog, PinLog, PinLogMemory } from "@pinflow/adapters"
 import type { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
 import { Effect, Fiber, Layer } from "effect"
+import { makeBatcher, type OutMessage } from "../src/PinLog/Batcher.ts"
+import { keyPartition } from "../src/PinLog/Partitioner.ts"
 
 const event = (id: string): LoggedPinEvent => ({
   index: 1,
@@ -118,5 +120,48 @@ describe("PinLog.layerMemory", () => {
       yield* log.write({ pins: Array.from({ length: 50 }, (_, i) => event(`big-${i}`)), rejected: [] })
       assert.strictEqual((yield* mem.pins).length, 50)
     }).pipe(Effect.provide(memory({ maxBatchEvents: 7, maxBatchBytes: 2_000 })))
+  )
+})
+
+describe("batcher with routed messages (the Kafka log)", () => {
+  it.live(
+    "caps each partition's bytes per send whatever the keys: a flood of one unique_id never makes an oversized batch",
+    () =>
+      Effect.gen(function* () {
+        const partitions = 6
+        const cap = 768 * 1024
+        const sent: Array<ReadonlyArray<OutMessage>> = []
+        const batcher = yield* makeBatcher(
+          (batch: ReadonlyArray<OutMessage>) => Effect.sync(() => void sent.push(batch)),
+          () => true,
+          { ...defaultBatcherOptions, maxBatchBytes: 3 * 1024 * 1024, maxPartitionBytes: cap },
+          undefined,
+          (m) => (m.key === null ? undefined : keyPartition(m.key, partitions))
+        )
+        const value = "x".repeat(1000)
+        // a /pins body repeating one unique_id 4,000 times (~4 MB for one partition), then ordinary ids
+        const flood = Array.from({ length: 4000 }, (): OutMessage => ({ topic: "pins", key: "same-id", value }))
+        const spread = Array.from({ length: 900 }, (_, i): OutMessage => ({ topic: "pins", key: `id-${i}`, value }))
+        yield* batcher.offer([...flood, ...spread])
+
+        const all = sent.flat()
+        assert.deepStrictEqual(
+          all.map((m) => m.key),
+          [...flood, ...spread].map((m) => m.key)
+        )
+        for (const m of all) assert.strictEqual(m.partition, keyPartition(m.key ?? "", partitions))
+        for (const batch of sent) {
+          const bytes = new Map<number | undefined, number>()
+          for (const m of batch)
+            bytes.set(
+              m.partition,
+              (bytes.get(m.partition) ?? 0) + Buffer.byteLength(m.value) + Buffer.byteLength(m.key ?? "")
+            )
+          assert.isAtMost(Math.max(...bytes.values()), cap)
+        }
+        // the flood alone needs at least 4000 KB / 768 KiB sends; ordinary ids still share sends
+        assert.isAtLeast(sent.length, 6)
+        assert.isAbove(Math.max(...sent.map((b) => new Set(b.map((m) => m.partition)).size)), 1)
+      }).pipe(Effect.scoped)
   )
 })

@@ -1,5 +1,6 @@
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
+import { Kafka, logLevel } from "kafkajs"
 import { expect } from "vitest"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { awaitReady, kafkaServer, readTopic } from "./kafkaSupport.ts"
@@ -46,5 +47,47 @@ describeIntegration("ingest against Kafka", ["kafka"], (env) => {
       )
     },
     60_000
+  )
+
+  it.live(
+    "a pre-existing 1-partition topic and one unique_id repeated 3,000 times: 200, every copy in the topic",
+    () => {
+      const topic = uniqueName("ingest-skew")
+      // Created before the edge starts, with 1 partition although KAFKA_PARTITIONS says 6: the edge must
+      // size batches by the topic's real partitions (the broker refuses record batches over 1 MB).
+      const createTopic = Effect.promise(async () => {
+        const kafka = new Kafka({
+          clientId: "ingest-skew-test",
+          brokers: [...env.kafkaBrokers],
+          logLevel: logLevel.NOTHING
+        })
+        const admin = kafka.admin()
+        await admin.connect()
+        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] })
+        await admin.disconnect()
+      })
+      const copies = 3000
+      const body = Array.from({ length: copies }, (_, i) =>
+        JSON.stringify(sampleEvent({ unique_id: "one-pin", index: i, description: `version ${i} ${"x".repeat(1000)}` }))
+      ).join("\n")
+      const edge = Effect.gen(function* () {
+        yield* awaitReady
+        const reply = yield* send("/pins", {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/x-ndjson" }
+        })
+        expect(reply.status).toBe(200)
+        expect(reply.json).toMatchObject({ accepted: copies, rejected: 0 })
+        const pins = yield* Effect.promise(() => readTopic(env.kafkaBrokers, topic))
+        expect(pins.map((m) => JSON.parse(m.value).index)).toEqual(Array.from({ length: copies }, (_, i) => i))
+      }).pipe(
+        Effect.provide(
+          kafkaServer({ KAFKA_BROKERS: env.kafkaBrokers.join(","), PINS_TOPIC: topic, KAFKA_PARTITIONS: "6" })
+        )
+      )
+      return Effect.andThen(createTopic, edge)
+    },
+    90_000
   )
 })

@@ -9,11 +9,12 @@
  */
 import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Metric } from "effect"
 
-/** One message bound for a topic. `bytes` is what it counts against the queue's byte bound. */
+/** One message bound for a topic; `partition` is set when the batcher routed it (see `makeBatcher`). */
 export interface OutMessage {
   readonly topic: string
   readonly key: string | null
   readonly value: string
+  readonly partition?: number
 }
 
 export type UnavailableReason = "overloaded" | "down" | "timeout" | "failed" | "closed"
@@ -31,8 +32,13 @@ export interface BatcherOptions {
   readonly maxQueueBytes: number
   /** Most messages per send. */
   readonly maxBatchEvents: number
-  /** Most bytes per send (keep each partition's share under the broker's `message.max.bytes`). */
+  /** Most bytes per send. */
   readonly maxBatchBytes: number
+  /**
+   * Most bytes one partition takes from one send, when messages are routed: a partition's share of a send
+   * is one record batch, which the broker refuses over its `message.max.bytes` (1 MB by default).
+   */
+  readonly maxPartitionBytes: number
   /** How long an idle queue waits for company before sending (0: send at once). */
   readonly linger: Duration.Input
   /** How long a caller waits for its acknowledgement. */
@@ -46,6 +52,7 @@ export const defaultBatcherOptions: BatcherOptions = {
   maxQueueBytes: 64 * 1024 * 1024,
   maxBatchEvents: 10_000,
   maxBatchBytes: 3 * 1024 * 1024,
+  maxPartitionBytes: 768 * 1024,
   linger: Duration.zero,
   ackTimeout: Duration.seconds(5),
   concurrency: 1
@@ -86,12 +93,17 @@ const byteLength = (m: OutMessage): number => Buffer.byteLength(m.value) + (m.ke
 /**
  * Starts the flusher in the current scope. `send` performs one acknowledged write of a batch; `isUp`
  * says whether the log is connected. Closing the scope stops intake and flushes what was accepted.
+ * With `partitionOf` (the partition the log would choose; undefined = unknown), each message is sent
+ * with its partition set, and a send stops taking messages before one partition would get more than
+ * `maxPartitionBytes` (a partition's first message always goes, alone if need be), so skewed keys or a
+ * topic with fewer partitions than configured never make a record batch the broker refuses.
  */
 export const makeBatcher = Effect.fnUntraced(function* <E>(
   send: (batch: ReadonlyArray<OutMessage>) => Effect.Effect<void, E>,
   isUp: () => boolean,
   options: BatcherOptions,
-  onSendFailure: (error: E) => Effect.Effect<void> = () => Effect.void
+  onSendFailure: (error: E) => Effect.Effect<void> = () => Effect.void,
+  partitionOf?: (message: OutMessage) => number | undefined
 ) {
   const entries: Array<Entry> = []
   let head = 0
@@ -142,13 +154,29 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     const batch: Array<OutMessage> = []
     const parts: Array<[Entry, number]> = []
     let batchBytes = 0
+    // bytes per topic and partition ("*": partition unknown, all counted as one)
+    const partitionBytes = new Map<string, number>()
+    let partitionFull = false
     while (head < entries.length && batch.length < options.maxBatchEvents) {
       const entry = entries[head] as Entry
       let taken = 0
       while (entry.next < entry.messages.length && batch.length < options.maxBatchEvents) {
         const size = entry.sizes[entry.next] as number
         if (batch.length > 0 && batchBytes + size > options.maxBatchBytes) break
-        batch.push(entry.messages[entry.next] as OutMessage)
+        let message = entry.messages[entry.next] as OutMessage
+        if (partitionOf !== undefined) {
+          const partition = partitionOf(message)
+          const slot = `${message.topic}\u0000${partition ?? "*"}`
+          const used = partitionBytes.get(slot) ?? 0
+          if (used > 0 && used + size > options.maxPartitionBytes) {
+            partitionFull = true
+            break
+          }
+          partitionBytes.set(slot, used + size)
+          if (partition !== undefined)
+            message = { topic: message.topic, key: message.key, value: message.value, partition }
+        }
+        batch.push(message)
         batchBytes += size
         bytes -= size
         events -= 1
@@ -156,7 +184,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
         taken += 1
       }
       if (taken > 0) parts.push([entry, taken])
-      if (entry.next < entry.messages.length) break
+      if (partitionFull || entry.next < entry.messages.length) break
       head += 1
       if (batchBytes >= options.maxBatchBytes) break
     }

@@ -4,6 +4,9 @@
  * second producer lets one batch be encoded while another is acknowledged. Only concurrent requests
  * can land out of order that way — requests a client sends one after another keep their order. A supervisor keeps it connected: Kafka down at start or later only makes writes fail fast
  * (503 upstream) until a broker answers again, then a fresh producer is connected and topics ensured.
+ * Each connect reads the topics' real partition counts (a pre-existing topic may have fewer than
+ * `KAFKA_PARTITIONS`), refreshed every few minutes and after any failed send: the batcher routes every
+ * message with kafkajs' default partitioner over those counts and caps each partition's bytes per send.
  */
 import { Cause, Deferred, Duration, Effect, Exit } from "effect"
 import { Partitioners, type Producer } from "kafkajs"
@@ -12,6 +15,7 @@ import { ensureTopics, PinsTopics } from "../KafkaTopics.ts"
 import type { PinLogService } from "../PinLog.ts"
 import { type BatcherOptions, makeBatcher, type OutMessage } from "./Batcher.ts"
 import { toMessages } from "./Messages.ts"
+import { keyPartition } from "./Partitioner.ts"
 
 export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOptions) {
   const client = yield* KafkaClient
@@ -44,9 +48,37 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     )
   })
 
+  /** Partitions per topic, as the broker reports them. */
+  let partitionCounts: ReadonlyMap<string, number> = new Map()
+  let keyless = 0
+  const readPartitionCounts = client
+    .admin("fetchTopicMetadata", (admin) => admin.fetchTopicMetadata({ topics: [topics.pins, topics.rejected] }))
+    .pipe(
+      Effect.map(
+        (metadata) =>
+          new Map(metadata.topics.map((t) => [t.name, t.partitions.length] as const).filter(([, n]) => n > 0))
+      ),
+      Effect.tap((counts) =>
+        Effect.sync(() => {
+          partitionCounts = counts
+        })
+      )
+    )
+  /** kafkajs' default partitioner for keyed messages; keyless ones (rare rejects) go round-robin. */
+  const partitionOf = (message: OutMessage): number | undefined => {
+    const partitions = partitionCounts.get(message.topic)
+    if (partitions === undefined) return undefined
+    return message.key === null ? keyless++ % partitions : keyPartition(message.key, partitions)
+  }
+
   const connect = Effect.gen(function* () {
     yield* client.probe(Duration.seconds(2))
     yield* ensureTopics([topics.pins, topics.rejected], topics)
+    const counts = yield* readPartitionCounts
+    if ((counts.get(topics.pins) ?? topics.partitions) !== topics.partitions)
+      yield* Effect.logInfo(
+        `topic ${topics.pins} has ${counts.get(topics.pins)} partitions (KAFKA_PARTITIONS=${topics.partitions} only applies to new topics)`
+      )
     return yield* Effect.acquireRelease(
       Effect.forEach(Array.from({ length: Math.max(1, options.concurrency) }), () => connectOne),
       (ps, exit) => (exit._tag === "Failure" ? disconnect(ps) : Effect.void)
@@ -86,9 +118,12 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
   /** Two failed probes in a row while up: treat the link as broken even without traffic. */
   const healthCheck = Effect.gen(function* () {
     let misses = 0
+    let checks = 0
     while (true) {
       yield* Effect.sleep(Duration.seconds(2))
       if (!up) continue
+      // partitions can be added to a topic: follow them as kafkajs' own metadata refresh (5 min) does
+      if (++checks % 150 === 0) yield* readPartitionCounts.pipe(Effect.ignore)
       const ok = yield* client.probe(Duration.millis(1_500)).pipe(Effect.isSuccess)
       misses = ok ? 0 : misses + 1
       if (misses >= 2) {
@@ -105,14 +140,18 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
       const current = producers.find((p) => !busy.has(p))
       if (current === undefined) return Effect.fail(new KafkaError({ operation: "send", cause: "not connected" }))
       busy.add(current)
-      const byTopic = new Map<string, Array<{ key: string | null; value: string }>>()
+      const byTopic = new Map<string, Array<{ key: string | null; value: string; partition?: number }>>()
       for (const m of batch) {
         let list = byTopic.get(m.topic)
         if (list === undefined) {
           list = []
           byTopic.set(m.topic, list)
         }
-        list.push({ key: m.key, value: m.value })
+        list.push(
+          m.partition === undefined
+            ? { key: m.key, value: m.value }
+            : { key: m.key, value: m.value, partition: m.partition }
+        )
       }
       const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
       return Effect.tryPromise({
@@ -134,7 +173,8 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     send,
     () => up,
     options,
-    () => markBroken
+    () => markBroken,
+    partitionOf
   )
 
   return {

@@ -1,0 +1,35 @@
+import { assert, describe, it } from "@effect/vitest"
+import fc from "fast-check"
+import { Partitioners } from "kafkajs"
+import { keyPartition } from "../src/PinLog/Partitioner.ts"
+
+/** What kafkajs' producer picks for a keyed message on a topic with `partitions` partitions. */
+const kafkajsPartition = (key: string, partitions: number): number =>
+  Partitioners.DefaultPartitioner()({
+    topic: "pins",
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0]
+    })),
+    message: { key, value: "{}" }
+  })
+
+describe("keyPartition", () => {
+  it("chooses the partition kafkajs' default partitioner chooses, for any key and partition count", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 80 }), fc.integer({ min: 1, max: 64 }), (key, partitions) => {
+        assert.strictEqual(keyPartition(key, partitions), kafkajsPartition(key, partitions))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("matches on UUIDs and trimmed ids of every length mod 4", () => {
+    for (const key of ["", "a", "ab", "abc", "abcd", "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d", "épingle-ü", "🙂🙂"])
+      for (const partitions of [1, 3, 6, 12])
+        assert.strictEqual(keyPartition(key, partitions), kafkajsPartition(key, partitions), key)
+  })
+})
