@@ -10,8 +10,9 @@
  *   yield* client.awaitReachable()                                     // fail fast with a clear message
  *   yield* client.admin("listTopics", (admin) => admin.listTopics())  // scoped admin connection
  */
-import { Config, Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Clock, Config, Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { type Admin, Kafka, type LogEntry, logLevel } from "kafkajs"
+import { ignoreProcessWarnings, type WarningFilter } from "./ProcessWarnings.ts"
 
 /** No broker answered: the message names the configured brokers and how to start one. */
 export class KafkaUnreachable extends Data.TaggedError("KafkaUnreachable")<{
@@ -37,21 +38,8 @@ export interface KafkaClientOptions {
 const defaultBrokers = "127.0.0.1:9092"
 
 /** kafkajs computes a negative timeout while idle (kafkajs#1751); Node clamps it to 1 ms, so it is noise. */
-const silenceTimeoutNegativeWarning = (() => {
-  let done = false
-  return () => {
-    if (done) return
-    done = true
-    const emit = process.emitWarning
-    process.emitWarning = function (this: unknown, warning: string | Error, ...rest: Array<unknown>) {
-      const first = rest[0]
-      const type = typeof first === "string" ? first : (first as { type?: unknown } | undefined)?.type
-      if (type === "TimeoutNegativeWarning" || (warning instanceof Error && warning.name === "TimeoutNegativeWarning"))
-        return
-      return Reflect.apply(emit, this, [warning, ...rest])
-    } as typeof process.emitWarning
-  }
-})()
+const isTimeoutNegativeWarning: WarningFilter = (warning, type) =>
+  type === "TimeoutNegativeWarning" || (warning instanceof Error && warning.name === "TimeoutNegativeWarning")
 
 export class KafkaClient extends Context.Service<
   KafkaClient,
@@ -71,7 +59,7 @@ export class KafkaClient extends Context.Service<
     Layer.effect(
       KafkaClient,
       Effect.gen(function* () {
-        silenceTimeoutNegativeWarning()
+        ignoreProcessWarnings("kafkajs TimeoutNegativeWarning", isTimeoutNegativeWarning)
         const configured = yield* Config.option(Config.String("KAFKA_BROKERS"))
         const raw = Option.getOrElse(configured, () => defaultBrokers)
         const shown = Option.isSome(configured) ? `KAFKA_BROKERS=${raw}` : `KAFKA_BROKERS unset (default ${raw})`
@@ -79,13 +67,14 @@ export class KafkaClient extends Context.Service<
           .split(",")
           .map((b) => b.trim())
           .filter((b) => b.length > 0)
+        const clock = yield* Clock.Clock
         const context = yield* Effect.context()
         const log = Effect.runForkWith(context)
         // An outage makes kafkajs repeat the same error for every retry: keep one per message per 10 s.
         const lastLogged = new Map<string, number>()
         const logCreator = () => (entry: LogEntry) => {
           const { message, timestamp: _t, logger: _l, ...extra } = entry.log
-          const now = Date.now()
+          const now = clock.currentTimeMillisUnsafe()
           const key = `${entry.namespace}:${message}`
           if ((lastLogged.get(key) ?? 0) > now - 10_000) return
           if (lastLogged.size > 1_000) lastLogged.clear()

@@ -2,9 +2,11 @@
  * Turns one message of the `pins` topic into one archive line and the UTC day it belongs to, without
  * losing anything: a message whose `ingested_at` cannot be read is kept whole, with its coordinates, for
  * the `unreadable` folder. The edge writes `ingested_at` as the last key of compact JSON, so the common
- * case is read from the tail without parsing the whole event; anything else goes through `JSON.parse`.
+ * case is read from the tail without parsing the whole event; anything else goes through the domain's
+ * `parseJson`.
  */
-import { utcDay } from "@pinflow/domain"
+import { parseJson, utcDay } from "@pinflow/domain"
+import { Result } from "effect"
 
 export interface SourceMessage {
   readonly topic: string
@@ -40,12 +42,9 @@ type Unreadable = { readonly reason: "invalid_json" | "schema"; readonly detail:
 
 /** Why the day cannot be read, or the parsed event's `ingested_at`. */
 const fromJson = (value: string): { readonly time: string; readonly json: unknown } | Unreadable => {
-  let json: unknown
-  try {
-    json = JSON.parse(value)
-  } catch (error) {
-    return { reason: "invalid_json", detail: error instanceof Error ? error.message : String(error) }
-  }
+  const parsed = parseJson(value)
+  if (Result.isFailure(parsed)) return { reason: "invalid_json", detail: parsed.failure }
+  const json = parsed.success
   if (typeof json !== "object" || json === null || Array.isArray(json))
     return { reason: "schema", detail: "Expected a JSON object" }
   const time = (json as { ingested_at?: unknown }).ingested_at

@@ -10,6 +10,7 @@ import { NodeStream } from "@effect/platform-node"
 import { IdempotencyStrategy, Storage, type StorageOptions } from "@google-cloud/storage"
 import { Effect, Stream } from "effect"
 import type { ObjectInfo, ObjectStoreApi } from "../ObjectStore.ts"
+import { ignoreProcessWarnings, type WarningFilter } from "../ProcessWarnings.ts"
 import { invalidKey, ObjectNotFound, ObjectStoreError } from "./ObjectStoreError.ts"
 
 export interface GcsOptions {
@@ -26,24 +27,15 @@ const defaultPageSize = 1000
  * on its internal PassThrough, one over Node's default of 10: Node then warns of a leak on each object
  * read. It is a fixed count per request, not a leak, so exactly that warning is dropped.
  */
-const silenceDownloadListenerWarning = (() => {
-  let done = false
-  return () => {
-    if (done) return
-    done = true
-    const emit = process.emitWarning
-    process.emitWarning = function (this: unknown, warning: string | Error, ...rest: Array<unknown>) {
-      const w = warning as { name?: unknown; emitter?: unknown; count?: unknown }
-      if (w.name === "MaxListenersExceededWarning" && w.emitter instanceof PassThrough && w.count === 11) return
-      return Reflect.apply(emit, this, [warning, ...rest])
-    } as typeof process.emitWarning
-  }
-})()
+const isDownloadListenerWarning: WarningFilter = (warning) => {
+  const w = warning as { name?: unknown; emitter?: unknown; count?: unknown }
+  return w.name === "MaxListenersExceededWarning" && w.emitter instanceof PassThrough && w.count === 11
+}
 
 const isNotFound = (cause: unknown) => (cause as { code?: unknown } | null)?.code === 404
 
 export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
-  silenceDownloadListenerWarning()
+  ignoreProcessWarnings("@google-cloud/storage download listeners", isDownloadListenerWarning)
   const storageOptions: StorageOptions = {
     // Every pinflow write is an idempotent overwrite of a deterministic name, so retrying is safe; bounded so
     // that an outage fails the run (which the scheduler retries) rather than hanging for the default 10 min.
