@@ -104,7 +104,10 @@ export class ObjectStore extends Context.Service<ObjectStore, ObjectStoreApi>()(
   /** In-process objects, for tests; a fresh store per Layer build. */
   static readonly layerMemory = Layer.sync(ObjectStore, () => ObjectStore.of(makeMemory()))
 
-  /** GCS when `GCS_BUCKET` is set, otherwise the local folder `OBJECT_STORE_DIR` (default `./.pinflow/bucket`). */
+  /**
+   * GCS when `GCS_BUCKET` is set, otherwise the local folder `OBJECT_STORE_DIR`, by default
+   * `$PINFLOW_HOME/bucket` (`./.pinflow/bucket`): the folder `pinflow start` archives to.
+   */
   static readonly layer: Layer.Layer<ObjectStore, Config.ConfigError | ObjectStoreError> = Layer.unwrap(
     Effect.gen(function* (): Effect.fn.Return<
       Layer.Layer<ObjectStore, Config.ConfigError | ObjectStoreError>,
@@ -112,7 +115,8 @@ export class ObjectStore extends Context.Service<ObjectStore, ObjectStoreApi>()(
     > {
       const bucket = yield* Config.option(Config.NonEmptyString("GCS_BUCKET"))
       if (Option.isSome(bucket)) return ObjectStore.layerGcs
-      const dir = yield* Config.NonEmptyString("OBJECT_STORE_DIR").pipe(Config.withDefault("./.pinflow/bucket"))
+      const home = yield* Config.NonEmptyString("PINFLOW_HOME").pipe(Config.withDefault(".pinflow"))
+      const dir = yield* Config.NonEmptyString("OBJECT_STORE_DIR").pipe(Config.withDefault(`${home}/bucket`))
       return ObjectStore.layerLocalFolder(dir)
     })
   )

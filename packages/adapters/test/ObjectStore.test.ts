@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Stream } from "effect"
+import { ConfigProvider, Effect, Layer, Stream } from "effect"
 import { listAll, ObjectStore } from "../src/ObjectStore.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
@@ -134,6 +134,25 @@ describe("ObjectStore (local folder) atomic writes", () => {
         ["raw/x.ndjson.gz"]
       )
       yield* Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+    })
+  )
+})
+
+describe("ObjectStore.layer without GCS_BUCKET", () => {
+  const location = (env: Record<string, string>) =>
+    Effect.gen(function* () {
+      return (yield* ObjectStore).location
+    }).pipe(
+      Effect.provide(ObjectStore.layer.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env)))))
+    )
+
+  it.effect("uses $PINFLOW_HOME/bucket, as pinflow start does, unless OBJECT_STORE_DIR is set", () =>
+    Effect.gen(function* () {
+      const home = yield* Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "pinflow-home-")))
+      assert.strictEqual(yield* location({ PINFLOW_HOME: home }), `file://${path.join(home, "bucket")}`)
+      const dir = path.join(home, "elsewhere")
+      assert.strictEqual(yield* location({ PINFLOW_HOME: home, OBJECT_STORE_DIR: dir }), `file://${dir}`)
+      yield* Effect.promise(() => fs.rm(home, { recursive: true, force: true }))
     })
   )
 })

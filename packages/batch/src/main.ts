@@ -1,6 +1,6 @@
 /**
  * The batch program's wiring. Live services: the `pins` topic through kafkajs (`KAFKA_BROKERS`), the
- * archive on GCS (`GCS_BUCKET`, `GCS_ENDPOINT`) or, without a bucket, the local folder `./.pinflow/bucket`,
+ * archive on GCS (`GCS_BUCKET`, `GCS_ENDPOINT`) or, without a bucket, the local folder `$PINFLOW_HOME/bucket`,
  * and Postgres (`DATABASE_URL`, migrated at start). `pinflow batch run` runs `runBatch`;
  * `pinflow batch schedule` (and `node packages/batch/src/main.ts`) launch `BatchScheduleMain`, which also
  * serves `/healthz` and `/metrics` on `METRICS_PORT` (default 9465).
@@ -9,6 +9,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import {
   AnalyticsStore,
   Database,
+  gracefulTeardown,
   KafkaClient,
   LogLevelLayer,
   Migrations,
@@ -89,4 +90,5 @@ export const BatchScheduleMain = (options: { readonly catchUp?: boolean } = {}) 
 export const runSchedule = (options: { readonly catchUp?: boolean } = {}) =>
   Layer.launch(BatchScheduleMain(options)).pipe(Effect.annotateLogs({ service: "batch" }))
 
-if (import.meta.main) NodeRuntime.runMain(runSchedule())
+// SIGTERM/SIGINT end the schedule by interruption: exit 0 after that graceful stop, 1 after a failure.
+if (import.meta.main) NodeRuntime.runMain(runSchedule(), { teardown: gracefulTeardown })

@@ -1,11 +1,11 @@
 /**
  * The ingest program's wiring: the HTTP edge on `HOST`:`PORT` (default 0.0.0.0:8000) over the kafkajs
  * PinLog. `pinflow ingest` launches `IngestMain`; `node packages/ingest/src/main.ts` does the same.
- * On SIGTERM the server stops accepting, finishes in-flight requests, the log flushes, the process exits.
+ * On SIGTERM the server stops accepting, finishes in-flight requests, the log flushes, the process exits 0.
  */
 import { createServer } from "node:http"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { KafkaClient, LogLevelLayer, PinLog } from "@pinflow/adapters"
+import { gracefulTeardown, KafkaClient, LogLevelLayer, PinLog } from "@pinflow/adapters"
 import { Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { IngestRoutes } from "./IngestHttp.ts"
@@ -33,4 +33,5 @@ export const IngestMain = IngestServer.pipe(
 
 export const runIngest = Layer.launch(IngestMain).pipe(Effect.annotateLogs({ service: "ingest" }))
 
-if (import.meta.main) NodeRuntime.runMain(runIngest)
+// SIGTERM/SIGINT end the program by interruption: exit 0 after that graceful stop, 1 after a failure.
+if (import.meta.main) NodeRuntime.runMain(runIngest, { teardown: gracefulTeardown })
