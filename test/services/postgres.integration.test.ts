@@ -1,4 +1,6 @@
 // Smoke test of the development PostgreSQL through the `postgres` client (the one the product uses).
+import { median } from "@pinflow/domain"
+import fc from "fast-check"
 import postgres from "postgres"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { describeIntegration, uniqueName } from "../support/integration.ts"
@@ -51,9 +53,20 @@ describeIntegration("PostgreSQL (npm run services)", ["postgres"], (env) => {
     ])
   })
 
-  it("computes percentile_cont(0.5) as the daily median does", async () => {
-    const [row] = await sql<{ median: number }[]>`
-      select percentile_cont(0.5) within group (order by v) as median from unnest(array[1, 7000, 1500, 2000000]) as v`
-    expect(row?.median).toBe(4250)
+  it("computes percentile_cont(0.5) as the domain's median does (the daily stats' contract)", async () => {
+    const postgresMedian = async (values: ReadonlyArray<number>) => {
+      const [row] = await sql<{ median: number | null }[]>`
+        select percentile_cont(0.5) within group (order by v) as median from unnest(${sql.array([...values])}::bigint[]) as v`
+      return row?.median ?? null
+    }
+    expect(await postgresMedian([1, 7000, 1500, 2000000])).toBe(4250)
+    for (const values of [[1, 7000, 1500, 2000000], [7000], [3, 1, 2], [0, 0, 1500, 1501, 7000, 123], []])
+      expect(await postgresMedian(values), JSON.stringify(values)).toBe(median(values))
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 2_000_000_000 }), { maxLength: 40 }), async (values) => {
+        expect(await postgresMedian(values)).toBe(median(values))
+      }),
+      { numRuns: 30 }
+    )
   })
 })
