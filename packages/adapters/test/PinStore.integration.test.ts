@@ -80,9 +80,13 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
               pin("a", { tags: [], downloaded: false }),
               pin("b", { title: "last", offset: 2 })
             ],
-            rejects: [reject(10), reject(11, { raw: "not json \u0000 nul", unique_id: null, source: "ingest" })]
+            rejects: [
+              reject(10),
+              reject(11, { raw: "not json \u0000 nul", unique_id: null, source: "ingest" }),
+              reject(12, { unique_id: "id\u0000nul", source: "ingest" })
+            ]
           })
-          assert.deepStrictEqual(result, { pins: 2, rejects: 2 })
+          assert.deepStrictEqual(result, { pins: 2, rejects: 3 })
           const rows = yield* storedPins
           assert.deepStrictEqual(
             rows.map((r) => [r.unique_id, r.pin_index, r.title, r.tags, r.downloaded, r.follower_count, r.offset]),
@@ -99,7 +103,8 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
             rejects.map((r) => [r.reason, r.unique_id, r.raw, r.source, r.offset]),
             [
               ["empty_pin", "r10", '{"unique_id":"r"}', "stream", "10"],
-              ["empty_pin", null, "not json \\u0000 nul", "ingest", "11"]
+              ["empty_pin", null, "not json \\u0000 nul", "ingest", "11"],
+              ["empty_pin", "id\\u0000nul", '{"unique_id":"r"}', "ingest", "12"]
             ]
           )
         })

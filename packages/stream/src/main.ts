@@ -6,34 +6,21 @@
 import { NodeRuntime } from "@effect/platform-node"
 import {
   Database,
-  ensureTopics,
+  gracefulTeardown,
   KafkaClient,
+  LogLevelLayer,
   MetricsServer,
   Migrations,
   PinSource,
   PinStore,
-  PinsTopics
+  PinsTopicsLayer
 } from "@pinflow/adapters"
-import { Config, Effect, Exit, Layer, Logger, References } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { StreamSettings } from "./StreamSettings.ts"
 import { streamWorker } from "./StreamWorker.ts"
 
-const LogLevelLayer = Layer.effect(
-  References.MinimumLogLevel,
-  Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info"))
-)
-
-/** Topics exist before the group subscribes (the broker does not auto-create them). */
-const TopicsLayer = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const client = yield* KafkaClient
-    yield* client.awaitReachable()
-    const topics = yield* PinsTopics
-    yield* ensureTopics([topics.pins, topics.rejected], topics)
-  })
-)
-
-const KafkaLayer = Layer.merge(PinSource.layer, TopicsLayer).pipe(
+/** The source, once its topics exist (the broker does not auto-create them). */
+const KafkaLayer = Layer.merge(PinSource.layer, PinsTopicsLayer).pipe(
   Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-stream" }))
 )
 
@@ -54,8 +41,4 @@ export const runStream = streamWorker.pipe(
   Effect.provide(Layer.mergeAll(Logger.layer([Logger.consoleJson]), LogLevelLayer))
 )
 
-/** Exit 0 after a graceful stop (interruption only), 1 on failure. */
-export const teardown = (exit: Exit.Exit<unknown, unknown>, onExit: (code: number) => void): void =>
-  onExit(Exit.isSuccess(exit) || (Exit.hasInterrupts(exit) && !Exit.hasFails(exit) && !Exit.hasDies(exit)) ? 0 : 1)
-
-if (import.meta.main) NodeRuntime.runMain(runStream, { teardown })
+if (import.meta.main) NodeRuntime.runMain(runStream, { teardown: gracefulTeardown })

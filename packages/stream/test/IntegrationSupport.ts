@@ -67,14 +67,21 @@ export const counts = async (sql: postgres.Sql) => {
   return row ?? { pins: 0, rejects: 0 }
 }
 
-export const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => {
+/** Polls `check`; on time-out fails with `context()` (e.g. a worker's output) so the failure can be read. */
+export const waitFor = async (
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  context: () => string = () => ""
+) => {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     // e.g. the tables do not exist until the worker has migrated
     if (await check().catch(() => false)) return
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error(`timed out waiting for ${what}`)
+  const detail = context()
+  throw new Error(`timed out waiting for ${what}${detail === "" ? "" : `:\n${detail.slice(-4000)}`}`)
 }
 
 export interface Worker {

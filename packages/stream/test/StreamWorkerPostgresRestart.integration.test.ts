@@ -79,7 +79,8 @@ describeIntegration(
           const p = await groupProgress(kafka, group, topic)
           return p.committed === n && p.end === n
         },
-        120_000
+        120_000,
+        () => worker?.output() ?? ""
       )
       expect(await probe()).toEqual({ pins: n, rejects: 0 })
       expect(worker.output()).toContain("batch write failed, retrying")

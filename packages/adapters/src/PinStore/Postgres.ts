@@ -135,7 +135,12 @@ export const makePostgresWriter =
   (sql: postgres.Sql, method: WriteMethod) =>
   (batch: WriteBatch): Effect.Effect<WriteResult, PinStoreError> => {
     const pins = dedupeLast(batch.pins)
-    const rejects = batch.rejects.map((r) => ({ ...r, raw: storableText(r.raw), detail: storableText(r.detail) }))
+    const rejects = batch.rejects.map((r) => ({
+      ...r,
+      raw: storableText(r.raw),
+      detail: storableText(r.detail),
+      ...(typeof r.unique_id === "string" ? { unique_id: storableText(r.unique_id) } : {})
+    }))
     if (pins.length === 0 && rejects.length === 0) return Effect.succeed({ pins: 0, rejects: 0 })
     return Effect.tryPromise({
       try: () =>
