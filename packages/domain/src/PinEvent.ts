@@ -9,6 +9,7 @@ import { Schema } from "effect"
  * keeps an event that no database could hold from being acknowledged and then stalling a writer.
  */
 const Text = Schema.String.check(
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly the character this check refuses
   Schema.isPattern(/^[^\u0000]*$/, { message: "Expected text without the NUL character (U+0000)" })
 )
 
