@@ -1,19 +1,8 @@
 // `node packages/ingest/src/main.ts` as a process: a SIGTERM is a graceful stop, so the exit code is 0.
 import { spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { expect, it } from "vitest"
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+import { freePort } from "../../../test/support/freePort.ts"
 
 it("exits 0 after SIGTERM (also while Kafka is unreachable)", async () => {
   const [port, deadBroker] = [await freePort(), await freePort()]
