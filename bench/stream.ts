@@ -30,6 +30,7 @@ import { toWriteBatch } from "@pinflow/stream/Transform"
 import { ConfigProvider, Deferred, Effect, Fiber, Layer, Logger, References } from "effect"
 import { Kafka, logLevel, Partitioners } from "kafkajs"
 import postgres from "postgres"
+import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",")
@@ -313,6 +314,7 @@ const median = (xs: ReadonlyArray<number>): number => {
 export const pct = (x: number) => `${Math.round(100 * x)}%`
 
 export const run = async ({ quick }: BenchOptions): Promise<void> => {
+  quietKafkaJsTimeoutWarning()
   const n = quick ? 50_000 : 500_000
   const rounds = Math.max(1, Number(process.env.BENCH_STREAM_ROUNDS ?? 2))
   const methods = (process.env.BENCH_STREAM_METHODS ?? "unnest,copy").split(",") as Array<WriteMethod>
