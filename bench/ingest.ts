@@ -143,7 +143,10 @@ const startServer = async (kind: Kind, port: number): Promise<Server> => {
       : kind === "naive-edge"
         ? [here, "naive-edge"]
         : [here, "naive-server", String(port), topic]
-  const child = spawn(process.execPath, args, {
+  // BENCH_INGEST_CPU_PROF=<dir>: a V8 CPU profile of pinflow's edge process (written when it exits)
+  const profile = kind === "pinflow" && process.env.BENCH_INGEST_CPU_PROF
+  const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PINS_TOPIC: topic, LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit"]
   })
@@ -286,6 +289,15 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     return results
   }
 
+  // BENCH_INGEST_ONLY=pins: only the /pins saturation scenario, to iterate on the batch path (not for publishing)
+  if (process.env.BENCH_INGEST_ONLY === "pins") {
+    const many = await scenario("pinflow", "pinflow /pins (500/req)", "/pins", [undefined])
+    process.stdout.write(
+      `ingest (pins only): /pins ${(many.at(-1)?.eventsPerSecond ?? 0).toFixed(0)} ev/s [target ≥50000]; ` +
+        `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
+    )
+    return
+  }
   const bare = await scenario("naive", "naive bare node:http", "/pin/", quick ? [undefined] : [2_000, undefined])
   const naive = await scenario("naive-edge", "naive log, same edge", "/pin/", quick ? [undefined] : [2_000, undefined])
   const single = await scenario("pinflow", "pinflow /pin/", "/pin/", [...ramp, undefined])

@@ -21,7 +21,7 @@ export {
   type UnavailableReason
 } from "./PinLog/Batcher.ts"
 export { type AppendedRecord, PinLogMemory } from "./PinLog/Memory.ts"
-export { type PinLogTopics, type PinLogWrite, toMessages } from "./PinLog/Messages.ts"
+export { type EncodedPin, encodePin, type PinLogTopics, type PinLogWrite, toMessages } from "./PinLog/Messages.ts"
 
 export interface PinLogService {
   /** Appends both kinds in one acknowledged write; succeeds only when every record is durable. */

@@ -3,7 +3,9 @@
  * each value becomes a logged event (without `poster_name`, stamped `ingested_at`) or a rejection that
  * names every bad field, ready for the rejected topic. Content rules are applied downstream.
  */
+import { type EncodedPin, encodePin } from "@pinflow/adapters"
 import {
+  decodePlainPinEvent,
   describeSchemaError,
   type LoggedPinEvent,
   PinEvent,
@@ -18,7 +20,12 @@ import { Result, Schema } from "effect"
 import type { Issue } from "./IngestApi.ts"
 
 export type Checked =
-  | { readonly _tag: "Valid"; readonly event: LoggedPinEvent; readonly bytes: number }
+  | {
+      readonly _tag: "Valid"
+      readonly event: LoggedPinEvent
+      /** The event as it will be logged, serialized once here (its size is checked on this text). */
+      readonly encoded: EncodedPin
+    }
   | {
       readonly _tag: "Invalid"
       readonly reject: RejectedEvent
@@ -54,21 +61,29 @@ const rejection = (
   return id === undefined ? base : { ...base, unique_id: id }
 }
 
-/** Checks one posted value; `maxEventBytes` bounds the logged message. */
+/**
+ * Checks one posted value; `maxEventBytes` bounds the logged message. Plain JSON objects that are valid
+ * take the domain's fast path (same verdict as the schema); everything else is decided by the schema,
+ * with every bad field named.
+ */
 export const checkValue = (input: unknown, now: Date, maxEventBytes: number): Checked => {
-  const decoded = decode(input)
-  if (Result.isFailure(decoded)) {
-    return {
-      _tag: "Invalid",
-      reject: rejection("schema", describeSchemaError(decoded.failure, input), input, now, readableId(input)),
-      issues: issuesOf(decoded.failure, input),
-      tooLarge: false
+  let valid = decodePlainPinEvent(input)
+  if (valid === undefined) {
+    const decoded = decode(input)
+    if (Result.isFailure(decoded)) {
+      return {
+        _tag: "Invalid",
+        reject: rejection("schema", describeSchemaError(decoded.failure, input), input, now, readableId(input)),
+        issues: issuesOf(decoded.failure, input),
+        tooLarge: false
+      }
     }
+    valid = decoded.success
   }
-  const event = toLoggedPinEvent(decoded.success, now)
-  const bytes = Buffer.byteLength(JSON.stringify(event))
-  if (bytes > maxEventBytes) {
-    const message = `the event is ${bytes} bytes as logged; the limit is ${maxEventBytes}`
+  const event = toLoggedPinEvent(valid, now)
+  const encoded = encodePin(event)
+  if (encoded.bytes > maxEventBytes) {
+    const message = `the event is ${encoded.bytes} bytes as logged; the limit is ${maxEventBytes}`
     return {
       _tag: "Invalid",
       reject: rejection("schema", message, input, now, readableId(input)),
@@ -76,7 +91,7 @@ export const checkValue = (input: unknown, now: Date, maxEventBytes: number): Ch
       tooLarge: true
     }
   }
-  return { _tag: "Valid", event, bytes }
+  return { _tag: "Valid", event, encoded }
 }
 
 /** A body or line that is not JSON at all. */

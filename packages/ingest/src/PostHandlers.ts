@@ -3,8 +3,8 @@
  * the valid events and the rejects together, and the exact answer. A 200 is only ever sent after Kafka
  * acknowledged every event it covers; any doubt about durability is a 503 with `Retry-After`.
  */
-import type { PinLogService, PinLogUnavailable, PinLogWrite } from "@pinflow/adapters"
-import { type LoggedPinEvent, parseJson, type RejectedEvent } from "@pinflow/domain"
+import type { EncodedPin, PinLogService, PinLogUnavailable, PinLogWrite } from "@pinflow/adapters"
+import { parseJson, type RejectedEvent } from "@pinflow/domain"
 import { Clock, Effect, Metric, Result } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { makeKeyCheck } from "./ApiKey.ts"
@@ -128,7 +128,7 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
             )
           : reply({ error: "invalid pin", issues: checked.issues }, 400)
       }
-      const written = yield* Effect.result(log.write({ pins: [checked.event], rejected: [] }))
+      const written = yield* Effect.result(log.write({ pins: [checked.encoded], rejected: [] }))
       if (Result.isFailure(written)) return yield* unavailable(written.failure, 1)
       yield* Metric.update(eventsAccepted, 1)
       return reply({ status: "accepted", unique_id: checked.event.unique_id }, 200)
@@ -150,7 +150,7 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       if (batch.values.length === 0) {
         return reply({ error: "no events", detail: "send a JSON array of events or one event per line" }, 400)
       }
-      const pins: Array<LoggedPinEvent> = []
+      const pins: Array<EncodedPin> = []
       const rejected: Array<RejectedEvent> = []
       const results: Array<EventResult> = []
       const rejectedByReason = new Map<string, number>()
@@ -164,7 +164,7 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
               tooLarge: false
             }
         if (checked._tag === "Valid") {
-          pins.push(checked.event)
+          pins.push(checked.encoded)
           results.push({ position, status: "accepted", unique_id: checked.event.unique_id })
         } else {
           rejected.push(checked.reject)

@@ -14,6 +14,8 @@ export interface OutMessage {
   readonly topic: string
   readonly key: string | null
   readonly value: string
+  /** `value`'s UTF-8 length, when the producer of the message already measured it. */
+  readonly bytes?: number
   readonly partition?: number
 }
 
@@ -88,7 +90,8 @@ const batchEvents = Metric.histogram("pinflow_log_batch_events", {
   boundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
 })
 
-const byteLength = (m: OutMessage): number => Buffer.byteLength(m.value) + (m.key === null ? 0 : m.key.length) + 16
+const byteLength = (m: OutMessage): number =>
+  (m.bytes ?? Buffer.byteLength(m.value)) + (m.key === null ? 0 : m.key.length) + 16
 
 /**
  * Starts the flusher in the current scope. `send` performs one acknowledged write of a batch; `isUp`

@@ -140,18 +140,15 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
       const current = producers.find((p) => !busy.has(p))
       if (current === undefined) return Effect.fail(new KafkaError({ operation: "send", cause: "not connected" }))
       busy.add(current)
-      const byTopic = new Map<string, Array<{ key: string | null; value: string; partition?: number }>>()
+      // kafkajs reads only key, value and partition of a message: the batch's own objects are passed as they are
+      const byTopic = new Map<string, Array<OutMessage>>()
       for (const m of batch) {
         let list = byTopic.get(m.topic)
         if (list === undefined) {
           list = []
           byTopic.set(m.topic, list)
         }
-        list.push(
-          m.partition === undefined
-            ? { key: m.key, value: m.value }
-            : { key: m.key, value: m.value, partition: m.partition }
-        )
+        list.push(m)
       }
       const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
       return Effect.tryPromise({

@@ -1,0 +1,80 @@
+/**
+ * A fast path in front of the `PinEvent` schema for the edge, where Effect Schema's general decoder
+ * costs more per event than parsing the JSON. It decodes only plain objects (as `JSON.parse` makes them)
+ * that `Schema.decodeUnknownResult(PinEvent)` accepts, into the same event; on plain objects it agrees
+ * with the schema exactly (property-tested). Anything else answers "don't know" (`undefined`): callers run
+ * the schema then, which decides and names every bad field.
+ */
+import type { PinEvent } from "./PinEvent.ts"
+
+// the same patterns as PinEvent's Text and NonBlankString checks
+const nonBlank = /\S/
+
+const isText = (value: unknown): value is string => typeof value === "string" && !value.includes("\u0000")
+
+const textKeys = [
+  "title",
+  "description",
+  "follower_count",
+  "tag_list",
+  "is_image_or_video",
+  "image_src",
+  "save_location",
+  "category"
+] as const
+
+const own = Object.prototype.hasOwnProperty
+
+/**
+ * The event `Schema.decodeUnknownResult(PinEvent)` would decode from `input`, when `input` is a plain
+ * object the schema accepts; `undefined` means "ask the schema" (it decides, and names every bad field).
+ * Each field is read once, so what was checked is what is returned.
+ */
+export const decodePlainPinEvent = (input: unknown): PinEvent | undefined => {
+  if (typeof input !== "object" || input === null) return undefined
+  const proto = Object.getPrototypeOf(input)
+  if (proto !== Object.prototype && proto !== null) return undefined
+  const o = input as Record<string, unknown>
+  const index = o.index
+  if (!Number.isSafeInteger(index) || !own.call(o, "index")) return undefined
+  const unique_id = o.unique_id
+  if (!isText(unique_id) || !nonBlank.test(unique_id) || !own.call(o, "unique_id")) return undefined
+  const title = o.title
+  const description = o.description
+  const follower_count = o.follower_count
+  const tag_list = o.tag_list
+  const is_image_or_video = o.is_image_or_video
+  const image_src = o.image_src
+  const save_location = o.save_location
+  const category = o.category
+  if (
+    !isText(title) ||
+    !isText(description) ||
+    !isText(follower_count) ||
+    !isText(tag_list) ||
+    !isText(is_image_or_video) ||
+    !isText(image_src) ||
+    !isText(save_location) ||
+    !isText(category)
+  )
+    return undefined
+  for (const key of textKeys) if (!own.call(o, key)) return undefined
+  const downloaded = o.downloaded
+  if ((downloaded !== 0 && downloaded !== 1) || !own.call(o, "downloaded")) return undefined
+  const event: PinEvent = {
+    index: index as number,
+    unique_id,
+    title,
+    description,
+    follower_count,
+    tag_list,
+    is_image_or_video,
+    image_src,
+    downloaded: downloaded as 0 | 1,
+    save_location,
+    category
+  }
+  if (!own.call(o, "poster_name")) return event
+  const poster_name = o.poster_name
+  return typeof poster_name === "string" ? { ...event, poster_name } : undefined
+}
