@@ -1,8 +1,6 @@
 /** `pinflow start` as a child process, for end-to-end tests: start, wait until ready, post, stop. */
-import { type ChildProcess, spawn } from "node:child_process"
-import { join } from "node:path"
 import { freePort } from "../support/freePort.ts"
-import { repoRoot } from "../support/sampleData.ts"
+import { spawnProgram } from "../support/spawnProgram.ts"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -19,34 +17,22 @@ export const startPinflow = async (env: Record<string, string>, args: ReadonlyAr
   const childEnv: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: "127.0.0.1" }
   for (const name of ["KAFKA_BROKERS", "DATABASE_URL", "GCS_BUCKET", "GCS_ENDPOINT"]) delete childEnv[name]
   Object.assign(childEnv, env)
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "packages/cli/src/bin.ts"), "start", ...args], {
-    cwd: repoRoot,
-    env: childEnv,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let output = ""
-  child.stdout?.on("data", (chunk) => {
-    output += String(chunk)
-  })
-  child.stderr?.on("data", (chunk) => {
-    output += String(chunk)
-  })
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const { child, output: read, exited } = spawnProgram("packages/cli/src/bin.ts", ["start", ...args], childEnv)
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 90_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`pinflow start exited with ${child.exitCode}:\n${output}`)
+    if (child.exitCode !== null) throw new Error(`pinflow start exited with ${child.exitCode}:\n${read()}`)
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.status === 200,
       () => false
     )
     if (ready) break
-    if (Date.now() > deadline) throw new Error(`pinflow start did not become ready:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`pinflow start did not become ready:\n${read()}`)
     await sleep(250)
   }
   return {
     url,
-    output: () => output,
+    output: read,
     stop: async () => {
       child.kill("SIGTERM")
       return exited

@@ -1,14 +1,13 @@
 // `node packages/batch/src/main.ts` (the schedule) as a process: a SIGTERM is a graceful stop, exit code 0.
 // Its PostgreSQL is PGlite served on a loopback port from this test; Kafka is not touched before a run.
-import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { expect, it } from "vitest"
 import { freePort } from "../../../test/support/freePort.ts"
+import { spawnProgram } from "../../../test/support/spawnProgram.ts"
 
 it("exits 0 after SIGTERM", async () => {
   const db = await PGlite.create()
@@ -25,26 +24,15 @@ it("exits 0 after SIGTERM", async () => {
       METRICS_PORT: String(metricsPort)
     }
     for (const name of ["GCS_BUCKET", "GCS_ENDPOINT", "OBJECT_STORE_DIR"]) delete env[name]
-    const child = spawn(process.execPath, [fileURLToPath(new URL("../src/main.ts", import.meta.url))], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.on("data", (chunk) => {
-      output += String(chunk)
-    })
-    child.stderr.on("data", (chunk) => {
-      output += String(chunk)
-    })
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    const { child, output: read, exited } = spawnProgram("packages/batch/src/main.ts", [], env)
     const deadline = Date.now() + 30_000
-    while (!output.includes("batch schedule:")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`batch did not start:\n${output}`)
+    while (!read().includes("batch schedule:")) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`batch did not start:\n${read()}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    expect(output).toContain(`archive file://${join(home, "bucket")}`)
+    expect(read()).toContain(`archive file://${join(home, "bucket")}`)
     child.kill("SIGTERM")
-    expect(await exited, output).toBe(0)
+    expect(await exited, read()).toBe(0)
   } finally {
     await server.stop()
     await db.close()

@@ -2,12 +2,9 @@
  * Helpers of the stream integration tests: topics and events in the real Kafka, row counts in a fresh
  * Postgres schema, and the worker run in-process or as a child process (`node packages/stream/src/main.ts`).
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { Kafka, logLevel, Partitioners } from "kafkajs"
 import type postgres from "postgres"
-
-export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
+import { type Program, spawnProgram } from "../../../test/support/spawnProgram.ts"
 
 export const kafkaOf = (brokers: ReadonlyArray<string>) =>
   new Kafka({ clientId: "pinflow-stream-test", brokers: [...brokers], logLevel: logLevel.NOTHING })
@@ -84,22 +81,8 @@ export const waitFor = async (
   throw new Error(`timed out waiting for ${what}${detail === "" ? "" : `:\n${detail.slice(-4000)}`}`)
 }
 
-export interface Worker {
-  readonly child: ChildProcess
-  readonly output: () => string
-  readonly exited: Promise<number | null>
-}
+export type Worker = Program
 
 /** `node packages/stream/src/main.ts` with these variables on top of the environment. */
-export const spawnWorker = (vars: Record<string, string>): Worker => {
-  const child = spawn(process.execPath, ["packages/stream/src/main.ts"], {
-    cwd: repoRoot,
-    env: { ...process.env, METRICS_PORT: "0", LOG_LEVEL: "Info", ...vars },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let output = ""
-  child.stdout?.on("data", (d) => (output += d.toString()))
-  child.stderr?.on("data", (d) => (output += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return { child, output: () => output, exited }
-}
+export const spawnWorker = (vars: Record<string, string>): Worker =>
+  spawnProgram("packages/stream/src/main.ts", [], { ...process.env, METRICS_PORT: "0", LOG_LEVEL: "Info", ...vars })
