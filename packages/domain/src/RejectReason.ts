@@ -12,7 +12,13 @@ export const RejectReason = Schema.Literals([
   /** `is_image_or_video` is none of image, video, multi-video(story page format). */
   "unknown_media_type",
   /** Both title and description are empty or placeholders: nothing to show. */
-  "empty_pin"
+  "empty_pin",
+  /** The event's Kafka message (key + value) is over the edge's message size limit. */
+  "too_large",
+  /** A value the database still refuses; kept with its raw payload so nothing is lost. */
+  "unstorable",
+  /** A geo or user value outside its domain (latitude, longitude, age). */
+  "out_of_range"
 ])
 export type RejectReason = typeof RejectReason.Type
 
