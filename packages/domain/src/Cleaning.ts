@@ -5,6 +5,7 @@
 import { Result, Schema, SchemaIssue } from "effect"
 import type { CleanPin, MediaType } from "./CleanPin.ts"
 import { parseFollowerCount } from "./FollowerCount.ts"
+import { parseJson } from "./JsonText.ts"
 import { LoggedPinEvent, PinEvent } from "./PinEvent.ts"
 import type { PinId } from "./PinId.ts"
 import type { Rejection } from "./RejectReason.ts"
@@ -145,15 +146,6 @@ export const cleanLoggedPin = (input: unknown): CleanOutcome =>
     onFailure: (error) => Result.fail(schemaRejection(input, error)),
     onSuccess: cleanEvent
   })
-
-/** Parses JSON text without throwing: a value, or the parser's message. */
-export const parseJson = (text: string): Result.Result<unknown, string> => {
-  try {
-    return Result.succeed(JSON.parse(text))
-  } catch (error) {
-    return Result.fail(error instanceof Error ? error.message : String(error))
-  }
-}
 
 const invalidJson = (message: string): Rejection => ({ reason: "invalid_json", detail: message })
 
