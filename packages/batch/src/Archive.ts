@@ -37,6 +37,8 @@ export interface ArchiveSummary {
   readonly days: ReadonlyArray<string>
   /** Parts a crashed earlier run left, replaced by longer ones now. */
   readonly replaced: number
+  /** Messages delivered again within the run (after a consumer rejoin), ignored. */
+  readonly redelivered: number
 }
 
 const progressEvery = 100_000
@@ -64,7 +66,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
   /** The last record read per partition: what gets committed at the end. */
   const lastRead = new Map<string, SourceRecord>()
   const groups = new Map<string, Group>()
-  const totals = { events: 0, unreadable: 0, objects: 0, bytes: 0, rawBytes: 0 }
+  const totals = { events: 0, unreadable: 0, objects: 0, bytes: 0, rawBytes: 0, redelivered: 0 }
   let nextProgress = progressEvery
 
   /** Lines of one pull of records: returns the parts they closed; unreadable messages become rejects. */
@@ -72,7 +74,11 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
     Effect.gen(function* () {
       const closed: Array<Part<Effect.Effect<Uint8Array>>> = []
       const rejects: Array<BatchReject> = []
+      let fresh = 0
       for (const record of records) {
+        // re-delivered after a rejoin: archived already in this run
+        if (builder.isRepeat(record.partition, record.offset)) continue
+        fresh += 1
         lastRead.set(`${record.topic}\u0000${record.partition}`, record)
         const line = toArchiveLine(record)
         const day = line._tag === "Dated" ? line.day : null
@@ -88,7 +94,8 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
         }
         for (const part of builder.add(record.partition, record.offset, day, line.line)) closed.push(part)
       }
-      totals.events += records.length
+      totals.events += fresh
+      totals.redelivered += records.length - fresh
       totals.unreadable += rejects.length
       if (rejects.length > 0) yield* analytics.writeRejects(rejects)
       if (totals.events >= nextProgress) {

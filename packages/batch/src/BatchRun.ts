@@ -65,7 +65,8 @@ const countsOf = (progress: Progress, durationMs: number): RunCounts => ({
         objects_written: progress.archive.objects,
         bytes_written: progress.archive.bytes,
         ndjson_bytes_written: progress.archive.rawBytes,
-        parts_replaced: progress.archive.replaced
+        parts_replaced: progress.archive.replaced,
+        redelivered_ignored: progress.archive.redelivered
       }),
   ...(progress.process === undefined
     ? {}

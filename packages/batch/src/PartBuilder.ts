@@ -9,6 +9,10 @@
  * lines reach a later day, its parts of earlier days are closed, so a first run or a catch-up over many
  * days holds about one open part per partition, not one per partition and day. A late line of an earlier
  * day opens a part of its own, closed when the partition's day moves on again.
+ *
+ * A consumer that rejoins its group may be handed offsets it already delivered: a message at an offset no
+ * later than the last one added for its partition is ignored (`isRepeat`), so every part is named
+ * first ≤ last and no two parts of a run overlap.
  */
 import { partKey } from "./ArchiveLayout.ts"
 
@@ -65,14 +69,24 @@ export class PartBuilder<C> {
   readonly #open = new Map<string, Open<C>>()
   /** The latest day each partition's lines reached. */
   readonly #latestDay = new Map<number, string>()
+  /** The last offset added per partition in this run (kept across `flush`). */
+  readonly #lastOffset = new Map<number, number>()
 
   constructor(maxBytes: number, openSink: () => PartSink<C>) {
     this.#maxBytes = Math.max(1, maxBytes)
     this.#openSink = openSink
   }
 
-  /** Adds a line (offsets of one partition must arrive in increasing order); returns the parts it closed. */
+  /** Whether `offset` was already added for `partition` (or an offset after it was): a re-delivery. */
+  isRepeat(partition: number, offset: number): boolean {
+    const last = this.#lastOffset.get(partition)
+    return last !== undefined && offset <= last
+  }
+
+  /** Adds a line; returns the parts it closed. A re-delivered offset (`isRepeat`) is ignored. */
   add(partition: number, offset: number, day: string | null, line: string): ReadonlyArray<Part<C>> {
+    if (this.isRepeat(partition, offset)) return none
+    this.#lastOffset.set(partition, offset)
     const earlier = day === null ? none : this.#advance(partition, day)
     const groupKey = `${partition}\u0000${day ?? ""}`
     const size = Buffer.byteLength(line, "utf8") + 1

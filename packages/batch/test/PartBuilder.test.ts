@@ -143,4 +143,36 @@ describe("PartBuilder", () => {
       ]
     )
   })
+
+  it("ignores offsets re-delivered after a rejoin: names stay first <= last and parts never overlap", () => {
+    const parts = build(1000, [
+      [0, 100, "2026-11-26", "a"],
+      [0, 110, "2026-11-26", "b"],
+      // the consumer rejoined and was handed the partition again from offset 104
+      [0, 104, "2026-11-26", "b-again"],
+      [0, 110, "2026-11-26", "b-again"],
+      [1, 7, "2026-11-26", "other"],
+      [0, 111, "2026-11-26", "c"],
+      [1, 7, "2026-11-26", "other-again"]
+    ])
+    assert.deepStrictEqual(
+      parts.map((p) => [p.key, p.content, p.events]),
+      [
+        ["raw/pins/dt=2026-11-26/part-0-100-111.ndjson.gz", ["a", "b", "c"], 3],
+        ["raw/pins/dt=2026-11-26/part-1-7-7.ndjson.gz", ["other"], 1]
+      ]
+    )
+  })
+
+  it("isRepeat: an offset at or before the partition's last added one, whatever part it went to", () => {
+    const builder = new PartBuilder(1000, linesSink)
+    assert.isFalse(builder.isRepeat(0, 5))
+    builder.add(0, 5, "2026-11-26", "a")
+    builder.flush()
+    assert.deepStrictEqual(
+      [builder.isRepeat(0, 4), builder.isRepeat(0, 5), builder.isRepeat(0, 6)],
+      [true, true, false]
+    )
+    assert.isFalse(builder.isRepeat(1, 0))
+  })
 })
