@@ -6,7 +6,7 @@
 //   })
 //
 // When a needed service cannot be had, the suite is reported as skipped with the reason, except under
-// CI=true, where it fails with the reason. See test/support/services.ts to stop/start services mid-test.
+// CI (any truthy CI, see ./ci.ts), where it fails with the reason. See test/support/services.ts to stop/start services mid-test.
 import { execFileSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, inject, it } from "vitest"
 import type { ServiceName, ServicesEnv } from "../../services/config.ts"
 import { managedPid } from "../../services/manager.ts"
 import { quietKafkaJsTimeoutWarning } from "../../services/warnings.ts"
+import { isCI } from "./ci.ts"
 import type { Release } from "./locks.ts"
 import { acquireExclusive, acquireShared } from "./locks.ts"
 import type { ProvidedServices } from "./resolve.ts"
@@ -40,7 +41,7 @@ export interface IntegrationNeeds {
   readonly controls?: ReadonlyArray<ServiceName>
 }
 
-export const isCI = (): boolean => process.env.CI === "true" || process.env.CI === "1"
+export { isCI } from "./ci.ts"
 
 let resolved: ProvidedServices | undefined
 
@@ -105,7 +106,7 @@ const lockWaitMs = 10 * 60_000
 
 /**
  * A describe block that runs when its services answer. Otherwise it is skipped, its title carrying the
- * reason, and under CI=true one extra test fails with the reason (a CI run must not silently skip).
+ * reason, and under CI (any truthy value) one extra test fails with the reason (a CI run must not silently skip).
  */
 export const describeIntegration = (
   name: string,
@@ -139,7 +140,7 @@ export const describeIntegration = (
   }
   if (isCI()) {
     describe(name, () => {
-      it("has its services (CI=true: unavailable services fail)", () => {
+      it("has its services (under CI, unavailable services fail)", () => {
         throw new Error(`services unavailable: ${check.reason}`)
       })
       describe.skip("(not run)", () => fn(env))
