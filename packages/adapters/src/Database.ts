@@ -22,6 +22,8 @@ export interface DatabaseShape {
   readonly description: string
   /** True for a server that cannot `COPY … FROM STDIN` (PGlite over pglite-socket): use `unnest` writes. */
   readonly embedded: boolean
+  /** The server-side limit of every statement (`DATABASE_STATEMENT_TIMEOUT`), when one is set. */
+  readonly statementTimeout?: Duration.Duration
 }
 
 export interface DatabaseOptions {
@@ -29,7 +31,15 @@ export interface DatabaseOptions {
   readonly max?: number
   /** How long to keep trying at start before failing with `DatabaseUnreachable` (default 10 s). */
   readonly connectTimeout?: Duration.Input
+  /**
+   * Every statement's deadline on the server (`statement_timeout`, default 60 s), so a stuck statement
+   * fails (SQLSTATE 57014) instead of holding its caller.
+   */
+  readonly statementTimeout?: Duration.Input
 }
+
+/** `DATABASE_STATEMENT_TIMEOUT`: the default of `DatabaseOptions.statementTimeout`. */
+const defaultStatementTimeout = Duration.seconds(60)
 
 /** The URL with its password replaced by `***`. */
 export const redactUrl = (url: string): string => {
@@ -51,12 +61,23 @@ const hostPort = (url: string): string => {
   }
 }
 
-/** Client options shared by every Layer: quiet notices, `undefined` sent as NULL, bigint/numeric kept as strings. */
-export const clientOptions = (max: number): postgres.Options<Record<string, postgres.PostgresType>> => ({
+/**
+ * Client options shared by every Layer: quiet notices, `undefined` sent as NULL, bigint/numeric kept as
+ * strings; `statementTimeout` becomes the session's `statement_timeout` (a startup parameter: no round trip).
+ */
+export const clientOptions = (
+  max: number,
+  statementTimeout?: Duration.Duration
+): postgres.Options<Record<string, postgres.PostgresType>> => ({
   max,
   onnotice: () => undefined,
   transform: { undefined: null },
-  connection: { application_name: "pinflow" }
+  connection: {
+    application_name: "pinflow",
+    ...(statementTimeout === undefined
+      ? {}
+      : { statement_timeout: Math.max(1, Math.round(Duration.toMillis(statementTimeout))) })
+  }
 })
 
 /** Waits until `select 1` answers, retrying for `timeout`; the error names the last failure. */
@@ -80,9 +101,10 @@ export class Database extends Context.Service<Database, DatabaseShape>()("pinflo
   static readonly make = (url: Redacted.Redacted<string>, shown: string, options: DatabaseOptions = {}) =>
     Effect.gen(function* () {
       const raw = Redacted.value(url)
+      const statementTimeout = Duration.fromInputUnsafe(options.statementTimeout ?? defaultStatementTimeout)
       const sql = yield* Effect.acquireRelease(
         Effect.try({
-          try: () => postgres(raw, clientOptions(options.max ?? 4)),
+          try: () => postgres(raw, clientOptions(options.max ?? 4, statementTimeout)),
           catch: (cause) => new DatabaseUnreachable({ message: `${shown}: invalid URL (${causeText(cause)})`, cause })
         }),
         // after a failure nothing is worth waiting for; otherwise let queries in flight finish
@@ -95,22 +117,28 @@ export class Database extends Context.Service<Database, DatabaseShape>()("pinflo
           `${shown}: could not connect to ${hostPort(raw)} (${causeText(cause)}) — is PostgreSQL running? \`npm run services -- up\` starts one`,
         timeout
       )
-      return Database.of({ sql, description: redactUrl(raw), embedded: false })
+      return Database.of({ sql, description: redactUrl(raw), embedded: false, statementTimeout })
     })
 
-  /** Reads `DATABASE_URL` (required) and connects. */
+  /** Reads `DATABASE_URL` (required) and `DATABASE_STATEMENT_TIMEOUT` (default 60 seconds), and connects. */
   static readonly layerConfig = (options: DatabaseOptions = {}) =>
     Layer.effect(
       Database,
       Effect.gen(function* () {
         const url = yield* Config.option(Config.Redacted("DATABASE_URL"))
+        const statementTimeout = yield* Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(
+          Config.withDefault(Duration.fromInputUnsafe(options.statementTimeout ?? defaultStatementTimeout))
+        )
         if (Option.isNone(url)) {
           return yield* new DatabaseUnreachable({
             message:
               "DATABASE_URL is not set — e.g. postgres://pinflow:pinflow@127.0.0.1:5432/pinflow (`npm run services -- env` prints it)"
           })
         }
-        return yield* Database.make(url.value, `DATABASE_URL=${redactUrl(Redacted.value(url.value))}`, options)
+        return yield* Database.make(url.value, `DATABASE_URL=${redactUrl(Redacted.value(url.value))}`, {
+          ...options,
+          statementTimeout
+        })
       })
     )
 

@@ -2,13 +2,14 @@
  * The store port of the stream worker: `writeBatch({ pins, rejects })` stores a batch in one transaction
  * — pins upserted on `unique_id` (replays are harmless; the last version wins, within a batch too; an
  * older version never replaces a newer one), rejects inserted once per (source, topic, partition, offset).
- * A failed write stored nothing (`PinStoreError`, with `data: true` when a value of the batch was refused).
+ * A failed write stored nothing (`PinStoreError`, with `connectivity: true` when the database was unavailable;
+ * otherwise the batch is at fault and the caller isolates the record that causes it).
  *
  * Layers: `PinStore.layer` (Postgres via `Database`; `PIN_STORE_METHOD` unnest|copy picks the pin write
  * path, embedded databases always use unnest), `PinStore.layerMemory` (+ `PinStoreMemory` to read rows and
  * simulate outages in tests).
  */
-import { Config, Context, Effect, Layer } from "effect"
+import { Config, Context, Duration, Effect, Layer } from "effect"
 import { Database } from "./Database.ts"
 import { makeMemoryPinStore, PinStoreMemory } from "./PinStore/Memory.ts"
 import { makePostgresWriter, type WriteMethod } from "./PinStore/Postgres.ts"
@@ -16,7 +17,7 @@ import type { PinStoreError, WriteBatch, WriteResult } from "./PinStore/Types.ts
 
 export { textArrayLiteral } from "./PinStore/ArrayLiteral.ts"
 export { PinStoreMemory } from "./PinStore/Memory.ts"
-export { isDataError, type WriteMethod } from "./PinStore/Postgres.ts"
+export type { WriteMethod } from "./PinStore/Postgres.ts"
 export * from "./PinStore/Types.ts"
 
 export class PinStore extends Context.Service<
@@ -31,7 +32,14 @@ export class PinStore extends Context.Service<
       PinStore,
       Effect.map(Database, (db) =>
         PinStore.of({
-          writeBatch: Effect.fn("PinStore.writeBatch")(makePostgresWriter(db.sql, db.embedded ? "unnest" : method))
+          writeBatch: Effect.fn("PinStore.writeBatch")(
+            makePostgresWriter(
+              db.sql,
+              db.embedded ? "unnest" : method,
+              // the server's timeout answers first; this one covers a server that cannot answer at all
+              db.statementTimeout === undefined ? undefined : Duration.sum(db.statementTimeout, Duration.seconds(5))
+            )
+          )
         })
       )
     )

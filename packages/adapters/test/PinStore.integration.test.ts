@@ -140,7 +140,7 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
           const error = yield* store
             .writeBatch({ pins: [pin("ok"), pin("bad", { title: "nul \u0000 inside" })], rejects: [reject(3)] })
             .pipe(Effect.flip)
-          assert.isTrue(error.data)
+          assert.isFalse(error.connectivity)
           assert.deepStrictEqual([...(yield* storedPins)], [])
         })
       )

@@ -6,18 +6,13 @@
  * poison message never stalls a partition. On interruption (SIGTERM) the source stops, the batches in
  * flight are written and committed (within `STREAM_SHUTDOWN_TIMEOUT`), then the consumer leaves the group.
  */
-import {
-  PinSource,
-  PinStore,
-  type PinStoreError,
-  type SourceRecord,
-  type WriteBatch,
-  type WriteResult
-} from "@pinflow/adapters"
+import { PinSource, type SourceRecord, type WriteBatch } from "@pinflow/adapters"
+import { stringifyJson } from "@pinflow/domain"
 import { Clock, Deferred, Duration, Effect, Fiber, Metric, Schedule, Stream } from "effect"
+import { writeIsolating } from "./Isolation.ts"
 import * as M from "./StreamMetrics.ts"
 import { StreamSettings } from "./StreamSettings.ts"
-import { toWriteBatch, unstorable } from "./Transform.ts"
+import { toWriteBatch } from "./Transform.ts"
 
 /** Backoff between failed writes: 100 ms doubling, capped at 5 s, forever. */
 export const writeRetrySchedule = Schedule.exponential("100 millis").pipe(
@@ -26,41 +21,7 @@ export const writeRetrySchedule = Schedule.exponential("100 millis").pipe(
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
-const sum = (a: WriteResult, b: WriteResult): WriteResult => ({ pins: a.pins + b.pins, rejects: a.rejects + b.rejects })
-
 const causeText = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
-
-/**
- * Writes the batch; when Postgres refuses a value (`data` error), splits the pins until the refused ones
- * are found and stores each of those as an `unstorable` reject. Other errors fail (the caller retries).
- */
-const writeIsolating = (
-  batch: WriteBatch,
-  rawOf: (pin: WriteBatch["pins"][number]) => string
-): Effect.Effect<WriteResult, PinStoreError, PinStore> =>
-  Effect.gen(function* () {
-    const store = yield* PinStore
-    return yield* store.writeBatch(batch).pipe(
-      Effect.catchIf(
-        (error) => error.data && batch.pins.length > 0,
-        (error) =>
-          Effect.gen(function* () {
-            const [pin] = batch.pins
-            if (batch.pins.length === 1 && pin !== undefined) {
-              yield* Effect.logWarning("pin refused by the database, kept as a reject").pipe(
-                Effect.annotateLogs({ unique_id: pin.unique_id, error: causeText(error.cause) })
-              )
-              const reject = unstorable(pin, rawOf(pin), causeText(error.cause), yield* nowIso)
-              return yield* store.writeBatch({ pins: [], rejects: [...batch.rejects, reject] })
-            }
-            const half = Math.ceil(batch.pins.length / 2)
-            const first = yield* writeIsolating({ pins: batch.pins.slice(0, half), rejects: [] }, rawOf)
-            const second = yield* writeIsolating({ pins: batch.pins.slice(half), rejects: batch.rejects }, rawOf)
-            return sum(first, second)
-          })
-      )
-    )
-  })
 
 /** Transforms and stores one batch of records, retrying until it is stored; returns the records. */
 export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: ReadonlyArray<SourceRecord>) {
@@ -69,7 +30,7 @@ export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: 
   // only a refused pin needs its raw payload: look it up then, not for every batch
   const rawOf = (pin: WriteBatch["pins"][number]) =>
     records.find((r) => r.topic === pin.topic && r.partition === pin.partition && r.offset === pin.offset)?.value ??
-    JSON.stringify(pin)
+    stringifyJson(pin)
   const started = yield* Clock.currentTimeMillis
   const result = yield* writeIsolating(batch, rawOf).pipe(
     // one attempt runs to its end even during shutdown: the transaction commits or rolls back, never half-way

@@ -5,7 +5,7 @@
  * record yields exactly one row: nothing is dropped.
  */
 import type { PinRow, RejectRow, SourceRecord, WriteBatch } from "@pinflow/adapters"
-import { cleanLoggedPinLine, describeSchemaError, parseJson, RejectedEvent } from "@pinflow/domain"
+import { cleanLoggedPinLine, describeSchemaError, parseJson, RejectedEvent, stringifyJson } from "@pinflow/domain"
 import { Result, Schema } from "effect"
 
 export interface Topics {
@@ -77,7 +77,7 @@ const rejectedRecord = (record: SourceRecord, now: string): RejectRow => {
       reason: event.reason,
       detail: event.detail,
       unique_id: event.unique_id ?? null,
-      raw: typeof event.raw === "string" ? event.raw : JSON.stringify(event.raw),
+      raw: typeof event.raw === "string" ? event.raw : stringifyJson(event.raw),
       rejected_at: Number.isNaN(Date.parse(event.rejected_at)) ? now : isoTime(event.rejected_at)
     }),
     onFailure: (error) => ({
@@ -89,18 +89,48 @@ const rejectedRecord = (record: SourceRecord, now: string): RejectRow => {
   })
 }
 
-/** The rows of a batch of records; `now` (ISO 8601) stamps the rejects found here. */
+/** What was thrown, as text; never throws itself (a thrown value may have a hostile `toString`). */
+export const thrownText = (thrown: unknown): string => {
+  try {
+    return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)
+  } catch {
+    return "an unprintable value"
+  }
+}
+
+/**
+ * A record whose cleaning threw (a bug, or an input no rule foresaw): kept as an `unstorable` reject with
+ * its raw payload, so one record can never stop the batch it is in.
+ */
+export const failedRecord = (record: SourceRecord, topics: Topics, thrown: unknown, now: string): RejectRow => ({
+  reason: "unstorable",
+  detail: `the worker could not clean this record: ${thrownText(thrown)}`,
+  unique_id: null,
+  raw: record.value,
+  source: record.topic === topics.rejectedTopic ? "ingest" : "stream",
+  ...coordinates(record),
+  rejected_at: now
+})
+
+/**
+ * The rows of a batch of records; `now` (ISO 8601) stamps the rejects found here. Total: every record
+ * yields one row, whatever its cleaning throws (a try block costs nothing until something throws).
+ */
 export const toWriteBatch = (records: ReadonlyArray<SourceRecord>, topics: Topics, now: string): WriteBatch => {
   const pins: Array<PinRow> = []
   const rejects: Array<RejectRow> = []
   for (const record of records) {
-    if (record.topic === topics.rejectedTopic) {
-      rejects.push(rejectedRecord(record, now))
-      continue
+    try {
+      if (record.topic === topics.rejectedTopic) {
+        rejects.push(rejectedRecord(record, now))
+        continue
+      }
+      const outcome = pinRecord(record, now)
+      if ("pin" in outcome) pins.push(outcome.pin)
+      else rejects.push(outcome.reject)
+    } catch (thrown) {
+      rejects.push(failedRecord(record, topics, thrown, now))
     }
-    const outcome = pinRecord(record, now)
-    if ("pin" in outcome) pins.push(outcome.pin)
-    else rejects.push(outcome.reject)
   }
   return { pins, rejects }
 }

@@ -9,6 +9,7 @@ import {
   type PinRow,
   PinStoreError,
   type RejectRow,
+  storedKey,
   supersedes,
   type WriteBatch,
   type WriteResult
@@ -16,17 +17,22 @@ import {
 
 export interface PinStoreMemoryService {
   readonly writeBatch: (batch: WriteBatch) => Effect.Effect<WriteResult, PinStoreError>
-  /** Stored pins by `unique_id`. */
+  /** Stored pins by `unique_id` (well-formed: lone surrogates replaced by U+FFFD, as Postgres stores them). */
   readonly pins: Effect.Effect<ReadonlyMap<string, PinRow>>
   readonly rejects: Effect.Effect<ReadonlyArray<RejectRow>>
   /** Successful writes so far, each with the batch it stored (after dedupe). */
   readonly writes: Effect.Effect<ReadonlyArray<WriteBatch>>
   /** Write attempts so far, failed ones included. */
   readonly attempts: Effect.Effect<number>
-  /** The next `n` writes fail as if the database were down (`data: false`). */
+  /** The next `n` writes fail as if the database were down (`connectivity: true`). */
   readonly failNext: (n: number) => Effect.Effect<void>
-  /** Writes containing a pin with one of these ids fail as a refused value (`data: true`), like a NUL in Postgres. */
+  /**
+   * Writes containing a pin with one of these ids fail as a refused value (`connectivity: false`), like a
+   * NUL in Postgres.
+   */
   readonly refuse: (ids: ReadonlyArray<string>) => Effect.Effect<void>
+  /** Writes containing a reject that `test` matches fail as a refused value, like a year-0 `rejected_at`. */
+  readonly refuseRejects: (test: (reject: RejectRow) => boolean) => Effect.Effect<void>
   /** Writes wait until `release` (a stalled database). */
   readonly hold: Effect.Effect<void>
   readonly release: Effect.Effect<void>
@@ -50,6 +56,7 @@ export const makeMemoryPinStore = Effect.sync(() => {
   let failures = 0
   let gate: Deferred.Deferred<void> | null = null
   let refused = new Set<string>()
+  let refusedReject: (reject: RejectRow) => boolean = () => false
 
   const writeBatch = (batch: WriteBatch) =>
     Effect.gen(function* () {
@@ -57,17 +64,31 @@ export const makeMemoryPinStore = Effect.sync(() => {
       if (gate !== null) yield* Deferred.await(gate)
       if (failures > 0) {
         failures -= 1
-        return yield* new PinStoreError({ data: false, cause: new Error("simulated outage") })
+        return yield* new PinStoreError({
+          connectivity: true,
+          cause: Object.assign(new Error("simulated outage"), { code: "08006" })
+        })
       }
       const bad = batch.pins.find((p) => refused.has(p.unique_id))
       if (bad !== undefined)
-        return yield* new PinStoreError({ data: true, cause: new Error(`value refused in pin ${bad.unique_id}`) })
+        return yield* new PinStoreError({
+          connectivity: false,
+          cause: Object.assign(new Error(`value refused in pin ${bad.unique_id}`), { code: "22021" })
+        })
+      const badReject = batch.rejects.find(refusedReject)
+      if (badReject !== undefined)
+        return yield* new PinStoreError({
+          connectivity: false,
+          cause: Object.assign(new Error(`value refused in reject at offset ${badReject.offset}`), { code: "22008" })
+        })
       let written = 0
       const unique = dedupeLast(batch.pins)
       for (const pin of unique) {
-        const stored = pins.get(pin.unique_id)
+        // keyed as Postgres keys it: lone surrogates arrive there as U+FFFD
+        const key = storedKey(pin.unique_id)
+        const stored = pins.get(key)
         if (stored === undefined || supersedes(pin, stored)) {
-          pins.set(pin.unique_id, pin)
+          pins.set(key, pin)
           written += 1
         }
       }
@@ -96,6 +117,10 @@ export const makeMemoryPinStore = Effect.sync(() => {
     refuse: (ids) =>
       Effect.sync(() => {
         refused = new Set(ids)
+      }),
+    refuseRejects: (test) =>
+      Effect.sync(() => {
+        refusedReject = test
       }),
     hold: Effect.sync(() => {
       gate ??= Deferred.makeUnsafe<void>()

@@ -6,20 +6,20 @@
  *   size (no 65,535-parameter limit); the only path PGlite over pglite-socket supports;
  * - `copy`: `COPY` into a temporary table, then `INSERT … SELECT … ON CONFLICT`.
  */
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import type postgres from "postgres"
 import { booleanArray, nestedTextArray, numberArray, textArray, textArrayLiteral } from "./ArrayLiteral.ts"
-import { dedupeLast, type PinRow, PinStoreError, type RejectRow, type WriteBatch, type WriteResult } from "./Types.ts"
+import {
+  dedupeLast,
+  isConnectivityError,
+  type PinRow,
+  PinStoreError,
+  type RejectRow,
+  type WriteBatch,
+  type WriteResult
+} from "./Types.ts"
 
 export type WriteMethod = "unnest" | "copy"
-
-/** SQLSTATE classes where the rows, not the server, are at fault: data exception, integrity, limits. */
-const dataErrorClasses = new Set(["22", "23", "54"])
-
-export const isDataError = (cause: unknown): boolean => {
-  const code = (cause as { code?: unknown } | null)?.code
-  return typeof code === "string" && code.length === 5 && dataErrorClasses.has(code.slice(0, 2))
-}
 
 const columns = `unique_id, pin_index, title, description, follower_count, tags, media_type, image_src,
   downloaded, save_location, category, ingested_at, topic, partition, "offset"`
@@ -82,6 +82,20 @@ const copyLine = (p: PinRow): string =>
     .map(copyField)
     .join("\t")
 
+/** What `toISOString` prints for years 1–9999 (Postgres has no year 0); the day is checked below. */
+const copyableTime = /^(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
+
+/** An ISO time Postgres reads as it is: the shape above, on a day its month has (no roll-over). */
+const isCopyableTime = (time: string): boolean => {
+  if (!copyableTime.test(time)) return false
+  if (Number(time.slice(8, 10)) <= 28) return true
+  const millis = Date.parse(time)
+  return !Number.isNaN(millis) && new Date(millis).toISOString() === time
+}
+
+/** A number `String` prints as the digits a bigint column reads (below 2^63, no exponent). */
+const isBigint = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 63
+
 /**
  * What COPY would refuse. A COPY that fails mid-stream leaves postgres.js' writable unfinished (no error,
  * no finish: the write hangs), so such rows fail here first, as the same data error the unnest path gives.
@@ -91,8 +105,10 @@ const copyRefusal = (pins: ReadonlyArray<PinRow>): string | undefined => {
     for (const text of [p.unique_id, p.title, p.description, p.image_src, p.save_location, p.category, ...p.tags])
       if (text?.includes("\u0000"))
         return `pin ${p.unique_id}: text contains NUL (0x00), which Postgres text cannot hold`
-    if (p.ingested_at !== null && !/^\d{4}-\d{2}-\d{2}T/.test(p.ingested_at))
-      return `pin ${p.unique_id}: ingested_at ${JSON.stringify(p.ingested_at)} is not an ISO 8601 time`
+    if (p.ingested_at !== null && !isCopyableTime(p.ingested_at))
+      return `pin ${p.unique_id}: ingested_at ${JSON.stringify(p.ingested_at)} is not an ISO 8601 time Postgres accepts`
+    if (!isBigint(p.index) || (p.follower_count !== null && !isBigint(p.follower_count)))
+      return `pin ${p.unique_id}: index or follower_count is not an integer Postgres can read from COPY`
   }
   return undefined
 }
@@ -131,8 +147,30 @@ const insertRejects = (tx: postgres.TransactionSql, rejects: ReadonlyArray<Rejec
 /** Postgres text cannot hold NUL: rejects keep the payload readable with the character escaped. */
 const storableText = (text: string): string => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text)
 
+/** A statement that did not answer within the client's deadline: the server is unreachable or stuck. */
+const deadlineError = (after: Duration.Duration) =>
+  Object.assign(new Error(`no answer from the database within ${Duration.format(after)}`), {
+    code: "STATEMENT_DEADLINE"
+  })
+
+/**
+ * Settles with `promise`, or fails after `after` (the connection is left to postgres.js, which closes it):
+ * the server's `statement_timeout` cannot fire when the network to it is gone.
+ */
+const withDeadline = <A>(promise: Promise<A>, after: Duration.Duration): Promise<A> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(deadlineError(after)), Duration.toMillis(after))
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * `deadline`: how long one batch's transaction may take before the write fails as a connectivity error
+ * (default: none; `PinStore.layer` passes the database's statement timeout plus a margin).
+ */
 export const makePostgresWriter =
-  (sql: postgres.Sql, method: WriteMethod) =>
+  (sql: postgres.Sql, method: WriteMethod, deadline?: Duration.Duration) =>
   (batch: WriteBatch): Effect.Effect<WriteResult, PinStoreError> => {
     const pins = dedupeLast(batch.pins)
     const rejects = batch.rejects.map((r) => ({
@@ -142,14 +180,15 @@ export const makePostgresWriter =
       ...(typeof r.unique_id === "string" ? { unique_id: storableText(r.unique_id) } : {})
     }))
     if (pins.length === 0 && rejects.length === 0) return Effect.succeed({ pins: 0, rejects: 0 })
+    const transaction = () =>
+      sql.begin(async (tx) => {
+        const written =
+          pins.length === 0 ? 0 : (await (method === "copy" ? upsertCopy(tx, pins) : upsertUnnest(tx, pins))).count
+        const inserted = rejects.length === 0 ? 0 : (await insertRejects(tx, rejects)).count
+        return { pins: written, rejects: inserted }
+      })
     return Effect.tryPromise({
-      try: () =>
-        sql.begin(async (tx) => {
-          const written =
-            pins.length === 0 ? 0 : (await (method === "copy" ? upsertCopy(tx, pins) : upsertUnnest(tx, pins))).count
-          const inserted = rejects.length === 0 ? 0 : (await insertRejects(tx, rejects)).count
-          return { pins: written, rejects: inserted }
-        }),
-      catch: (cause) => new PinStoreError({ data: isDataError(cause), cause })
+      try: () => (deadline === undefined ? transaction() : withDeadline(transaction(), deadline)),
+      catch: (cause) => new PinStoreError({ connectivity: isConnectivityError(cause), cause })
     })
   }

@@ -51,12 +51,13 @@ export interface WriteResult {
 }
 
 /**
- * The write failed and nothing of the batch was stored. `data`: the database refused a value of the batch
- * (retrying the same rows fails again: split the batch); otherwise the database is unavailable or busy
- * (retry later).
+ * The write failed and nothing of the batch was stored. `connectivity`: the database could not be reached,
+ * is restarting, overloaded or did not answer within its deadline (SQLSTATE classes 08, 53, 57, 58; a closed,
+ * refused or timed-out connection): retry the same batch later. Otherwise the batch itself is at fault, or
+ * nobody knows: retrying it whole would fail again, so isolate the record that causes it.
  */
 export class PinStoreError extends Data.TaggedError("PinStoreError")<{
-  readonly data: boolean
+  readonly connectivity: boolean
   readonly cause: unknown
 }> {
   override get message(): string {
@@ -64,12 +65,53 @@ export class PinStoreError extends Data.TaggedError("PinStoreError")<{
   }
 }
 
-/** Keeps the last row of each `unique_id` (in batch order): the last write wins within a batch too. */
+/** SQLSTATE classes of an unavailable server: connection exception, resources, operator intervention, system. */
+const connectivityClasses = new Set(["08", "53", "57", "58"])
+
+/** postgres.js' and Node's codes for a connection that closed, was refused or timed out. */
+const connectivityCodes = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "CONNECT_TIMEOUT",
+  "STATEMENT_DEADLINE",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN"
+])
+
+/** Whether `cause` says the database is unavailable (retry) rather than refusing the batch (isolate). */
+export const isConnectivityError = (cause: unknown): boolean => {
+  const code = (cause as { code?: unknown } | null)?.code
+  if (typeof code !== "string") return false
+  if (connectivityCodes.has(code)) return true
+  return /^[0-9A-Z]{5}$/.test(code) && connectivityClasses.has(code.slice(0, 2))
+}
+
+/**
+ * The key Postgres sees: text is sent as UTF-8, where every lone surrogate becomes U+FFFD, so two ids
+ * that differ only there are one row (and one upsert may not touch a row twice).
+ */
+export const storedKey = (id: string): string => (id.isWellFormed() ? id : id.toWellFormed())
+
+/**
+ * One row per stored key: the version that `supersedes` the others wins (rule 9: the later `ingested_at`,
+ * then the later offset; batch order breaks the remaining ties). Returns `pins` itself when no key repeats.
+ */
 export const dedupeLast = (pins: ReadonlyArray<PinRow>): ReadonlyArray<PinRow> => {
   const last = new Map<string, PinRow>()
   for (const pin of pins) {
-    last.delete(pin.unique_id)
-    last.set(pin.unique_id, pin)
+    const key = storedKey(pin.unique_id)
+    const seen = last.get(key)
+    if (seen !== undefined && !supersedes(pin, seen)) continue
+    last.delete(key)
+    last.set(key, pin)
   }
   return last.size === pins.length ? pins : [...last.values()]
 }
@@ -82,5 +124,6 @@ export const supersedes = (next: PinRow, stored: PinRow): boolean => {
   if (next.ingested_at === null || stored.ingested_at === null) return true
   const a = Date.parse(next.ingested_at)
   const b = Date.parse(stored.ingested_at)
+  if (Number.isNaN(a) || Number.isNaN(b)) return true
   return a !== b ? a > b : (next.offset ?? -1) >= (stored.offset ?? -1)
 }
