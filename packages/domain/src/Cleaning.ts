@@ -5,10 +5,11 @@
 import { Result, Schema, SchemaIssue } from "effect"
 import type { CleanPin, MediaType } from "./CleanPin.ts"
 import { parseFollowerCount } from "./FollowerCount.ts"
-import { parseJson } from "./JsonText.ts"
+import { parseJson, stringifyJson } from "./JsonText.ts"
 import { LoggedPinEvent, PinEvent } from "./PinEvent.ts"
 import type { PinId } from "./PinId.ts"
 import type { Rejection } from "./RejectReason.ts"
+import { storableId, storableText } from "./StorableText.ts"
 import { parseTags } from "./Tags.ts"
 
 export type CleanOutcome = Result.Result<CleanPin, Rejection>
@@ -47,7 +48,7 @@ export const cleanEvent = (event: PinEvent | LoggedPinEvent): CleanOutcome => {
   if (media_type === undefined) {
     return Result.fail({
       reason: "unknown_media_type",
-      detail: `is_image_or_video: expected "image", "video" or "multi-video(story page format)", got ${JSON.stringify(event.is_image_or_video)}`,
+      detail: `is_image_or_video: expected "image", "video" or "multi-video(story page format)", got ${shown(event.is_image_or_video)}`,
       unique_id
     })
   }
@@ -76,10 +77,24 @@ export const cleanEvent = (event: PinEvent | LoggedPinEvent): CleanOutcome => {
   return Result.succeed("ingested_at" in event ? { ...pin, ingested_at: event.ingested_at } : pin)
 }
 
-/** A short rendering of a value that failed validation, so a detail says what was received. */
+const shownChars = 60
+
+/**
+ * A short rendering of a value that failed validation, so a detail says what was received: never an
+ * exception (BigInt, cycles, any depth), never a surrogate pair cut in half, and only the head of a long
+ * string is serialized.
+ */
 const shown = (value: unknown): string => {
-  const text = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value))
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  if (value === undefined) return "undefined"
+  if (typeof value === "bigint") return `${value}n`
+  const head = typeof value === "string" && value.length > shownChars ? value.slice(0, shownChars) : value
+  const text = typeof head === "string" || typeof head === "object" ? stringifyJson(head) : String(head)
+  if (text.length <= shownChars && head === value) return text
+  let cut = Math.min(text.length, shownChars - 3)
+  // JSON escapes lone surrogates, so only a pair can straddle the cut: keep it whole or drop it
+  const last = text.charCodeAt(cut - 1)
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1
+  return `${text.slice(0, cut)}...`
 }
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -110,19 +125,19 @@ export const schemaIssues = (error: Schema.SchemaError, input: unknown): Readonl
 
 /** "index: Expected number, got \"7\"; unique_id: Missing key" — every bad field, named, with what it held. */
 export const describeSchemaError = (error: Schema.SchemaError, input: unknown): string =>
-  schemaIssues(error, input)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path}: ${issue.message}` : issue.message))
-    .join("; ")
+  storableText(
+    schemaIssues(error, input)
+      .map((issue) => (issue.path.length > 0 ? `${issue.path}: ${issue.message}` : issue.message))
+      .join("; ")
+  )
 
 /**
- * The id, when the input has a usable one (a non-blank string without NUL, trimmed): rejects keep it so
- * they can be traced, and it must be storable even when the rest of the event is not.
+ * The id, when the input has a usable one (what rule 1 accepts as `unique_id`: storable, non-blank, at
+ * most 256 code points once trimmed), trimmed: rejects keep it so they can be traced, and it must be
+ * storable even when the rest of the event is not.
  */
-export const readableId = (input: unknown): string | undefined => {
-  if (typeof input !== "object" || input === null || !("unique_id" in input)) return undefined
-  const id = input.unique_id
-  return typeof id === "string" && id.trim().length > 0 && !id.includes("\u0000") ? id.trim() : undefined
-}
+export const readableId = (input: unknown): string | undefined =>
+  typeof input === "object" && input !== null && "unique_id" in input ? storableId(input.unique_id) : undefined
 
 const schemaRejection = (input: unknown, error: Schema.SchemaError): Rejection => {
   const unique_id = readableId(input)
@@ -147,7 +162,8 @@ export const cleanLoggedPin = (input: unknown): CleanOutcome =>
     onSuccess: cleanEvent
   })
 
-const invalidJson = (message: string): Rejection => ({ reason: "invalid_json", detail: message })
+// the parser's message may quote the text, NUL included
+const invalidJson = (message: string): Rejection => ({ reason: "invalid_json", detail: storableText(message) })
 
 /** Cleans one line of NDJSON as posted: a line that is not JSON is an `invalid_json` rejection. */
 export const cleanPinLine = (line: string): CleanOutcome =>

@@ -6,6 +6,7 @@
  * stream worker's upsert keeps in `pins`, so daily stats and `pins` agree.
  */
 import type { CleanPin, MediaType } from "./CleanPin.ts"
+import { isoInstantMillis } from "./IsoInstant.ts"
 
 /** The facts of a pin the aggregates need, with its day. */
 export interface DatedPin {
@@ -52,10 +53,13 @@ export const utcDay = (isoTime: string): string | null => {
   return Number.isNaN(millis) ? null : new Date(millis).toISOString().slice(0, 10)
 }
 
-/** A clean pin with its day, or null for a pin that never went through the edge (no `ingested_at`). */
+/**
+ * A clean pin with its day, or null for a pin that never went through the edge (no `ingested_at`, or one
+ * that names no instant of years 0001–9999, which cleaning refuses anyway).
+ */
 export const datedPin = (pin: CleanPin): DatedPin | null => {
-  const ingested_ms = pin.ingested_at === undefined ? Number.NaN : Date.parse(pin.ingested_at)
-  return Number.isNaN(ingested_ms)
+  const ingested_ms = pin.ingested_at === undefined ? undefined : isoInstantMillis(pin.ingested_at)
+  return ingested_ms === undefined
     ? null
     : {
         unique_id: pin.unique_id,

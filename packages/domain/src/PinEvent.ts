@@ -3,54 +3,62 @@
  * to Kafka: the same event without `poster_name`, plus `ingested_at`.
  */
 import { Schema } from "effect"
+import { IsoInstant } from "./IsoInstant.ts"
+import {
+  maxCategoryCodePoints,
+  maxFollowerCountCodePoints,
+  maxIdCodePoints,
+  maxTextCodePoints,
+  StorableId,
+  StorableText
+} from "./StorableText.ts"
 
 /**
- * Text as PostgreSQL can store it: no NUL character (U+0000). Refusing it here, at the structural check,
- * keeps an event that no database could hold from being acknowledged and then stalling a writer.
+ * Cleaning rule 1 refuses, field by field, what no later stage could store or index: text that is not
+ * well-formed Unicode or holds NUL, and text past its length limit; an index that is not a safe integer.
  */
-const Text = Schema.String.check(
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly the character this check refuses
-  Schema.isPattern(/^[^\u0000]*$/, { message: "Expected text without the NUL character (U+0000)" })
-)
+const Text = StorableText(maxTextCodePoints)
 
-// \S matches exactly what String.prototype.trim keeps (both use ECMAScript's WhiteSpace + LineTerminator)
-const NonBlankString = Text.check(
-  Schema.isPattern(/\S/, { message: "Expected a non-empty string (after trimming white space)" })
-)
-
-/** An ISO 8601 date-time with a zone, as `Date.prototype.toISOString` writes it. */
-const IsoDateTime = Schema.String.check(
-  Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, {
-    message: "Expected an ISO 8601 timestamp such as 2026-11-26T10:00:00.000Z"
-  })
+/** `Schema.Int` (a safe integer), saying which rule a whole number past 2^53 - 1 breaks. */
+const Index = Schema.Number.check(
+  Schema.makeFilter<number>(
+    (n) =>
+      Number.isSafeInteger(n) ||
+      (Number.isInteger(n) ? "Expected a safe integer (at most 2^53 - 1 either side of 0)" : "Expected an integer"),
+    {
+      expected: "an integer",
+      toJsonSchema: () => ({ type: "integer", minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+      arbitraryConstraint: { number: "integer" }
+    }
+  )
 )
 
 /** The fields every event carries; cleaning rule 1 of the design. Unknown extra keys are ignored. */
 const eventFields = {
-  index: Schema.Int,
-  unique_id: NonBlankString,
+  index: Index,
+  unique_id: StorableId(maxIdCodePoints),
   title: Text,
   description: Text,
-  follower_count: Text,
+  follower_count: StorableText(maxFollowerCountCodePoints),
   tag_list: Text,
   is_image_or_video: Text,
   image_src: Text,
   downloaded: Schema.Literals([0, 1]),
   save_location: Text,
-  category: Text
+  category: StorableText(maxCategoryCodePoints)
 }
 
 /** What a client posts. `poster_name` is accepted and then dropped at the edge (personal data). */
 export const PinEvent = Schema.Struct({
   ...eventFields,
-  poster_name: Schema.optionalKey(Schema.String)
+  poster_name: Schema.optionalKey(Text)
 })
 export type PinEvent = typeof PinEvent.Type
 
 /** What the edge appends to the `pins` topic: the event without personal data, stamped on arrival. */
 export const LoggedPinEvent = Schema.Struct({
   ...eventFields,
-  ingested_at: IsoDateTime
+  ingested_at: IsoInstant
 })
 export type LoggedPinEvent = typeof LoggedPinEvent.Type
 

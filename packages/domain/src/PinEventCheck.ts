@@ -6,11 +6,20 @@
  * the schema then, which decides and names every bad field.
  */
 import type { PinEvent } from "./PinEvent.ts"
+import {
+  exceedsCodePoints,
+  maxCategoryCodePoints,
+  maxFollowerCountCodePoints,
+  maxTextCodePoints,
+  storableId
+} from "./StorableText.ts"
 
-// the same patterns as PinEvent's Text and NonBlankString checks
-const nonBlank = /\S/
-
-const isText = (value: unknown): value is string => typeof value === "string" && !value.includes("\u0000")
+/**
+ * PinEvent's text rules, cheapest test first: `length` bounds the code points (they are counted only past
+ * the limit), then NUL, then well-formedness (native).
+ */
+const isText = (value: unknown, max: number): value is string =>
+  typeof value === "string" && !exceedsCodePoints(value, max) && !value.includes("\u0000") && value.isWellFormed()
 
 const textKeys = [
   "title",
@@ -38,7 +47,8 @@ export const decodePlainPinEvent = (input: unknown): PinEvent | undefined => {
   const index = o.index
   if (!Number.isSafeInteger(index) || !own.call(o, "index")) return undefined
   const unique_id = o.unique_id
-  if (!isText(unique_id) || !nonBlank.test(unique_id) || !own.call(o, "unique_id")) return undefined
+  if (typeof unique_id !== "string" || storableId(unique_id) === undefined || !own.call(o, "unique_id"))
+    return undefined
   const title = o.title
   const description = o.description
   const follower_count = o.follower_count
@@ -48,14 +58,14 @@ export const decodePlainPinEvent = (input: unknown): PinEvent | undefined => {
   const save_location = o.save_location
   const category = o.category
   if (
-    !isText(title) ||
-    !isText(description) ||
-    !isText(follower_count) ||
-    !isText(tag_list) ||
-    !isText(is_image_or_video) ||
-    !isText(image_src) ||
-    !isText(save_location) ||
-    !isText(category)
+    !isText(title, maxTextCodePoints) ||
+    !isText(description, maxTextCodePoints) ||
+    !isText(follower_count, maxFollowerCountCodePoints) ||
+    !isText(tag_list, maxTextCodePoints) ||
+    !isText(is_image_or_video, maxTextCodePoints) ||
+    !isText(image_src, maxTextCodePoints) ||
+    !isText(save_location, maxTextCodePoints) ||
+    !isText(category, maxCategoryCodePoints)
   )
     return undefined
   for (const key of textKeys) if (!own.call(o, key)) return undefined
@@ -76,5 +86,5 @@ export const decodePlainPinEvent = (input: unknown): PinEvent | undefined => {
   }
   if (!own.call(o, "poster_name")) return event
   const poster_name = o.poster_name
-  return typeof poster_name === "string" ? { ...event, poster_name } : undefined
+  return isText(poster_name, maxTextCodePoints) ? { ...event, poster_name } : undefined
 }
