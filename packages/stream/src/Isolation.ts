@@ -30,7 +30,9 @@ export const escapedText = (text: string): string => JSON.stringify(text)
 /** The same without the quotes, cut to `max` characters, for short fields (reason, detail, id). */
 const escapedInner = (text: string, max: number): string => escapedText(text).slice(1, -1).slice(0, max)
 
-const causeText = (error: PinStoreError): string => thrownText(error.cause)
+/** The database's message (a PostgresError is an Error), or whatever was thrown, as text. */
+const causeText = (error: PinStoreError): string =>
+  error.cause instanceof Error ? error.cause.message : thrownText(error.cause)
 
 /** The store's answer, a defect of the store included (as a non-connectivity failure: isolate). */
 const attempt = (store: PinStore["Service"], batch: WriteBatch) =>

@@ -151,6 +151,129 @@ describe("stream worker on the in-memory log and store", () => {
     }).pipe(Effect.provide(env({ batchSize: 100 })))
   )
 
+  it.effect("isolates whatever the store refuses, pins and rejects alike, lands the rest and never fails", () =>
+    Effect.gen(function* () {
+      const store = yield* PinStoreMemory
+      yield* store.refuse(["poison1", "poison2"])
+      // refused as it is (its last-resort form has another detail) / also as last resort / in every form
+      yield* store.refuseRejects(
+        (r) =>
+          r.detail === "refuse as is" ||
+          r.detail.includes("refuse twice") ||
+          (r.topic === "pins.rejected" && r.offset === 2)
+      )
+      const { stop, fiber } = yield* startWorker
+      yield* append([
+        { key: "g0", value: event("g0") },
+        { key: "poison1", value: event("poison1") },
+        { key: "g1", value: event("g1") },
+        { key: "g2", value: event("g2") },
+        { key: "poison2", value: event("poison2") },
+        { key: "g3", value: event("g3") },
+        { key: "g4", value: event("g4") }
+      ])
+      const edgeReject = (detail: string) =>
+        JSON.stringify({ reason: "schema", detail, unique_id: "e", raw: { x: 1 }, rejected_at: "2026-11-26T00:00:00Z" })
+      yield* append(
+        [
+          { key: "e", value: edgeReject("refuse as is") },
+          { key: "e", value: edgeReject("refuse twice") },
+          { key: "e", value: edgeReject("refused in every form") },
+          { key: "e", value: edgeReject("fine") }
+        ],
+        "pins.rejected"
+      )
+      yield* adjust("200 millis")
+      yield* settle(
+        Effect.map(Effect.all([committed(), committed(0, "pins.rejected")]), ([p, r]) => p === 7 && r === 4)
+      )
+      assert.deepStrictEqual([...(yield* store.pins).keys()].sort(), ["g0", "g1", "g2", "g3", "g4"])
+      const now = "1970-01-01T00:00:00.200Z"
+      const rows = (yield* store.rejects)
+        .map((r) => ({ ...r }))
+        .sort((a, b) => (`${a.topic}/${a.offset}` < `${b.topic}/${b.offset}` ? -1 : 1))
+      assert.deepStrictEqual(rows, [
+        {
+          reason: "schema",
+          detail:
+            "the database refused this reject (value refused in reject at offset 0); stored in last-resort form, text JSON-escaped; detail: refuse as is",
+          unique_id: "e",
+          raw: JSON.stringify('{"x":1}'),
+          source: "ingest",
+          topic: "pins.rejected",
+          partition: 0,
+          offset: 0,
+          rejected_at: now
+        },
+        {
+          reason: "unstorable",
+          detail: "the database refused this reject even in its last-resort form: value refused in reject at offset 1",
+          unique_id: null,
+          raw: "",
+          source: "ingest",
+          topic: "pins.rejected",
+          partition: 0,
+          offset: 1,
+          rejected_at: now
+        },
+        {
+          reason: "schema",
+          detail: "fine",
+          unique_id: "e",
+          raw: '{"x":1}',
+          source: "ingest",
+          topic: "pins.rejected",
+          partition: 0,
+          offset: 3,
+          rejected_at: "2026-11-26T00:00:00.000Z"
+        },
+        {
+          reason: "unstorable",
+          detail: "the database refused this pin: value refused in pin poison1",
+          unique_id: "poison1",
+          raw: event("poison1"),
+          source: "stream",
+          topic: "pins",
+          partition: 0,
+          offset: 1,
+          rejected_at: now
+        },
+        {
+          reason: "unstorable",
+          detail: "the database refused this pin: value refused in pin poison2",
+          unique_id: "poison2",
+          raw: event("poison2"),
+          source: "stream",
+          topic: "pins",
+          partition: 0,
+          offset: 4,
+          rejected_at: now
+        }
+      ])
+      yield* Deferred.succeed(stop, undefined)
+      yield* Fiber.join(fiber)
+    }).pipe(Effect.provide(env({ batchSize: 100 })))
+  )
+
+  it.effect("splits a rejects-only batch like any other: only the refused reject changes form", () =>
+    Effect.gen(function* () {
+      const store = yield* PinStoreMemory
+      yield* store.refuseRejects((r) => r.offset === 5 && r.reason === "invalid_json")
+      yield* startWorker
+      yield* append(
+        Array.from({ length: 8 }, (_, i) => ({ key: `r${i}`, value: `not json ${i}` })),
+        "pins.rejected"
+      )
+      yield* adjust("200 millis")
+      yield* settle(Effect.map(committed(0, "pins.rejected"), (c) => c === 8))
+      const rejects = yield* store.rejects
+      assert.deepStrictEqual(
+        rejects.map((r) => [r.offset, r.reason, r.raw]).sort((a, b) => Number(a[0]) - Number(b[0])),
+        Array.from({ length: 8 }, (_, i) => (i === 5 ? [5, "unstorable", ""] : [i, "invalid_json", `not json ${i}`]))
+      )
+    }).pipe(Effect.provide(env({ batchSize: 100 })))
+  )
+
   it.effect("on interruption finishes the write in flight, commits it, and stops", () =>
     Effect.gen(function* () {
       const store = yield* PinStoreMemory

@@ -115,6 +115,70 @@ describe("toWriteBatch", () => {
   })
 })
 
+describe("toWriteBatch totality", () => {
+  it("keeps a record whose cleaning throws as an unstorable reject of its own; the others are unaffected", () => {
+    // a value that throws when read stands for any bug or input that makes cleaning throw
+    const throwing = (offset: number, topic: string) => {
+      const base = record("", offset, { topic })
+      let reads = 0
+      return Object.defineProperty({ ...base }, "value", {
+        get: () => {
+          reads += 1
+          if (reads === 1) throw new RangeError("Maximum call stack size exceeded")
+          return "the payload"
+        }
+      })
+    }
+    const batch = toWriteBatch(
+      [record(event("p1"), 0), throwing(1, "pins"), record(event("p2"), 2), throwing(3, "pins.rejected")],
+      topics,
+      now
+    )
+    assert.deepStrictEqual(
+      batch.pins.map((p) => [p.unique_id, p.offset]),
+      [
+        ["p1", 0],
+        ["p2", 2]
+      ]
+    )
+    assert.deepStrictEqual(batch.rejects, [
+      {
+        reason: "unstorable",
+        detail: "the worker could not clean this record: RangeError: Maximum call stack size exceeded",
+        unique_id: null,
+        raw: "the payload",
+        source: "stream",
+        topic: "pins",
+        partition: 0,
+        offset: 1,
+        rejected_at: now
+      },
+      {
+        reason: "unstorable",
+        detail: "the worker could not clean this record: RangeError: Maximum call stack size exceeded",
+        unique_id: null,
+        raw: "the payload",
+        source: "ingest",
+        topic: "pins.rejected",
+        partition: 0,
+        offset: 3,
+        rejected_at: now
+      }
+    ])
+  })
+
+  it("keeps a 10,000-deep raw of an edge reject without throwing", () => {
+    const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`
+    const value = `{"reason":"schema","detail":"d","raw":${deep},"rejected_at":"2026-11-26T00:00:00Z"}`
+    const batch = toWriteBatch([record(value, 0, { topic: "pins.rejected" })], topics, now)
+    assert.deepStrictEqual(batch.pins, [])
+    assert.deepStrictEqual(
+      batch.rejects.map((r) => [r.reason, r.raw, r.source, r.offset]),
+      [["invalid_json", value, "ingest", 0]]
+    )
+  })
+})
+
 describe("isoTime", () => {
   /** The definition: what Date.parse reads, printed by toISOString; anything else unchanged. */
   const reference = (time: string) => {
