@@ -6,7 +6,7 @@
  *   const store = yield* AnalyticsStore
  *   yield* store.replaceDay("2026-11-26", aggregates)   // one transaction: the day's rows, replaced
  */
-import type { DailyAggregates } from "@pinflow/domain"
+import type { DailyAggregates, DailyCategoryStats, DailyTagCount } from "@pinflow/domain"
 import { Context, Effect, Layer } from "effect"
 import type { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
 import { makeMemoryAnalytics } from "./AnalyticsStore/Memory.ts"
@@ -14,6 +14,7 @@ import { makePostgresAnalytics } from "./AnalyticsStore/Postgres.ts"
 import { Database } from "./Database.ts"
 
 export { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
+export { isolatable, lastResortReject, storableReject, storableText } from "./AnalyticsStore/Storable.ts"
 
 export type RunStatus = "running" | "succeeded" | "failed"
 
@@ -57,6 +58,11 @@ export interface BatchReject {
   readonly line?: number | undefined
 }
 
+/** A row of the daily tables the database refused for its content; the rest of the day was stored. */
+export type RefusedAggregate =
+  | { readonly table: "daily_category_stats"; readonly row: DailyCategoryStats; readonly error: string }
+  | { readonly table: "daily_tag_counts"; readonly row: DailyTagCount; readonly error: string }
+
 export interface AnalyticsStoreApi {
   /**
    * Runs `effect` holding the batch lock; fails with `BatchRunInProgress` at once when it is taken. Runs
@@ -87,9 +93,19 @@ export interface AnalyticsStoreApi {
    * began. Backfilling an earlier day later does not move it.
    */
   readonly firstRunDay: Effect.Effect<string | undefined, AnalyticsStoreError>
-  /** Replaces the day's rows of both daily tables in one transaction (rows of other days are ignored). */
-  readonly replaceDay: (day: string, aggregates: DailyAggregates) => Effect.Effect<void, AnalyticsStoreError>
-  /** Adds rejects with source `batch`; a reject already recorded (same coordinates) is skipped. */
+  /**
+   * Replaces the day's rows of both daily tables in one transaction (rows of other days are ignored). A row
+   * the database refuses for its content (not an outage: see `isolatable`) is left out and returned; the
+   * others are stored, so one odd key never fails a day.
+   */
+  readonly replaceDay: (
+    day: string,
+    aggregates: DailyAggregates
+  ) => Effect.Effect<ReadonlyArray<RefusedAggregate>, AnalyticsStoreError>
+  /**
+   * Adds rejects with source `batch`; a reject already recorded (same coordinates) is skipped. Text is made
+   * storable first (`storableReject`); a row the database still refuses is stored as `lastResortReject`.
+   */
   readonly writeRejects: (rejects: ReadonlyArray<BatchReject>) => Effect.Effect<void, AnalyticsStoreError>
   /** Rows of `pins` whose `ingested_at` falls on the UTC day: what the stream worker landed. */
   readonly landedPins: (day: string) => Effect.Effect<number, AnalyticsStoreError>

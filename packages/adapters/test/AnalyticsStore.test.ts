@@ -49,6 +49,11 @@ const aggregates = (pins: number): DailyAggregates => ({
   ]
 })
 
+/** 3000 pseudo-random letters: longer than a btree entry may be, even after Postgres compresses it. */
+const incompressible = Array.from({ length: 3000 }, (_, i) =>
+  String.fromCharCode(97 + ((i * 7919 + ((i * i) % 101)) % 26))
+).join("")
+
 type DayRows = { categories: Array<[string, number, number | null]>; tags: Array<[string, number]> }
 
 /** What every backend must do; `read` returns the day's rows as stored. */
@@ -150,6 +155,46 @@ const contract = <R>(
     })
   )
 
+  it.effect("replaceDay stores every storable row and returns the rows refused for their content", () =>
+    Effect.gen(function* () {
+      const store = yield* AnalyticsStore
+      const d = "2026-11-20"
+      const category = (name: string, pins: number) => ({
+        day: d,
+        category: name,
+        pins,
+        median_follower_count: null,
+        downloaded_ratio: 1,
+        images: pins,
+        videos: 0,
+        stories: 0
+      })
+      const refused = yield* store.replaceDay(d, {
+        categories: [category("art", 2), category("nul\u0000x", 1), category(incompressible, 1)],
+        // both are "a\ufffd" once sent: the second collides with the first
+        tags: [
+          { day: d, tag: "a\ud800", pins: 1 },
+          { day: d, tag: "a\udbff", pins: 2 },
+          { day: d, tag: "ok", pins: 3 }
+        ]
+      })
+      assert.deepStrictEqual(
+        refused.map((r) => [r.table, r.table === "daily_tag_counts" ? r.row.tag : r.row.category]),
+        [
+          ["daily_category_stats", "nul\u0000x"],
+          ["daily_category_stats", incompressible],
+          ["daily_tag_counts", "a\udbff"]
+        ]
+      )
+      const rows = yield* read(d)
+      assert.deepStrictEqual(rows.categories, [["art", 2, null]])
+      assert.deepStrictEqual(rows.tags, [
+        ["a\ufffd", 1],
+        ["ok", 3]
+      ])
+    })
+  )
+
   it.effect("runs never overlap: a second run fails at once with BatchRunInProgress", () =>
     Effect.gen(function* () {
       const store = yield* AnalyticsStore
@@ -196,6 +241,26 @@ describe("AnalyticsStore (memory)", () => {
         yield* store.writeRejects([reject, reject])
         yield* store.writeRejects([reject])
         assert.strictEqual((yield* AnalyticsMemory).rejects.length, 1)
+      })
+    )
+    it.effect("writeRejects keeps rejects as Postgres stores them: NUL and lone surrogates escaped", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore
+        yield* store.writeRejects([
+          {
+            reason: "schema",
+            detail: "a\u0000",
+            unique_id: "\udfff",
+            raw: "x\ud83d\ude00\ud83d",
+            line: 7,
+            object_key: "k"
+          }
+        ])
+        const [stored] = (yield* AnalyticsMemory).rejects.filter((r) => r.object_key === "k")
+        assert.deepStrictEqual(
+          [stored?.detail, stored?.unique_id, stored?.raw],
+          ["a\\u0000", "\\udfff", "x\ud83d\ude00\\ud83d"]
+        )
       })
     )
   })
@@ -257,6 +322,58 @@ describe("AnalyticsStore (Postgres, embedded PGlite)", () => {
           ]
         )
       })
+    )
+
+    it.effect(
+      "writeRejects stores NUL and lone surrogates escaped, and a row still refused in its last-resort form",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* AnalyticsStore
+          const { sql } = yield* Database
+          // Stands for any refusal the escaping cannot foresee: here the server refuses raw text with an "é".
+          yield* Effect.promise(() =>
+            sql.unsafe(`create function refuse_poison() returns trigger language plpgsql as $$
+            begin
+              if new.raw like '%é%' then raise exception 'refused for the test' using errcode = '22023'; end if;
+              return new;
+            end $$;
+            create trigger refuse_poison before insert on pin_rejects for each row execute function refuse_poison();`)
+          )
+          const key = "raw/pins/dt=2026-11-19/part-0-0-9.ndjson.gz"
+          yield* store.writeRejects([
+            {
+              reason: "schema",
+              detail: "title\u0000",
+              unique_id: "id\ud800",
+              raw: '{"t":"\u0000\udc00"}',
+              object_key: key,
+              line: 1
+            },
+            { reason: "invalid_json", detail: "bad", raw: "REFUSE é\u0000", object_key: key, line: 2 },
+            { reason: "empty_pin", detail: "both empty", raw: "{}", object_key: key, line: 3 }
+          ])
+          yield* Effect.promise(() =>
+            sql.unsafe("drop trigger refuse_poison on pin_rejects; drop function refuse_poison()")
+          )
+          const rows = yield* Effect.promise(
+            () => sql<Array<{ reason: string; detail: string; unique_id: string | null; raw: string; line: number }>>`
+            select reason, detail, unique_id, raw, line from pin_rejects where object_key = ${key} order by line`
+          )
+          assert.deepStrictEqual(
+            rows.map((r) => [r.line, r.reason, r.detail, r.unique_id, r.raw]),
+            [
+              [1, "schema", "title\\u0000", "id\\ud800", '{"t":"\\u0000\\udc00"}'],
+              [
+                2,
+                "unstorable",
+                "invalid_json: bad (refused by the database: refused for the test)",
+                null,
+                "REFUSE \\u00e9\\u0000"
+              ],
+              [3, "empty_pin", "both empty", null, "{}"]
+            ]
+          )
+        })
     )
 
     it.effect("landedPins counts the stream's rows by the UTC day of ingested_at", () =>

@@ -1,13 +1,24 @@
 /** Failures of the analytics store (the batch program's Postgres tables). */
 import { Data } from "effect"
 
+/** A cause's message; never throws (some clients' errors have no prototype to convert them with). */
+export const causeMessage = (cause: unknown): string => {
+  const message = (cause as { message?: unknown } | null)?.message
+  if (typeof message === "string") return message
+  try {
+    return String(cause)
+  } catch {
+    return Object.prototype.toString.call(cause)
+  }
+}
+
 /** A Postgres call of the batch program failed; `operation` says which. */
 export class AnalyticsStoreError extends Data.TaggedError("AnalyticsStoreError")<{
   readonly operation: string
   readonly cause: unknown
 }> {
   override get message(): string {
-    return `${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+    return `${this.operation} failed: ${causeMessage(this.cause)}`
   }
 }
 

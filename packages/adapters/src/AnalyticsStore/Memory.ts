@@ -1,7 +1,15 @@
 /** The analytics store in memory, for tests: the state is the `AnalyticsMemory` handle tests read. */
 import { Effect, Option, Semaphore } from "effect"
-import type { AnalyticsMemoryState, AnalyticsStoreApi, BatchReject, BatchRun, ProcessedDay } from "../AnalyticsStore.ts"
+import type {
+  AnalyticsMemoryState,
+  AnalyticsStoreApi,
+  BatchReject,
+  BatchRun,
+  ProcessedDay,
+  RefusedAggregate
+} from "../AnalyticsStore.ts"
 import { BatchRunInProgress } from "./AnalyticsStoreError.ts"
+import { storableReject } from "./Storable.ts"
 
 /** The key that makes a reject unique, as the Postgres unique indexes do; undefined = never a duplicate. */
 const rejectKey = (r: BatchReject): string | undefined =>
@@ -10,6 +18,38 @@ const rejectKey = (r: BatchReject): string | undefined =>
     : r.topic !== undefined && r.partition !== undefined && r.offset !== undefined
       ? `message\u0000${r.topic}\u0000${r.partition}\u0000${r.offset}`
       : undefined
+
+/** Postgres's btree limit on an index entry (a third of a page): a longer key is refused (54000). */
+const maxKeyBytes = 2704
+
+/**
+ * The rows Postgres would store, in order and as it stores them (lone surrogates as U+FFFD); `refuse` gets the others, as the real store reports them: a key
+ * with NUL (22021), too long for the primary key (54000), or equal to an earlier one once lone surrogates
+ * are sent as U+FFFD (23505).
+ */
+const keepStorable = <Row>(
+  rows: ReadonlyArray<Row>,
+  key: (row: Row) => string,
+  withKey: (row: Row, key: string) => Row,
+  refuse: (row: Row, error: string) => void
+): Array<Row> => {
+  const seen = new Set<string>()
+  const kept = rows.filter((row) => {
+    const text = key(row)
+    const stored = text.toWellFormed()
+    const error = text.includes("\u0000")
+      ? 'invalid byte sequence for encoding "UTF8": 0x00'
+      : Buffer.byteLength(stored, "utf8") > maxKeyBytes
+        ? "index row size exceeds btree maximum"
+        : seen.has(stored)
+          ? "duplicate key value violates unique constraint"
+          : undefined
+    if (error !== undefined) refuse(row, error)
+    else seen.add(stored)
+    return error === undefined
+  })
+  return kept.map((row) => withKey(row, key(row).toWellFormed()))
+}
 
 export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStoreApi => {
   const lock = Semaphore.makeUnsafe(1)
@@ -78,14 +118,25 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
     firstRunDay: Effect.sync(() => state.runs[0]?.day),
     replaceDay: (day, aggregates) =>
       Effect.sync(() => {
-        state.days.set(day, {
-          categories: aggregates.categories.filter((c) => c.day === day),
-          tags: aggregates.tags.filter((t) => t.day === day)
-        })
+        const refused: Array<RefusedAggregate> = []
+        const categories = keepStorable(
+          aggregates.categories.filter((c) => c.day === day),
+          (c) => c.category,
+          (c, category) => ({ ...c, category }),
+          (row, error) => refused.push({ table: "daily_category_stats", row, error })
+        )
+        const tags = keepStorable(
+          aggregates.tags.filter((t) => t.day === day),
+          (t) => t.tag,
+          (t, tag) => ({ ...t, tag }),
+          (row, error) => refused.push({ table: "daily_tag_counts", row, error })
+        )
+        state.days.set(day, { categories, tags })
+        return refused
       }),
     writeRejects: (rejects) =>
       Effect.sync(() => {
-        for (const reject of rejects) {
+        for (const reject of rejects.map(storableReject)) {
           const key = rejectKey(reject)
           if (key !== undefined && seen.has(key)) continue
           if (key !== undefined) seen.add(key)

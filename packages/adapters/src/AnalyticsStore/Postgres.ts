@@ -1,12 +1,22 @@
 /**
  * The analytics store on Postgres (a real server or the embedded PGlite; the same SQL on both). The day's
  * tables are replaced in one transaction, so a failed run never leaves half a day behind; tags go through
- * `unnest` so a day with many tags is still one statement.
+ * `unnest` so a day with many tags is still one statement. Rows the server refuses for their content are
+ * isolated by halving (see `Storable.ts`), so they never fail a day.
  */
 import { Effect, Option, Semaphore } from "effect"
 import type postgres from "postgres"
-import type { AnalyticsStoreApi, BatchReject, BatchRun, ProcessedDay, RunCounts, RunStatus } from "../AnalyticsStore.ts"
+import type {
+  AnalyticsStoreApi,
+  BatchReject,
+  BatchRun,
+  ProcessedDay,
+  RefusedAggregate,
+  RunCounts,
+  RunStatus
+} from "../AnalyticsStore.ts"
 import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
+import { isolatable, lastResortReject, storableReject } from "./Storable.ts"
 
 /** "pinflowb" in ASCII: the session advisory lock a batch run holds (migrations use "pinflow"). */
 const runLockKey = 0x70696e666c6f7762n.toString()
@@ -43,7 +53,71 @@ const toRun = (row: RunRow): BatchRun => ({
   readThrough: row.read_through
 })
 
+const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/**
+ * Inserts `rows` with `insert` inside the transaction, each attempt under a savepoint: when the server
+ * refuses a statement for its rows (`isolatable`), the rows are halved until the refused ones are found;
+ * those are returned, every other row is inserted. Any other failure ends the transaction.
+ */
+const insertIsolating = async <Row>(
+  tx: postgres.TransactionSql,
+  rows: ReadonlyArray<Row>,
+  insert: (sql: postgres.TransactionSql, rows: ReadonlyArray<Row>) => Promise<unknown>
+): Promise<Array<{ readonly row: Row; readonly error: string }>> => {
+  if (rows.length === 0) return []
+  try {
+    await tx.savepoint((sp) => insert(sp, rows))
+    return []
+  } catch (cause) {
+    if (!isolatable(cause)) throw cause
+    const [only] = rows
+    if (rows.length === 1 && only !== undefined) return [{ row: only, error: messageOf(cause) }]
+    const half = rows.length >> 1
+    return [
+      ...(await insertIsolating(tx, rows.slice(0, half), insert)),
+      ...(await insertIsolating(tx, rows.slice(half), insert))
+    ]
+  }
+}
+
 export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
+  const rejectRow = (r: BatchReject) => ({
+    reason: r.reason,
+    detail: r.detail,
+    unique_id: r.unique_id ?? null,
+    raw: r.raw,
+    source: "batch",
+    topic: r.topic ?? null,
+    partition: r.partition ?? null,
+    offset: r.offset ?? null,
+    object_key: r.object_key ?? null,
+    line: r.line ?? null
+  })
+  // Either unique index (Kafka coordinates, or object + line) makes a repeat a no-op.
+  const insertRows = (rows: ReadonlyArray<BatchReject>) =>
+    Effect.tryPromise({
+      try: () => sql`insert into pin_rejects ${sql(rows.map(rejectRow))} on conflict do nothing`,
+      catch: (cause) => new AnalyticsStoreError({ operation: "write batch rejects", cause })
+    }).pipe(Effect.asVoid)
+  /**
+   * Writes storable rejects; a chunk refused for its rows is halved until the refused row is found, which
+   * is stored in its last-resort form (an outage, or a refused last-resort row, fails as before).
+   */
+  const insertRejects = (rows: ReadonlyArray<BatchReject>): Effect.Effect<void, AnalyticsStoreError> =>
+    insertRows(rows).pipe(
+      Effect.catchIf(
+        (error) => isolatable(error.cause),
+        (error): Effect.Effect<void, AnalyticsStoreError> => {
+          const [only] = rows
+          if (rows.length === 1 && only !== undefined)
+            return insertRows([lastResortReject(only, messageOf(error.cause))])
+          const half = rows.length >> 1
+          return Effect.andThen(insertRejects(rows.slice(0, half)), insertRejects(rows.slice(half)))
+        }
+      )
+    )
+
   // Taken with the lock held: a run still marked running belongs to a process that died.
   const abandonRunning = attempt(
     "mark abandoned runs",
@@ -128,47 +202,43 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
         sql.begin(async (tx) => {
           await tx`delete from daily_category_stats where day = ${day}::date`
           await tx`delete from daily_tag_counts where day = ${day}::date`
-          if (categories.length > 0)
-            await tx`insert into daily_category_stats ${tx(
-              categories.map((c) => ({ ...c })),
-              "day",
-              "category",
-              "pins",
-              "median_follower_count",
-              "downloaded_ratio",
-              "images",
-              "videos",
-              "stories"
-            )}`
-          if (tags.length > 0)
-            await tx`insert into daily_tag_counts (day, tag, pins)
+          const refused: Array<RefusedAggregate> = []
+          for (const { row, error } of await insertIsolating(
+            tx,
+            categories,
+            (t, rows) =>
+              t`insert into daily_category_stats ${t(
+                rows.map((c) => ({ ...c })),
+                "day",
+                "category",
+                "pins",
+                "median_follower_count",
+                "downloaded_ratio",
+                "images",
+                "videos",
+                "stories"
+              )}`
+          ))
+            refused.push({ table: "daily_category_stats", row, error })
+          for (const { row, error } of await insertIsolating(
+            tx,
+            tags,
+            (t, rows) =>
+              t`insert into daily_tag_counts (day, tag, pins)
               select ${day}::date, t.tag, t.pins
-              from unnest(${tx.array(tags.map((t) => t.tag))}::text[], ${tx.array(tags.map((t) => t.pins))}::int[]) as t(tag, pins)`
+              from unnest(${t.array(rows.map((r) => r.tag))}::text[], ${t.array(rows.map((r) => r.pins))}::int[]) as t(tag, pins)`
+          ))
+            refused.push({ table: "daily_tag_counts", row, error })
+          return refused
         })
-      ).pipe(Effect.asVoid)
+      )
     },
     writeRejects: (rejects) =>
       Effect.forEach(
         Array.from({ length: Math.ceil(rejects.length / rejectChunk) }, (_, i) =>
-          rejects.slice(i * rejectChunk, (i + 1) * rejectChunk)
+          rejects.slice(i * rejectChunk, (i + 1) * rejectChunk).map(storableReject)
         ),
-        (chunk) =>
-          attempt("write batch rejects", () => {
-            const rows = chunk.map((r: BatchReject) => ({
-              reason: r.reason,
-              detail: r.detail,
-              unique_id: r.unique_id ?? null,
-              raw: r.raw,
-              source: "batch",
-              topic: r.topic ?? null,
-              partition: r.partition ?? null,
-              offset: r.offset ?? null,
-              object_key: r.object_key ?? null,
-              line: r.line ?? null
-            }))
-            // Either unique index (Kafka coordinates, or object + line) makes a repeat a no-op.
-            return sql`insert into pin_rejects ${sql(rows)} on conflict do nothing`
-          }),
+        (chunk) => insertRejects(chunk),
         { discard: true }
       ),
     landedPins: (day) => {
