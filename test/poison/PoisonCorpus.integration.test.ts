@@ -1,0 +1,119 @@
+/**
+ * The standing adversarial harness: every row of the poison corpus through `pinflow ingest`, two
+ * `pinflow stream` workers (unnest and copy writes) and `pinflow batch run`, on real Kafka, PostgreSQL and
+ * fake-gcs-server. Per row: the edge never answers 5xx, no process exits, five good events posted after the
+ * poison land within seconds, and every poison the edge accepted (or another producer wrote) is a row in
+ * `pins` or `pin_rejects`. Then each topic's day is archived and processed: exit 0, a succeeded run.
+ */
+import { Kafka, logLevel, type Producer } from "kafkajs"
+import { afterAll, beforeAll, expect, it } from "vitest"
+import { describeIntegration, uniqueName } from "../support/integration.ts"
+import { dropGeneration, type Generation, runBatch, startGeneration, stopGeneration } from "./KafkaPipeline.ts"
+import { elementMarker, httpCorpus, kafkaCorpus } from "./PoisonCorpus.ts"
+import {
+  describeExpected,
+  goodIds,
+  meets,
+  type Observation,
+  observeHttpRow,
+  postGood,
+  watchLanding
+} from "./PoisonRow.ts"
+
+/** "Within a few seconds": the worker writes a batch 200 ms after its first record. */
+const landingMs = 10_000
+
+describeIntegration("poison corpus through ingest, stream and batch", ["kafka", "postgres", "gcs"], (env) => {
+  const generations: Array<Generation> = []
+  let producer: Producer | undefined
+
+  /** The generation to post to: a fresh one when the last was broken by its row. */
+  const current = async (): Promise<Generation> => {
+    const last = generations.at(-1)
+    if (last !== undefined && !last.broken) return last
+    if (last !== undefined) await stopGeneration(last)
+    const next = await startGeneration(env, generations.length)
+    generations.push(next)
+    return next
+  }
+
+  const workerTails = (g: Generation): string =>
+    g.stores.map((s) => `--- stream (${s.method}) ---\n${s.worker.output().slice(-2000)}`).join("\n")
+
+  const checkLanding = (g: Generation, o: Pick<Observation, "dead" | "missing" | "goodAnswers">) => {
+    if (o.dead.length > 0 || o.missing.length > 0) g.broken = true
+    expect
+      .soft(
+        o.goodAnswers.map((a) => a.status),
+        `good events after the poison answered: ${o.goodAnswers.map((a) => a.body).join(" | ")}`
+      )
+      .toEqual([200, 200, 200, 200, 200])
+    expect.soft(o.dead, "processes that exited").toEqual([])
+    expect.soft(o.missing, `not landed within ${landingMs} ms (generation ${g.n});\n${workerTails(g)}`).toEqual([])
+  }
+
+  beforeAll(async () => {
+    const kafka = new Kafka({ clientId: "poison-corpus", brokers: [...env.kafkaBrokers], logLevel: logLevel.NOTHING })
+    producer = kafka.producer({ allowAutoTopicCreation: false })
+    await producer.connect()
+  })
+
+  afterAll(async () => {
+    await producer?.disconnect()
+    for (const g of generations) await stopGeneration(g)
+    for (const g of generations) await dropGeneration(env, g)
+  }, 120_000)
+
+  for (const row of httpCorpus) {
+    it(`edge: ${row.name}`, async () => {
+      const g = await current()
+      g.rows.push(row.name)
+      const o = await observeHttpRow(g, row, uniqueName("p"), landingMs)
+      for (const answer of o.answers) {
+        expect
+          .soft(
+            meets(row.expected, answer.status),
+            `poison answered ${answer.status} (expected ${describeExpected(row.expected)}): ${answer.body}`
+          )
+          .toBe(true)
+        if (row.maxResponseBytes !== undefined)
+          expect.soft(answer.bytes, "answer body bytes").toBeLessThanOrEqual(row.maxResponseBytes)
+      }
+      checkLanding(g, o)
+    }, 150_000)
+  }
+
+  for (const row of kafkaCorpus) {
+    it(`other producer: ${row.name}`, async () => {
+      const g = await current()
+      g.rows.push(row.name)
+      const marker = uniqueName("k")
+      const topic = row.topic === "pins" ? g.topic : `${g.topic}.rejected`
+      const check = await g.watch()
+      await producer?.send({ topic, messages: row.records(marker).map((r) => ({ key: r.key, value: r.value })) })
+      const good = goodIds(marker)
+      const goodAnswers = await postGood(g.url, good)
+      const stored = Array.from({ length: row.elements }, (_, i) => elementMarker(marker, i))
+      const { missing, dead } = await watchLanding(g, check, good, stored, landingMs)
+      checkLanding(g, { goodAnswers, missing, dead })
+    }, 150_000)
+  }
+
+  it("batch run over each generation's topic: exit 0 and a succeeded run for the day", async () => {
+    for (const g of generations) await stopGeneration(g)
+    const day = new Date().toISOString().slice(0, 10)
+    for (const g of generations) {
+      const outcome = await runBatch(env, g, day)
+      const rows = `generation ${g.n} had: ${g.rows.join("; ")}`
+      expect.soft(outcome.exitCode, `${rows}\n${outcome.output.slice(-4000)}`).toBe(0)
+      const today = outcome.runs.filter((r) => r.day === day)
+      expect.soft(today.length, `${rows}: runs ${JSON.stringify(outcome.runs)}`).toBeGreaterThan(0)
+      expect
+        .soft(
+          today.filter((r) => r.status !== "succeeded"),
+          rows
+        )
+        .toEqual([])
+    }
+  }, 170_000)
+})
