@@ -107,6 +107,11 @@ export interface AnalyticsStoreApi {
    * storable first (`storableReject`); a row the database still refuses is stored as `lastResortReject`.
    */
   readonly writeRejects: (rejects: ReadonlyArray<BatchReject>) => Effect.Effect<void, AnalyticsStoreError>
+  /**
+   * Of `keys`, the archive objects recorded as unreadable (a batch reject of the whole object, at line 0):
+   * retention keeps them, so what could not be read is never deleted unread.
+   */
+  readonly unreadableObjects: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, AnalyticsStoreError>
   /** Rows of `pins` whose `ingested_at` falls on the UTC day: what the stream worker landed. */
   readonly landedPins: (day: string) => Effect.Effect<number, AnalyticsStoreError>
 }

@@ -77,12 +77,16 @@ const countsOf = (progress: Progress, durationMs: number): RunCounts => ({
         events_read: progress.process.events,
         pins: progress.process.pins,
         rejects: progress.process.rejects,
+        unreadable_objects: progress.process.unreadableObjects,
+        refused_rows: progress.process.refusedRows,
         categories: progress.process.categories,
         tags: progress.process.tags,
         landed_pins: progress.process.landed,
         reconciliation_gap: progress.process.gap
       }),
-  ...(progress.retention === undefined ? {} : { objects_deleted: progress.retention.deleted }),
+  ...(progress.retention === undefined
+    ? {}
+    : { objects_deleted: progress.retention.deleted, objects_kept_unreadable: progress.retention.keptUnreadable }),
   duration_ms: durationMs
 })
 

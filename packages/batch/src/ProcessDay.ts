@@ -5,18 +5,23 @@
  * daily tables in one transaction. Rejects go to `pin_rejects` (source `batch`, located by object and
  * line, so a re-run adds none). Ends with the reconciliation against what the stream worker landed.
  *
+ * Total per line and per object: cleaning that throws, a pin whose facts cannot be aggregated, a daily row
+ * the database refuses, and an object that cannot be decompressed each become rejects of their own (an
+ * unreadable object is recorded at line 0, and retention keeps it); only an outage fails the day.
+ *
  * Reading order decides which repeat of a pin wins: legacy objects first (they predate the archive),
  * then parts by partition and offset, as Kafka ordered them.
  */
+import { createHash } from "node:crypto"
 import {
   AnalyticsStore,
   type AnalyticsStoreError,
   type BatchReject,
   listAll,
   type ObjectInfo,
-  type ObjectNotFound,
   ObjectStore,
-  type ObjectStoreError
+  type ObjectStoreError,
+  type RefusedAggregate
 } from "@pinflow/adapters"
 import {
   accumulate,
@@ -24,15 +29,16 @@ import {
   type CleanOutcome,
   cleanLoggedPin,
   cleanLoggedPinLine,
-  datedPin,
   emptyAccumulator,
   parseJson,
+  stringifyJson,
   utcDay
 } from "@pinflow/domain"
 import { Effect, Result, Stream } from "effect"
+import { aggregatablePin, cleanTotal } from "./AggregatablePin.ts"
 import { type ArchivedObject, byPartitionAndOffset, dayPrefix, parseKey } from "./ArchiveLayout.ts"
 import { BatchSettings } from "./BatchSettings.ts"
-import { type ArchiveDecodeError, ndjsonLines } from "./NdjsonGzip.ts"
+import { ndjsonLines } from "./NdjsonGzip.ts"
 
 export interface ProcessSummary {
   readonly objects: number
@@ -44,6 +50,10 @@ export interface ProcessSummary {
   /** Distinct clean pins of the day: what the daily tables count. */
   readonly pins: number
   readonly rejects: number
+  /** Objects that could not be decompressed (each recorded as a reject at line 0; retention keeps them). */
+  readonly unreadableObjects: number
+  /** Daily rows the database refused for their content (each recorded as an `unstorable` reject). */
+  readonly refusedRows: number
   readonly categories: number
   readonly tags: number
   /** Rows of `pins` for the day, and `pins - landed`: positive = the stream lost pins the archive has. */
@@ -100,26 +110,38 @@ const objectsOfDay = (day: string) =>
 const legacyEvents = (
   text: string,
   stamp: string
-): ReadonlyArray<{ readonly raw: string; readonly outcome: CleanOutcome }> => {
+): ReadonlyArray<{ readonly raw: string; readonly clean: () => CleanOutcome }> => {
   const parsed = parseJson(text)
   if (Result.isFailure(parsed))
-    return [{ raw: text, outcome: Result.fail({ reason: "invalid_json", detail: parsed.failure }) }]
+    return [{ raw: text, clean: () => Result.fail({ reason: "invalid_json", detail: parsed.failure }) }]
   const values = Array.isArray(parsed.success) ? parsed.success : [parsed.success]
   return values.map((value: unknown) => {
     if (typeof value !== "object" || value === null || Array.isArray(value))
-      return { raw: JSON.stringify(value), outcome: cleanLoggedPin(value) }
+      return { raw: stringifyJson(value), clean: () => cleanLoggedPin(value) }
     // personal data never reaches the database, not even inside a reject
     const { poster_name: _dropped, ...event } = value as Record<string, unknown>
     const stamped = typeof event.ingested_at === "string" ? event : { ...event, ingested_at: stamp }
-    return { raw: JSON.stringify(event), outcome: cleanLoggedPin(stamped) }
+    return { raw: stringifyJson(event), clean: () => cleanLoggedPin(stamped) }
   })
+}
+
+/** A refused daily row as a reject: located by table, day and a digest of its key, so a re-run adds none. */
+const refusedReject = (day: string, refused: RefusedAggregate): BatchReject => {
+  const key = refused.table === "daily_tag_counts" ? refused.row.tag : refused.row.category
+  return {
+    reason: "unstorable",
+    detail: `${refused.table} row refused by the database: ${refused.error}`,
+    raw: stringifyJson(refused.row),
+    object_key: `${refused.table}/dt=${day}/${createHash("sha256").update(key).digest("hex")}`,
+    line: 0
+  }
 }
 
 export const processDay = Effect.fn("Batch.process")(function* (
   day: string
 ): Effect.fn.Return<
   ProcessSummary,
-  ObjectStoreError | ObjectNotFound | ArchiveDecodeError | AnalyticsStoreError,
+  ObjectStoreError | AnalyticsStoreError,
   ObjectStore | AnalyticsStore | BatchSettings
 > {
   const store = yield* ObjectStore
@@ -138,7 +160,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
     shared.set(text, text)
     return text
   }
-  const totals = { objects: 0, legacyObjects: 0, bytes: 0, events: 0, rejects: 0 }
+  const totals = { objects: 0, legacyObjects: 0, bytes: 0, events: 0, rejects: 0, unreadableObjects: 0 }
   let pending: Array<BatchReject> = []
   let nextProgress = progressEvery
   const flushRejects = Effect.suspend(() => {
@@ -147,19 +169,17 @@ export const processDay = Effect.fn("Batch.process")(function* (
     return batch.length === 0 ? Effect.void : analytics.writeRejects(batch)
   })
 
-  /** Cleans one event and accumulates it, or queues its reject. */
-  const take = (outcome: CleanOutcome, raw: string, key: string, line: number, partition: number | undefined) => {
+  /** Cleans one event and accumulates it, or queues its reject; never throws. */
+  const take = (clean: () => CleanOutcome, raw: string, key: string, line: number, partition: number | undefined) => {
     totals.events += 1
+    const outcome = Result.flatMap(cleanTotal(clean), (pin) => aggregatablePin(pin, day))
     if (Result.isSuccess(outcome)) {
-      const dated = datedPin(outcome.success)
-      // The folder (or legacy object) says which day an event belongs to; parts only hold that day anyway.
-      if (dated !== null)
-        accumulate(accumulator, {
-          ...dated,
-          day,
-          category: dated.category === null ? null : intern(dated.category),
-          tags: dated.tags.map(intern)
-        })
+      const pin = outcome.success
+      accumulate(accumulator, {
+        ...pin,
+        category: pin.category === null ? null : intern(pin.category),
+        tags: pin.tags.map(intern)
+      })
       return
     }
     totals.rejects += 1
@@ -185,35 +205,78 @@ export const processDay = Effect.fn("Batch.process")(function* (
     }
   })
 
-  for (const { info, object } of sources) {
-    if (object._tag === "Part") {
-      let line = 0
-      yield* ndjsonLines(info.key, store.stream(info.key), true).pipe(
-        Stream.runForEachArray((lines) => {
-          for (const text of lines) take(cleanLoggedPinLine(text), text, info.key, ++line, object.partition)
-          return afterChunk
+  /** Reads one object's events into `take`; fails only when the store cannot be reached. */
+  const readObject = (info: ObjectInfo, object: ArchivedObject, read: { line: number }) =>
+    object._tag === "Part"
+      ? ndjsonLines(info.key, store.stream(info.key), true).pipe(
+          Stream.runForEachArray((lines) => {
+            for (const text of lines)
+              take(() => cleanLoggedPinLine(text), text, info.key, ++read.line, object.partition)
+            return afterChunk
+          })
+        )
+      : Effect.gen(function* () {
+          const text = new TextDecoder().decode(yield* store.get(info.key))
+          const created = new Date(info.created).toISOString()
+          const stamp = utcDay(created) === day ? created : `${day}T00:00:00.000Z`
+          for (const e of legacyEvents(text, stamp)) take(e.clean, e.raw, info.key, ++read.line, undefined)
+          totals.legacyObjects += 1
+          yield* afterChunk
         })
-      )
-    } else {
-      const text = new TextDecoder().decode(yield* store.get(info.key))
-      const created = new Date(info.created).toISOString()
-      const stamp = utcDay(created) === day ? created : `${day}T00:00:00.000Z`
-      for (const [i, e] of legacyEvents(text, stamp).entries()) take(e.outcome, e.raw, info.key, i + 1, undefined)
-      totals.legacyObjects += 1
-      yield* afterChunk
-    }
+
+  const read: Array<ObjectInfo> = []
+  for (const { info, object } of sources) {
+    const progress = { line: 0 }
+    const found = yield* readObject(info, object, progress).pipe(
+      Effect.as(true),
+      Effect.catchTags({
+        // Listed, then deleted before it was read (a stale part replaced): nothing of it to count.
+        ObjectNotFound: () =>
+          Effect.logWarning("process: object vanished before it was read").pipe(
+            Effect.annotateLogs({ key: info.key }),
+            Effect.as(false)
+          ),
+        // Not gzip, or cut short: its readable lines were taken; the object itself is recorded and kept.
+        ArchiveDecodeError: (error) =>
+          Effect.gen(function* () {
+            totals.unreadableObjects += 1
+            totals.rejects += 1
+            pending.push({
+              reason: "invalid_json",
+              detail: `unreadable object after ${progress.line} lines: ${error.message}`,
+              raw: "",
+              object_key: info.key,
+              line: 0
+            })
+            yield* Effect.logWarning("process: unreadable object kept and recorded as a reject").pipe(
+              Effect.annotateLogs({ key: info.key, lines: progress.line, error: error.message })
+            )
+            return true
+          })
+      })
+    )
+    if (!found) continue
+    read.push(info)
     totals.objects += 1
     totals.bytes += info.size
   }
   yield* flushRejects
 
   const result = aggregates(accumulator)
-  yield* analytics.replaceDay(day, result)
+  const refused = yield* analytics.replaceDay(day, result)
+  if (refused.length > 0) {
+    yield* analytics.writeRejects(refused.map((r) => refusedReject(day, r)))
+    totals.rejects += refused.length
+    yield* Effect.logWarning("process: daily rows refused by the database, recorded as rejects").pipe(
+      Effect.annotateLogs({ day, rows: refused.length })
+    )
+  }
   const landed = yield* analytics.landedPins(day)
   const pins = accumulator.latest.size
   return {
     ...totals,
-    readThrough: sources.reduce<number | null>((newest, s) => Math.max(newest ?? 0, createdMs(s.info)), null),
+    refusedRows: refused.length,
+    readThrough: read.reduce<number | null>((newest, info) => Math.max(newest ?? 0, createdMs(info)), null),
     pins,
     categories: result.categories.length,
     tags: result.tags.length,

@@ -5,7 +5,7 @@
  * midnight that Kafka acknowledged after that night's snapshot) is kept until a processing read it. Only
  * what pinflow wrote or read is touched: our parts and legacy `<uuid>.json` objects in `raw/pins/dt=D/`
  * folders, and legacy objects under `BATCH_LEGACY_PREFIX`. Unreadable parts (`raw/pins/unreadable/`)
- * have no day and are kept.
+ * have no day and are kept, and so are objects the processing could not read (a reject at line 0).
  */
 import {
   AnalyticsStore,
@@ -25,6 +25,8 @@ export interface RetentionSummary {
   /** Days before this one are past retention. */
   readonly cutoff: string
   readonly deleted: number
+  /** Objects past retention kept because they could not be read (recorded as rejects at line 0). */
+  readonly keptUnreadable: number
   /** Days past retention that still have objects no succeeded processing of the day read. */
   readonly keptUnprocessed: ReadonlyArray<string>
 }
@@ -63,13 +65,26 @@ export const retention = Effect.fn("Batch.retention")(function* (
     const through = readThrough.get(o.day)
     return through != null && o.created <= through
   }
-  const deletable = all.filter(wasRead)
+  const read = all.filter(wasRead)
+  // read, but not readable: kept for whoever can recover it
+  const unreadable = yield* analytics.unreadableObjects(read.map((o) => o.key))
+  const deletable = read.filter((o) => !unreadable.has(o.key))
   const keptUnprocessed = [...new Set(all.filter((o) => !wasRead(o)).map((o) => o.day))].sort()
 
   yield* Effect.forEach(deletable, (o) => store.delete(o.key), { concurrency: 8, discard: true })
-  if (deletable.length > 0 || keptUnprocessed.length > 0)
+  if (read.length > 0 || keptUnprocessed.length > 0)
     yield* Effect.logInfo("retention: done").pipe(
-      Effect.annotateLogs({ cutoff, deleted: deletable.length, keptUnprocessed: keptUnprocessed.join(",") })
+      Effect.annotateLogs({
+        cutoff,
+        deleted: deletable.length,
+        keptUnreadable: read.length - deletable.length,
+        keptUnprocessed: keptUnprocessed.join(",")
+      })
     )
-  return { cutoff, deleted: deletable.length, keptUnprocessed } satisfies RetentionSummary
+  return {
+    cutoff,
+    deleted: deletable.length,
+    keptUnreadable: read.length - deletable.length,
+    keptUnprocessed
+  } satisfies RetentionSummary
 })

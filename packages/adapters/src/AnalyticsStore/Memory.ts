@@ -143,6 +143,15 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
           state.rejects.push(reject)
         }
       }),
+    unreadableObjects: (keys) =>
+      Effect.sync(() => {
+        const wanted = new Set(keys)
+        return new Set(
+          state.rejects.flatMap((r) =>
+            r.line === 0 && r.object_key !== undefined && wanted.has(r.object_key) ? [r.object_key] : []
+          )
+        )
+      }),
     landedPins: (day) => Effect.sync(() => state.landed.get(day) ?? 0)
   }
 }

@@ -241,6 +241,15 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
         (chunk) => insertRejects(chunk),
         { discard: true }
       ),
+    unreadableObjects: (keys) =>
+      keys.length === 0
+        ? Effect.succeed(new Set<string>())
+        : attempt(
+            "unreadable objects",
+            () =>
+              sql<Array<{ object_key: string }>>`select distinct object_key from pin_rejects
+                where object_key = any(${sql.array([...keys])}::text[]) and line = 0`
+          ).pipe(Effect.map((rows) => new Set(rows.map((r) => r.object_key)))),
     landedPins: (day) => {
       const [start, end] = dayBounds(day)
       return attempt(
