@@ -9,7 +9,7 @@
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { InMemoryLog } from "./InMemoryLog.ts"
 import { PinsTopics } from "./KafkaTopics.ts"
-import { type BatcherOptions, defaultBatcherOptions, type PinLogUnavailable } from "./PinLog/Batcher.ts"
+import { type BatcherOptions, defaultBatcherOptions, type PinLogWriteError } from "./PinLog/Batcher.ts"
 import { makeKafkaPinLog } from "./PinLog/Kafka.ts"
 import { makeMemoryPinLog, PinLogMemory } from "./PinLog/Memory.ts"
 import type { PinLogWrite } from "./PinLog/Messages.ts"
@@ -17,16 +17,21 @@ import type { PinLogWrite } from "./PinLog/Messages.ts"
 export {
   type BatcherOptions,
   defaultBatcherOptions,
+  PinLogRefused,
   PinLogUnavailable,
+  type PinLogWriteError,
   type UnavailableReason
 } from "./PinLog/Batcher.ts"
 export { type AppendedRecord, PinLogMemory } from "./PinLog/Memory.ts"
 export { type EncodedPin, encodePin, type PinLogTopics, type PinLogWrite, toMessages } from "./PinLog/Messages.ts"
 
 export interface PinLogService {
-  /** Appends both kinds in one acknowledged write; succeeds only when every record is durable. */
-  readonly write: (records: PinLogWrite) => Effect.Effect<void, PinLogUnavailable>
-  /** Whether the log is reachable now (readiness). */
+  /**
+   * Appends both kinds in one acknowledged write; succeeds only when every record is durable. Fails with
+   * `PinLogUnavailable` (retry later) or `PinLogRefused` (this write can never be taken as it is).
+   */
+  readonly write: (records: PinLogWrite) => Effect.Effect<void, PinLogWriteError>
+  /** Whether the log is reachable, from a state a timer refreshes (never a round trip per call). */
   readonly ready: Effect.Effect<boolean>
   /** Records and bytes accepted but not yet sent. */
   readonly depth: Effect.Effect<{ readonly events: number; readonly bytes: number }>

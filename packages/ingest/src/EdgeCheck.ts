@@ -9,10 +9,10 @@ import {
   describeSchemaError,
   type LoggedPinEvent,
   PinEvent,
-  parseJson,
   type RejectedEvent,
   readableId,
   schemaIssues,
+  stringifyJson,
   toLoggedPinEvent,
   withoutPosterName
 } from "@pinflow/domain"
@@ -30,24 +30,45 @@ export type Checked =
       readonly _tag: "Invalid"
       readonly reject: RejectedEvent
       readonly issues: ReadonlyArray<Issue>
-      /** Structurally valid but too big for one Kafka message. */
-      readonly tooLarge: boolean
     }
 
 const decode = Schema.decodeUnknownResult(PinEvent, { errors: "all" })
 
 /** Raw payloads kept on the rejected topic are capped so one record always fits a Kafka message. */
 const maxRawChars = 64 * 1024
+/** A reject keeps at most this much of the id it names (rule 1's limit for a valid one). */
+const maxIdChars = 256
 
 /** Every bad field and why, with what it held ("Expected an integer, got 1.5"). */
 export const issuesOf: (error: Schema.SchemaError, input: unknown) => ReadonlyArray<Issue> = schemaIssues
 
-/** The payload as received, without personal data, capped in size. */
+/** At most `max` UTF-16 units of `text`, never ending in half of a surrogate pair. */
+const headOf = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  const last = text.charCodeAt(max - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
+}
+
+/** Text any stage stores exactly as given: well-formed Unicode without NUL. */
+const isStorable = (text: string): boolean => text.isWellFormed() && !text.includes("\u0000")
+
+/**
+ * The payload as received, without personal data, capped in size. Text that is too long, or that a
+ * database could not store as text, is kept inside an object (`prefix`), which is stored as JSON.
+ */
 export const boundedRaw = (raw: unknown): unknown => {
   const kept = withoutPosterName(raw)
-  const text = typeof kept === "string" ? kept : JSON.stringify(kept)
-  if (text === undefined || text.length <= maxRawChars) return kept
-  return { truncated: true, length: text.length, prefix: text.slice(0, maxRawChars) }
+  const text = typeof kept === "string" ? kept : stringifyJson(kept)
+  if (text.length <= maxRawChars && (typeof kept !== "string" || isStorable(kept))) return kept
+  return { truncated: text.length > maxRawChars, length: text.length, prefix: headOf(text, maxRawChars) }
+}
+
+/** The id a reject is keyed and traced by: what the domain can read, at most `maxIdChars` of it. */
+const rejectId = (input: unknown): string | undefined => {
+  const id = readableId(input)
+  if (id === undefined) return undefined
+  const head = headOf(id, maxIdChars).trim()
+  return head.length > 0 && isStorable(head) ? head : undefined
 }
 
 const rejection = (
@@ -61,34 +82,40 @@ const rejection = (
   return id === undefined ? base : { ...base, unique_id: id }
 }
 
+/** UTF-8 bytes of a key; ids are short, so the exact count is only needed near the limit. */
+const keyBytes = (key: string): number => Buffer.byteLength(key)
+
 /**
- * Checks one posted value; `maxEventBytes` bounds the logged message. Plain JSON objects that are valid
- * take the domain's fast path (same verdict as the schema); everything else is decided by the schema,
- * with every bad field named.
+ * Checks one posted value; `maxMessageBytes` bounds its Kafka message (key + value bytes). Plain JSON
+ * objects that are valid take the domain's fast path (same verdict as the schema); everything else is
+ * decided by the schema, with every bad field named.
  */
-export const checkValue = (input: unknown, now: Date, maxEventBytes: number): Checked => {
+export const checkValue = (input: unknown, now: Date, maxMessageBytes: number): Checked => {
   let valid = decodePlainPinEvent(input)
   if (valid === undefined) {
     const decoded = decode(input)
     if (Result.isFailure(decoded)) {
       return {
         _tag: "Invalid",
-        reject: rejection("schema", describeSchemaError(decoded.failure, input), input, now, readableId(input)),
-        issues: issuesOf(decoded.failure, input),
-        tooLarge: false
+        reject: rejection("schema", describeSchemaError(decoded.failure, input), input, now, rejectId(input)),
+        issues: issuesOf(decoded.failure, input)
       }
     }
     valid = decoded.success
   }
   const event = toLoggedPinEvent(valid, now)
   const encoded = encodePin(event)
-  if (encoded.bytes > maxEventBytes) {
-    const message = `the event is ${encoded.bytes} bytes as logged; the limit is ${maxEventBytes}`
-    return {
-      _tag: "Invalid",
-      reject: rejection("schema", message, input, now, readableId(input)),
-      issues: [{ path: "", message }],
-      tooLarge: true
+  // a key is at most 3 bytes per UTF-16 unit: the exact count only when that bound crosses the limit
+  if (encoded.bytes + encoded.key.length * 3 > maxMessageBytes) {
+    const key = keyBytes(encoded.key)
+    const size = encoded.bytes + key
+    if (size > maxMessageBytes) {
+      const message = `the event is ${size} bytes as a Kafka message (key ${key} + value ${encoded.bytes}); the limit is ${maxMessageBytes}`
+      return {
+        _tag: "Invalid",
+        reject: rejection("too_large", message, input, now, rejectId(input)),
+        issues: [{ path: "", message }]
+      }
     }
   }
   return { _tag: "Valid", event, encoded }
@@ -104,29 +131,8 @@ export interface BadLine {
   readonly detail: string
 }
 
-export type ParsedBatch =
-  | { readonly _tag: "Values"; readonly values: ReadonlyArray<Result.Result<unknown, BadLine>> }
-  | { readonly _tag: "Malformed"; readonly detail: string }
-
-/**
- * A `/pins` body: a JSON array (one value per element), a single JSON object, or NDJSON (one value per
- * non-blank line; a line that is not JSON is that event's failure, not the request's).
- */
-export const parseBatch = (text: string): ParsedBatch => {
-  const trimmed = text.trimStart()
-  if (trimmed.startsWith("[")) {
-    const parsed = parseJson(text)
-    if (Result.isFailure(parsed)) return { _tag: "Malformed", detail: parsed.failure }
-    return { _tag: "Values", values: (parsed.success as ReadonlyArray<unknown>).map((v) => Result.succeed(v)) }
-  }
-  if (trimmed.startsWith("{")) {
-    const whole = parseJson(text)
-    if (Result.isSuccess(whole)) return { _tag: "Values", values: [Result.succeed(whole.success)] }
-  }
-  const values: Array<Result.Result<unknown, BadLine>> = []
-  for (const line of text.split("\n")) {
-    if (line.trim().length === 0) continue
-    values.push(Result.mapError(parseJson(line), (detail) => ({ line, detail })))
-  }
-  return { _tag: "Values", values }
+/** A parser's message as a short, storable detail (V8 quotes the input, which may hold anything). */
+export const parserDetail = (message: string): string => {
+  const head = headOf(message, 512)
+  return isStorable(head) ? head : head.replaceAll("\u0000", "\\u0000").toWellFormed()
 }

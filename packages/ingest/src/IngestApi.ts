@@ -36,10 +36,22 @@ export const InvalidPin = Schema.Struct({ error: Schema.Literal("invalid pin"), 
 export const MalformedJson = Schema.Struct({ error: Schema.Literal("malformed JSON"), detail: Schema.String })
 export const NoEvents = Schema.Struct({ error: Schema.Literal("no events"), detail: Schema.String })
 export const Unauthorized = Schema.Struct({ error: Schema.Literal("unauthorized"), detail: Schema.String })
+/**
+ * A body over its limit (`limit_bytes`), or an event whose Kafka message would be over
+ * `INGEST_MAX_MESSAGE_BYTES` (`reason: "too_large"`, `limit_bytes`), or a request the queue in front of
+ * Kafka could never hold (neither).
+ */
 export const TooLarge = Schema.Struct({
   error: Schema.Literal("payload too large"),
+  reason: Schema.optionalKey(Schema.Literal("too_large")),
   detail: Schema.String,
-  limit_bytes: Schema.Int
+  limit_bytes: Schema.optionalKey(Schema.Int)
+})
+/** `/pins` with more than `INGEST_MAX_EVENTS` events. */
+export const TooManyEvents = Schema.Struct({
+  error: Schema.Literal("too many events"),
+  detail: Schema.String,
+  limit_events: Schema.Int
 })
 export const UnsupportedMediaType = Schema.Struct({
   error: Schema.Literal("unsupported media type"),
@@ -52,6 +64,7 @@ export const Unavailable = Schema.Struct({
   retry_after_seconds: Schema.Int
 })
 export const NotFound = Schema.Struct({ error: Schema.Literal("not found"), detail: Schema.String })
+export const MethodNotAllowed = Schema.Struct({ error: Schema.Literal("method not allowed"), detail: Schema.String })
 
 const Ndjson = Schema.String.pipe(HttpApiSchema.asText({ contentType: "application/x-ndjson" }))
 

@@ -1,7 +1,8 @@
 /**
  * The ingest routes: the `IngestApi` endpoints (posting handlers read their own bodies so limits,
  * media types and error bodies are exact), `/openapi.json` generated from the same Schemas, `/docs`,
- * Prometheus `/metrics`, a JSON 404 for everything else, and request metrics on all of them.
+ * Prometheus `/metrics`, a JSON 405 (with `Allow`) for another method on a known path, a JSON 404 for
+ * everything else, and request metrics on all of them.
  */
 import { PinLog } from "@pinflow/adapters"
 import { Effect, Layer } from "effect"
@@ -41,23 +42,40 @@ const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
   })
 )
 
-const NotFound = HttpRouter.add("*", "/*", (request) =>
-  Effect.succeed(
-    HttpServerResponse.jsonUnsafe(
-      {
-        error: "not found",
-        detail: `no route ${request.method} ${request.url.split("?")[0]}; see /docs or /openapi.json`
-      },
-      { status: 404 }
-    )
+/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`). */
+const allowedMethods: ReadonlyMap<string, string> = new Map([
+  ["/pin/", "POST"],
+  ["/pin", "POST"],
+  ["/pins", "POST"],
+  ["/healthz", "GET"],
+  ["/readyz", "GET"],
+  ["/metrics", "GET"],
+  ["/openapi.json", "GET"],
+  ["/docs", "GET"]
+])
+
+/** Whatever no route took: a known path with another method is a 405 with `Allow`, anything else a 404. */
+const Unrouted = HttpRouter.add("*", "/*", (request) => {
+  const path = request.url.split("?")[0] ?? ""
+  const allow = allowedMethods.get(path)
+  return Effect.succeed(
+    allow === undefined
+      ? HttpServerResponse.jsonUnsafe(
+          { error: "not found", detail: `no route ${request.method} ${path}; see /docs or /openapi.json` },
+          { status: 404 }
+        )
+      : HttpServerResponse.jsonUnsafe(
+          { error: "method not allowed", detail: `${path} answers ${allow} only, not ${request.method}` },
+          { status: 405, headers: { allow } }
+        )
   )
-)
+})
 
 /** Every route of the edge; needs `PinLog` and `IngestSettings`. */
 export const IngestRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(IngestApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(IngestHandlers)),
   HttpApiScalar.layer(IngestApi, { path: "/docs" }),
   PrometheusMetrics.layerHttp({ path: "/metrics" }),
-  NotFound,
+  Unrouted,
   HttpMetricsMiddleware
 )

@@ -3,12 +3,20 @@
  * the valid events and the rejects together, and the exact answer. A 200 is only ever sent after Kafka
  * acknowledged every event it covers; any doubt about durability is a 503 with `Retry-After`.
  */
-import type { EncodedPin, PinLogService, PinLogUnavailable, PinLogWrite } from "@pinflow/adapters"
+import type {
+  EncodedPin,
+  PinLogRefused,
+  PinLogService,
+  PinLogUnavailable,
+  PinLogWrite,
+  PinLogWriteError
+} from "@pinflow/adapters"
 import { parseJson, type RejectedEvent } from "@pinflow/domain"
 import { Clock, Effect, Metric, Result } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { makeKeyCheck } from "./ApiKey.ts"
-import { type Checked, checkValue, invalidJson, parseBatch } from "./EdgeCheck.ts"
+import { splitBatch } from "./BatchBody.ts"
+import { type Checked, checkValue, invalidJson, parserDetail } from "./EdgeCheck.ts"
 import type { BatchResult, EventResult } from "./IngestApi.ts"
 import { countRejected, eventsAccepted } from "./IngestMetrics.ts"
 import type { IngestSettingsShape } from "./IngestSettings.ts"
@@ -40,6 +48,18 @@ const unavailable = (error: PinLogUnavailable, events: number) => {
     )
   )
 }
+
+/** A write the log can never take as it is: the client must make it smaller, not retry it. */
+const refused = (error: PinLogRefused) =>
+  reply(
+    error.reason === "record_refused"
+      ? { error: "payload too large", reason: "too_large", detail: error.message }
+      : { error: "payload too large", detail: error.message },
+    413
+  )
+
+const writeFailed = (error: PinLogWriteError, events: number) =>
+  error._tag === "PinLogRefused" ? Effect.succeed(refused(error)) : unavailable(error, events)
 
 const bodyRefused = (error: BodyError) => {
   switch (error._tag) {
@@ -109,27 +129,29 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       const at = yield* now
       const parsed = parseJson(body.success)
       if (Result.isFailure(parsed)) {
-        yield* keepRejects([invalidJson(body.success, parsed.failure, at)])
+        const detail = parserDetail(parsed.failure)
+        yield* keepRejects([invalidJson(body.success, detail, at)])
         yield* countRejected("invalid_json")
-        return reply({ error: "malformed JSON", detail: parsed.failure }, 400)
+        return reply({ error: "malformed JSON", detail }, 400)
       }
-      const checked = checkValue(parsed.success, at, settings.maxEventBytes)
+      const checked = checkValue(parsed.success, at, settings.maxMessageBytes)
       if (checked._tag === "Invalid") {
         yield* keepRejects([checked.reject])
         yield* countRejected(checked.reject.reason)
-        return checked.tooLarge
+        return checked.reject.reason === "too_large"
           ? reply(
               {
                 error: "payload too large",
+                reason: "too_large",
                 detail: checked.reject.detail,
-                limit_bytes: settings.maxEventBytes
+                limit_bytes: settings.maxMessageBytes
               },
               413
             )
           : reply({ error: "invalid pin", issues: checked.issues }, 400)
       }
       const written = yield* Effect.result(log.write({ pins: [checked.encoded], rejected: [] }))
-      if (Result.isFailure(written)) return yield* unavailable(written.failure, 1)
+      if (Result.isFailure(written)) return yield* writeFailed(written.failure, 1)
       yield* Metric.update(eventsAccepted, 1)
       return reply({ status: "accepted", unique_id: checked.event.unique_id }, 200)
     })
@@ -141,7 +163,17 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       const body = yield* Effect.result(readText(request, settings.maxPinsBody))
       if (Result.isFailure(body)) return bodyRefused(body.failure)
       const at = yield* now
-      const batch = parseBatch(body.success)
+      const batch = splitBatch(body.success, settings.maxEvents)
+      if (batch._tag === "TooMany") {
+        return reply(
+          {
+            error: "too many events",
+            detail: `the request holds more than ${batch.limit} events; split it into smaller requests`,
+            limit_events: batch.limit
+          },
+          413
+        )
+      }
       if (batch._tag === "Malformed") {
         yield* keepRejects([invalidJson(body.success, batch.detail, at)])
         yield* countRejected("invalid_json")
@@ -156,12 +188,11 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       const rejectedByReason = new Map<string, number>()
       batch.values.forEach((value, position) => {
         const checked: Checked = Result.isSuccess(value)
-          ? checkValue(value.success, at, settings.maxEventBytes)
+          ? checkValue(value.success, at, settings.maxMessageBytes)
           : {
               _tag: "Invalid",
               reject: invalidJson(value.failure.line, value.failure.detail, at),
-              issues: [{ path: "", message: `not JSON: ${value.failure.detail}` }],
-              tooLarge: false
+              issues: [{ path: "", message: `not JSON: ${value.failure.detail}` }]
             }
         if (checked._tag === "Valid") {
           pins.push(checked.encoded)
@@ -176,12 +207,14 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       if (pins.length === 0) yield* keepRejects(rejected)
       else {
         const written = yield* Effect.result(log.write(write))
-        if (Result.isFailure(written)) return yield* unavailable(written.failure, pins.length)
+        if (Result.isFailure(written)) return yield* writeFailed(written.failure, pins.length)
         yield* Metric.update(eventsAccepted, pins.length)
       }
       for (const [reason, n] of rejectedByReason) yield* countRejected(reason, n)
       const result: BatchResult = { accepted: pins.length, rejected: rejected.length, results }
-      return reply(result, pins.length > 0 ? 200 : 400)
+      // nothing accepted: 413 when every event was only too large, else 400
+      const status = pins.length > 0 ? 200 : rejectedByReason.get("too_large") === rejected.length ? 413 : 400
+      return reply(result, status)
     })
 
   return { postPin, postPins }

@@ -27,6 +27,18 @@ export class PinLogUnavailable extends Data.TaggedError("PinLogUnavailable")<{
   readonly message: string
 }> {}
 
+/**
+ * The log will never take these messages as they are: a write bigger than the whole queue
+ * (`request_too_large`), or a record the broker itself refused (`record_refused`, e.g. over its message
+ * size). Retrying the same write cannot succeed.
+ */
+export class PinLogRefused extends Data.TaggedError("PinLogRefused")<{
+  readonly reason: "request_too_large" | "record_refused"
+  readonly message: string
+}> {}
+
+export type PinLogWriteError = PinLogUnavailable | PinLogRefused
+
 export interface BatcherOptions {
   /** Most messages waiting (not yet sent) before callers are refused. */
   readonly maxQueueEvents: number
@@ -62,7 +74,7 @@ export const defaultBatcherOptions: BatcherOptions = {
 
 export interface Batcher {
   /** Queues the messages and waits until all are acknowledged. */
-  readonly offer: (messages: ReadonlyArray<OutMessage>) => Effect.Effect<void, PinLogUnavailable>
+  readonly offer: (messages: ReadonlyArray<OutMessage>) => Effect.Effect<void, PinLogWriteError>
   /** Messages and bytes waiting to be sent. */
   readonly depth: () => { readonly events: number; readonly bytes: number }
 }
@@ -70,7 +82,7 @@ export interface Batcher {
 interface Entry {
   readonly messages: ReadonlyArray<OutMessage>
   readonly sizes: ReadonlyArray<number>
-  readonly deferred: Deferred.Deferred<void, PinLogUnavailable>
+  readonly deferred: Deferred.Deferred<void, PinLogWriteError>
   /** Epoch millis after which the caller is answered "timeout". */
   readonly deadline: number
   /** Index of the first message not yet taken for a send. */
@@ -91,7 +103,7 @@ const batchEvents = Metric.histogram("pinflow_log_batch_events", {
 })
 
 const byteLength = (m: OutMessage): number =>
-  (m.bytes ?? Buffer.byteLength(m.value)) + (m.key === null ? 0 : m.key.length) + 16
+  (m.bytes ?? Buffer.byteLength(m.value)) + (m.key === null ? 0 : Buffer.byteLength(m.key)) + 16
 
 /**
  * Starts the flusher in the current scope. `send` performs one acknowledged write of a batch; `isUp`
@@ -100,13 +112,17 @@ const byteLength = (m: OutMessage): number =>
  * with its partition set, and a send stops taking messages before one partition would get more than
  * `maxPartitionBytes` (a partition's first message always goes, alone if need be), so skewed keys or a
  * topic with fewer partitions than configured never make a record batch the broker refuses.
+ * With `refusedRecords` (a failure that is about the records, not the link: says why), such a failed
+ * send is halved and retried until the one refused message is found; only its caller fails
+ * (`PinLogRefused`), and `onSendFailure` (the link is broken) is not called for it.
  */
 export const makeBatcher = Effect.fnUntraced(function* <E>(
   send: (batch: ReadonlyArray<OutMessage>) => Effect.Effect<void, E>,
   isUp: () => boolean,
   options: BatcherOptions,
   onSendFailure: (error: E) => Effect.Effect<void> = () => Effect.void,
-  partitionOf?: (message: OutMessage) => number | undefined
+  partitionOf?: (message: OutMessage) => number | undefined,
+  refusedRecords: (error: E) => string | undefined = () => undefined
 ) {
   const entries: Array<Entry> = []
   let head = 0
@@ -137,7 +153,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     entry.next = entry.messages.length
   }
 
-  const settle = (entry: Entry, exit: Exit.Exit<void, PinLogUnavailable>) => {
+  const settle = (entry: Entry, exit: Exit.Exit<void, PinLogWriteError>) => {
     if (entry.settled) return
     entry.settled = true
     abandon(entry)
@@ -204,26 +220,49 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     Deferred.doneUnsafe(waiting, Exit.void)
   }
 
-  const flush = (batch: ReadonlyArray<OutMessage>, parts: ReadonlyArray<[Entry, number]>) =>
+  /** Sends `batch` (`owners[i]` is the entry of `batch[i]`); a refused batch is halved down to the culprit. */
+  const deliver = (batch: ReadonlyArray<OutMessage>, owners: ReadonlyArray<Entry>): Effect.Effect<void> =>
     Effect.gen(function* () {
-      yield* publishDepth
       const started = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
       const exit = yield* Effect.exit(send(batch))
       const elapsed = (yield* Effect.clockWith((clock) => clock.currentTimeMillis)) - started
       yield* Metric.update(produceSeconds, elapsed / 1000)
       yield* Metric.update(batchEvents, batch.length)
       if (Exit.isSuccess(exit)) {
-        for (const [entry, count] of parts) {
-          entry.acked += count
+        for (const entry of owners) {
+          entry.acked += 1
           if (entry.acked === entry.messages.length) settle(entry, Exit.void)
         }
-      } else {
-        const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
-        for (const [entry] of parts) settle(entry, Exit.fail(failure))
-        const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-        yield* Effect.logWarning("Kafka send failed").pipe(Effect.annotateLogs({ error: String(exit.cause) }))
-        if (error !== undefined && error._tag === "Fail") yield* onSendFailure(error.error)
+        return
       }
+      const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
+      const error = reason !== undefined && reason._tag === "Fail" ? reason.error : undefined
+      const refused = error === undefined ? undefined : refusedRecords(error)
+      if (refused !== undefined) {
+        if (batch.length > 1) {
+          const half = batch.length >>> 1
+          yield* deliver(batch.slice(0, half), owners.slice(0, half))
+          return yield* deliver(batch.slice(half), owners.slice(half))
+        }
+        yield* Effect.logWarning("Kafka refused a record").pipe(Effect.annotateLogs({ error: refused }))
+        const owner = owners[0] as Entry
+        return settle(
+          owner,
+          Exit.fail(new PinLogRefused({ reason: "record_refused", message: `Kafka refused the event: ${refused}` }))
+        )
+      }
+      const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
+      for (const entry of owners) settle(entry, Exit.fail(failure))
+      yield* Effect.logWarning("Kafka send failed").pipe(Effect.annotateLogs({ error: String(exit.cause) }))
+      if (error !== undefined) yield* onSendFailure(error)
+    })
+
+  const flush = (batch: ReadonlyArray<OutMessage>, parts: ReadonlyArray<[Entry, number]>) =>
+    Effect.gen(function* () {
+      yield* publishDepth
+      const owners: Array<Entry> = []
+      for (const [entry, count] of parts) for (let i = 0; i < count; i++) owners.push(entry)
+      yield* deliver(batch, owners)
     }).pipe(
       Effect.ensuring(
         Effect.sync(() => {
@@ -291,7 +330,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     })
   )
 
-  const offer = (messages: ReadonlyArray<OutMessage>): Effect.Effect<void, PinLogUnavailable> =>
+  const offer = (messages: ReadonlyArray<OutMessage>): Effect.Effect<void, PinLogWriteError> =>
     Effect.clockWith((clock) => {
       if (messages.length === 0) return Effect.void
       if (closed) return Effect.fail(unavailable("closed", "the server is shutting down; retry on another instance"))
@@ -299,13 +338,22 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
       const sizes = messages.map(byteLength)
       let size = 0
       for (const s of sizes) size += s
-      if (events > 0 && (events + messages.length > options.maxQueueEvents || bytes + size > options.maxQueueBytes)) {
+      // a write the empty queue could not hold would be refused as "overloaded" forever: say so now
+      if (messages.length > options.maxQueueEvents || size > options.maxQueueBytes) {
+        return Effect.fail(
+          new PinLogRefused({
+            reason: "request_too_large",
+            message: `the request needs ${messages.length} messages (${size} bytes) in the queue in front of Kafka, which holds at most ${options.maxQueueEvents} (${options.maxQueueBytes} bytes); split it`
+          })
+        )
+      }
+      if (events + messages.length > options.maxQueueEvents || bytes + size > options.maxQueueBytes) {
         return Effect.fail(unavailable("overloaded", "the queue in front of Kafka is full; retry later"))
       }
       const entry: Entry = {
         messages,
         sizes,
-        deferred: Deferred.makeUnsafe<void, PinLogUnavailable>(),
+        deferred: Deferred.makeUnsafe<void, PinLogWriteError>(),
         deadline: clock.currentTimeMillisUnsafe() + Duration.toMillis(ackTimeout),
         next: 0,
         acked: 0,

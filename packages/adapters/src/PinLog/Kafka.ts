@@ -7,8 +7,11 @@
  * Each connect reads the topics' real partition counts (a pre-existing topic may have fewer than
  * `KAFKA_PARTITIONS`), refreshed every few minutes and after any failed send: the batcher routes every
  * message with kafkajs' default partitioner over those counts and caps each partition's bytes per send.
+ * A send the broker refuses for its records (too large, invalid) is not a broken link: the batcher
+ * isolates the one record and the producers stay connected. Readiness is the state a 2 s health
+ * probe keeps, so probes and floods of `/readyz` cost the broker nothing.
  */
-import { Cause, Deferred, Duration, Effect, Exit } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Schedule } from "effect"
 import { Partitioners, type Producer } from "kafkajs"
 import { KafkaClient, KafkaError } from "../KafkaClient.ts"
 import { ensureTopics, PinsTopics } from "../KafkaTopics.ts"
@@ -23,6 +26,8 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
   let producers: ReadonlyArray<Producer> = []
   const busy = new Set<Producer>()
   let up = false
+  /** The last health probe's verdict while connected: what `/readyz` answers from. */
+  let reachable = false
   let broken = Deferred.makeUnsafe<void>()
   const markBroken = Effect.sync(() => {
     up = false
@@ -85,25 +90,27 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     ).pipe(Effect.scoped)
   })
 
+  /** Retries of a failed connect: 500 ms doubling, at most 5 s apart. */
+  const reconnectSchedule = Schedule.min([Schedule.exponential("500 millis"), Schedule.spaced("5 seconds")])
+
   /** Connect, wait until a send or the health check says the link broke, reconnect; forever. */
   const supervise = Effect.gen(function* () {
-    let failures = 0
     while (true) {
-      const exit = yield* Effect.exit(connect)
-      if (Exit.isFailure(exit)) {
-        if (failures === 0) {
-          const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-          const reason = failure?._tag === "Fail" ? failure.error.message : Cause.pretty(exit.cause)
-          yield* Effect.logWarning(`Kafka unavailable, writes answer 503 until it is back: ${reason}`)
-        }
-        failures += 1
-        yield* Effect.sleep(Duration.millis(Math.min(5_000, 250 * 2 ** Math.min(failures, 5))))
-        continue
-      }
+      let failures = 0
+      const connected = yield* connect.pipe(
+        Effect.tapCause((cause) => {
+          failures += 1
+          if (failures > 1) return Effect.void
+          const failure = cause.reasons.find((r) => r._tag === "Fail")
+          const reason = failure?._tag === "Fail" ? failure.error.message : Cause.pretty(cause)
+          return Effect.logWarning(`Kafka unavailable, writes answer 503 until it is back: ${reason}`)
+        }),
+        Effect.retry(reconnectSchedule)
+      )
       if (failures > 0) yield* Effect.logInfo("Kafka reachable again")
-      failures = 0
       broken = Deferred.makeUnsafe<void>()
-      producers = exit.value
+      producers = connected
+      reachable = true
       up = true
       yield* Deferred.await(broken)
       up = false
@@ -115,24 +122,47 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     }
   }).pipe(Effect.onInterrupt(() => Effect.suspend(() => disconnect(producers))))
 
-  /** Two failed probes in a row while up: treat the link as broken even without traffic. */
+  let misses = 0
+  let checks = 0
+  /**
+   * Every 2 s while connected: one probe sets readiness; two failed in a row mean the link is broken
+   * even without traffic.
+   */
   const healthCheck = Effect.gen(function* () {
-    let misses = 0
-    let checks = 0
-    while (true) {
-      yield* Effect.sleep(Duration.seconds(2))
-      if (!up) continue
-      // partitions can be added to a topic: follow them as kafkajs' own metadata refresh (5 min) does
-      if (++checks % 150 === 0) yield* readPartitionCounts.pipe(Effect.ignore)
-      const ok = yield* client.probe(Duration.millis(1_500)).pipe(Effect.isSuccess)
-      misses = ok ? 0 : misses + 1
-      if (misses >= 2) {
-        yield* Effect.logWarning("Kafka stopped answering")
-        misses = 0
-        yield* markBroken
-      }
+    if (!up) return
+    // partitions can be added to a topic: follow them as kafkajs' own metadata refresh (5 min) does
+    if (++checks % 150 === 0) yield* readPartitionCounts.pipe(Effect.ignore)
+    const ok = yield* client.probe(Duration.millis(1_500)).pipe(Effect.isSuccess)
+    reachable = ok
+    misses = ok ? 0 : misses + 1
+    if (misses >= 2) {
+      yield* Effect.logWarning("Kafka stopped answering")
+      misses = 0
+      yield* markBroken
     }
-  })
+  }).pipe(Effect.repeat(Schedule.spaced("2 seconds")))
+
+  /**
+   * The broker's record-level refusals (kafkajs protocol error types), found through kafkajs' wrappers
+   * (`cause`, `originalError`); any other failure is taken as the link's.
+   */
+  const recordErrors = new Set([
+    "MESSAGE_TOO_LARGE",
+    "RECORD_LIST_TOO_LARGE",
+    "INVALID_RECORD",
+    "CORRUPT_MESSAGE",
+    "INVALID_TIMESTAMP"
+  ])
+  const refusedRecords = (error: KafkaError): string | undefined => {
+    let cause: unknown = error.cause
+    for (let depth = 0; depth < 5 && typeof cause === "object" && cause !== null; depth++) {
+      const { type, message } = cause as { readonly type?: unknown; readonly message?: unknown }
+      if (typeof type === "string" && recordErrors.has(type)) return `${type}: ${String(message)}`
+      const next = cause as { readonly cause?: unknown; readonly originalError?: unknown }
+      cause = next.cause ?? next.originalError
+    }
+    return undefined
+  }
 
   const sendTimeout = Duration.fromInputUnsafe(options.ackTimeout)
   const send = (batch: ReadonlyArray<OutMessage>) =>
@@ -171,14 +201,13 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     () => up,
     options,
     () => markBroken,
-    partitionOf
+    partitionOf,
+    refusedRecords
   )
 
   return {
     write: (records) => batcher.offer(toMessages(topics, records)),
-    ready: Effect.suspend(() =>
-      up ? client.probe(Duration.seconds(1)).pipe(Effect.isSuccess) : Effect.succeed(false)
-    ),
+    ready: Effect.sync(() => up && reachable),
     depth: Effect.sync(batcher.depth)
   } satisfies PinLogService
 })
