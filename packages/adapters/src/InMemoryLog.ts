@@ -32,7 +32,7 @@ export interface Appended {
 }
 
 /** Stable partition of a key (FNV-1a); keyless messages go round-robin. */
-const partitionOf = (key: string | null, partitions: number, counter: number): number => {
+export const partitionOf = (key: string | null, partitions: number, counter: number): number => {
   if (key === null) return counter % partitions
   let hash = 0x811c9dc5
   for (let i = 0; i < key.length; i++) {
