@@ -87,9 +87,10 @@ const shownChars = 60
 const shown = (value: unknown): string => {
   if (value === undefined) return "undefined"
   if (typeof value === "bigint") return `${value}n`
-  const head = typeof value === "string" && value.length > shownChars ? value.slice(0, shownChars) : value
+  const long = typeof value === "string" && value.length > shownChars
+  const head = long ? value.slice(0, shownChars) : value
   const text = typeof head === "string" || typeof head === "object" ? stringifyJson(head) : String(head)
-  if (text.length <= shownChars && head === value) return text
+  if (text.length <= shownChars && !long) return text
   let cut = Math.min(text.length, shownChars - 3)
   // JSON escapes lone surrogates, so only a pair can straddle the cut: keep it whole or drop it
   const last = text.charCodeAt(cut - 1)

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result, Schema } from "effect"
 import * as fc from "fast-check"
-import { cleanLoggedPinLine, cleanPin, cleanPinLine } from "../src/Cleaning.ts"
+import { cleanLoggedPin, cleanLoggedPinLine, cleanPin, cleanPinLine } from "../src/Cleaning.ts"
 import { CleanPin, CleanPinJson } from "../src/CleanPin.ts"
 import { PinEvent } from "../src/PinEvent.ts"
+import { validEvent } from "./Hostile.ts"
 
 const event = {
   index: 7,
@@ -127,6 +128,92 @@ describe("cleanPin", () => {
     assert.notProperty(rejection, "unique_id")
   })
 
+  it("refuses text no stage could store or index (rule 1 limits), naming the field, what was expected and received", () => {
+    const emoji = "\u{1F600}"
+    const detail = (input: unknown) => {
+      const outcome = cleanPin(input)
+      return Result.isFailure(outcome) ? outcome.failure.detail : "clean"
+    }
+    // two ids differing only in lone surrogates would both become U+FFFD in UTF-8 and collide
+    assert.deepStrictEqual(failure(cleanPin({ ...event, unique_id: "a\ud800" })), {
+      reason: "schema",
+      detail: 'unique_id: Expected well-formed Unicode text (no lone surrogate), got "a\\ud800"'
+    })
+    assert.strictEqual(
+      detail({ ...event, title: "\udc00x", poster_name: `${emoji.slice(1)}` }),
+      'title: Expected well-formed Unicode text (no lone surrogate), got "\\udc00x"; poster_name: Expected well-formed Unicode text (no lone surrogate), got "\\ude00"'
+    )
+    assert.strictEqual(
+      detail({ ...event, unique_id: ` ${"é".repeat(257)} ` }),
+      `unique_id: Expected at most 256 code points after trimming white space (this text has 257), got " ${"é".repeat(55)}...`
+    )
+    assert.strictEqual(detail({ ...event, unique_id: `  ${emoji.repeat(256)}\u00a0` }), "clean")
+    assert.strictEqual(
+      detail({ ...event, category: "c".repeat(257), follower_count: "1".repeat(65) }),
+      `follower_count: Expected at most 64 code points (this text has 65), got "${"1".repeat(56)}...; category: Expected at most 256 code points (this text has 257), got "${"c".repeat(56)}...`
+    )
+    assert.strictEqual(detail({ ...event, category: emoji.repeat(256), follower_count: "1".repeat(64) }), "clean")
+    assert.strictEqual(
+      detail({ ...event, description: emoji.repeat(65_537) }),
+      `description: Expected at most 65536 code points (this text has 65537), got "${emoji.repeat(28)}...`
+    )
+    for (const key of [
+      "title",
+      "description",
+      "tag_list",
+      "is_image_or_video",
+      "image_src",
+      "save_location",
+      "poster_name"
+    ]) {
+      assert.strictEqual(
+        detail({ ...event, [key]: "x".repeat(65_537) }),
+        `${key}: Expected at most 65536 code points (this text has 65537), got "${"x".repeat(56)}...`
+      )
+    }
+    assert.strictEqual(detail({ ...event, description: emoji.repeat(65_536), tag_list: "t".repeat(65_536) }), "clean")
+    assert.strictEqual(
+      detail({ ...event, index: 2 ** 53 }),
+      "index: Expected a safe integer (at most 2^53 - 1 either side of 0), got 9007199254740992"
+    )
+    assert.strictEqual(
+      detail({ ...event, index: -(2 ** 53) }),
+      "index: Expected a safe integer (at most 2^53 - 1 either side of 0), got -9007199254740992"
+    )
+    assert.strictEqual(detail({ ...event, index: 2 ** 53 - 1 }), "clean")
+    assert.strictEqual(detail({ ...event, index: -(2 ** 53 - 1) }), "clean")
+  })
+
+  it("requires ingested_at to be a real instant of years 0001-9999 on the logged path", () => {
+    const { poster_name: _, ...logged } = event
+    const detail = (ingested_at: string) => {
+      const outcome = cleanLoggedPin({ ...logged, ingested_at })
+      return Result.isFailure(outcome) ? outcome.failure.detail : outcome.success.ingested_at
+    }
+    const expected =
+      "ingested_at: Expected an ISO 8601 timestamp of a real instant, years 0001 to 9999, such as 2026-11-26T10:00:00.000Z, got"
+    assert.strictEqual(detail("2026-13-45T10:00:00.000Z"), `${expected} "2026-13-45T10:00:00.000Z"`)
+    assert.strictEqual(detail("2026-11-26T25:00:00.000Z"), `${expected} "2026-11-26T25:00:00.000Z"`)
+    assert.strictEqual(detail("0000-01-01T00:00:00.000Z"), `${expected} "0000-01-01T00:00:00.000Z"`)
+    assert.strictEqual(detail("2026-11-26T10:00:00.000Z"), "2026-11-26T10:00:00.000Z")
+  })
+
+  it("keeps a rejection's id only when it is storable", () => {
+    const id = (unique_id: unknown) => {
+      const outcome = cleanPin({ ...event, unique_id, index: "x" })
+      return Result.isFailure(outcome) ? (outcome.failure.unique_id ?? "none") : "clean"
+    }
+    assert.deepStrictEqual([" ok ", "a\ud800", "a\u0000", "é".repeat(257), ` ${"é".repeat(256)} `, " ", 7].map(id), [
+      "ok",
+      "none",
+      "none",
+      "none",
+      "é".repeat(256),
+      "none",
+      "none"
+    ])
+  })
+
   it("ignores unknown extra keys", () => {
     assert.isTrue(Result.isSuccess(cleanPin({ ...event, extra: { nested: true }, another: 1 })))
   })
@@ -182,16 +269,48 @@ describe("cleanPin properties", () => {
     assert.isTrue(Result.isSuccess(outcome) || outcome.failure.reason !== "schema")
   })
 
-  it.prop("clean pins have trimmed text and no placeholders", [PinEvent], ([valid]) => {
-    const outcome = cleanPin(valid)
-    if (Result.isFailure(outcome)) return
-    const pin = outcome.success
-    for (const text of [pin.title, pin.description, pin.image_src, pin.category]) {
-      assert.isTrue(text === null || (text.length > 0 && text === text.trim()))
-    }
-    assert.isFalse(pin.title === null && pin.description === null)
-    assert.notStrictEqual(pin.title, "No Title Data Available")
-    assert.strictEqual(pin.unique_id, valid.unique_id.trim())
+  it("clean pins have trimmed text and no placeholders", () => {
+    // the schema's own events have arbitrary media types (almost all unknown_media_type): use valid ones
+    const placeholder = fc.constantFrom("No Title Data Available", "No description available", "Image src error.", " ")
+    const events = fc.record({
+      event: validEvent,
+      title: fc.oneof(
+        validEvent.map((e) => e.title),
+        placeholder
+      ),
+      description: fc.oneof(
+        validEvent.map((e) => e.description),
+        placeholder
+      ),
+      image_src: fc.oneof(
+        validEvent.map((e) => e.image_src),
+        placeholder
+      )
+    })
+    let clean = 0
+    fc.assert(
+      fc.property(events, ({ event, title, description, image_src }) => {
+        const valid = { ...event, title, description, image_src }
+        const outcome = cleanPin(valid)
+        if (Result.isFailure(outcome)) {
+          assert.strictEqual(outcome.failure.reason, "empty_pin")
+          return
+        }
+        clean++
+        const pin = outcome.success
+        for (const text of [pin.title, pin.description, pin.image_src, pin.category]) {
+          assert.isTrue(text === null || (text.length > 0 && text === text.trim()))
+        }
+        assert.isFalse(pin.title === null && pin.description === null)
+        assert.notStrictEqual(pin.title, "No Title Data Available")
+        assert.notInclude(["No description available", "No description available Story format"], pin.description)
+        assert.notStrictEqual(pin.image_src, "Image src error.")
+        assert.strictEqual(pin.unique_id, valid.unique_id.trim())
+      }),
+      { numRuns: 500 }
+    )
+    // most cases must reach the assertions above, not return early as rejections
+    assert.isAtLeast(clean, 300)
   })
 
   it.effect.prop("every clean pin survives encode → decode", { pin: CleanPin }, ({ pin }) =>

@@ -95,10 +95,13 @@ describe("aggregateDaily", () => {
       category: "art"
     }
     assert.strictEqual(datedPin(base), null)
+    // no day outside years 0001-9999 ("+275760-09-13" is not a date the tables hold)
+    assert.strictEqual(datedPin({ ...base, ingested_at: "0000-12-31T23:00:00.000Z" }), null)
+    assert.strictEqual(datedPin({ ...base, ingested_at: "+275760-09-13T00:00:00.000Z" }), null)
     assert.deepStrictEqual(datedPin({ ...base, ingested_at: "2026-11-25T08:00:00.000Z" }), {
       unique_id: "p",
       day: "2026-11-25",
-      ingested_ms: Date.parse("2026-11-25T08:00:00.000Z"),
+      ingested_ms: 1_795_593_600_000, // 2026-11-25T08:00:00.000Z
       category: "art",
       follower_count: 5,
       downloaded: true,

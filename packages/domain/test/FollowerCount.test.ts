@@ -33,6 +33,59 @@ describe("parseFollowerCount", () => {
     for (const [raw, expected] of cases) assert.strictEqual(parseFollowerCount(raw), expected, raw)
   })
 
+  it("is exact for any number of digits, null past Number.MAX_SAFE_INTEGER", () => {
+    const cases: ReadonlyArray<[string, number | null]> = [
+      [`1.${"0".repeat(400)}`, 1],
+      [`1.${"0".repeat(400)}k`, 1000],
+      [`2.${"9".repeat(400)}M`, 3_000_000],
+      [`0.4${"9".repeat(100)}`, 0],
+      [`0.5${"0".repeat(100)}`, 1],
+      [`${"0".repeat(100)}7k`, 7000],
+      [`0.${"0".repeat(100)}1M`, 0],
+      ["9007199254740991", 9_007_199_254_740_991],
+      ["9007199254740992", null],
+      ["9007199254740.991k", 9_007_199_254_740_991],
+      ["9007199254740.9914k", 9_007_199_254_740_991],
+      ["9007199254740.9915k", null],
+      ["9007199254.7409914M", 9_007_199_254_740_991],
+      ["9007199254740991.5", null],
+      ["9007199254740990.5", 9_007_199_254_740_991],
+      ["1".repeat(100_000), null],
+      [`1.${"1".repeat(100_000)}`, 1],
+      [`${"1".repeat(100_000)}x`, null],
+      ["1.", null],
+      [".5", null]
+    ]
+    for (const [raw, expected] of cases) assert.strictEqual(parseFollowerCount(raw), expected, raw.slice(0, 40))
+  })
+
+  it("agrees with exact BigInt arithmetic on long digit strings", () => {
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: max })
+    fc.assert(
+      fc.property(
+        digits(25).filter((s) => s.length > 0),
+        digits(40),
+        fc.constantFrom(["", 0n], ["k", 3n], ["M", 6n]),
+        (whole, fraction, [suffix, shift]) => {
+          const raw = fraction.length > 0 ? `${whole}.${fraction}${suffix}` : `${whole}${suffix}`
+          const numerator = BigInt(`${whole}${fraction}`) * 10n ** (shift as bigint)
+          const denominator = 10n ** BigInt(fraction.length)
+          const rounded = (numerator * 2n + denominator) / (denominator * 2n)
+          const expected = rounded <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(rounded) : null
+          assert.strictEqual(parseFollowerCount(raw), expected, raw)
+        }
+      ),
+      { numRuns: 2_000 }
+    )
+  })
+
+  it("takes time linear in the length: 100 strings of 100,000 characters well under two seconds", () => {
+    const inputs = [`1.${"0".repeat(99_998)}`, "9".repeat(100_000), `${"5".repeat(99_999)}k`, `${"1".repeat(99_999)}x`]
+    const started = performance.now()
+    for (let i = 0; i < 25; i++) for (const raw of inputs) parseFollowerCount(raw)
+    assert.isBelow(performance.now() - started, 2_000)
+  })
+
   it("reads plain digits as the same integer", () => {
     fc.assert(fc.property(fc.nat({ max: Number.MAX_SAFE_INTEGER }), (n) => parseFollowerCount(String(n)) === n))
   })

@@ -15,13 +15,24 @@ describe("parseTags", () => {
     assert.deepStrictEqual(parseTags("Safe Storage"), ["Safe Storage"])
   })
 
+  it("drops tags longer than 256 code points (counted as code points), keeping the order of the rest", () => {
+    const emoji = "\u{1F600}"
+    assert.deepStrictEqual(
+      parseTags(`a, ${"x".repeat(257)} ,${"é".repeat(256)}, ${emoji.repeat(257)},${emoji.repeat(256)},a,b`),
+      ["a", "é".repeat(256), emoji.repeat(256), "b"]
+    )
+    assert.deepStrictEqual(parseTags(`${"x".repeat(100_000)},y`), ["y"])
+  })
+
   it("yields distinct, trimmed, non-empty tags that all come from the input", () => {
     fc.assert(
       fc.property(fc.string(), (raw) => {
         const tags = parseTags(raw)
         return (
           new Set(tags).size === tags.length &&
-          tags.every((t) => t.length > 0 && t === t.trim() && !t.includes(",") && raw.includes(t))
+          tags.every(
+            (t) => t.length > 0 && t === t.trim() && !t.includes(",") && raw.includes(t) && [...t].length <= 256
+          )
         )
       })
     )
