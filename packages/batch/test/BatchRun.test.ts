@@ -1,8 +1,16 @@
 import { gzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
-import { AnalyticsMemory, InMemoryLog, ObjectStore } from "@pinflow/adapters"
+import {
+  AnalyticsMemory,
+  AnalyticsStore,
+  InMemoryLog,
+  listAll,
+  ObjectStore,
+  type RefusedAggregate
+} from "@pinflow/adapters"
+import { makeMemoryAnalytics } from "@pinflow/adapters/AnalyticsStore/Memory"
 import { aggregateDaily, cleanLoggedPin, type DatedPin, datedPin } from "@pinflow/domain"
-import { Effect, Result } from "effect"
+import { Effect, Layer, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
@@ -29,6 +37,95 @@ const expectedAggregates = (events: ReadonlyArray<ReturnType<typeof event>>, day
       const dated = Result.isSuccess(outcome) ? datedPin(outcome.success) : null
       return dated !== null && dated.day === day ? [dated] : []
     })
+  )
+
+/** Pseudo-random letters: text no compression shortens. */
+const letters = (n: number) =>
+  Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7919 + ((i * i) % 101)) % 26))).join("")
+
+/** `event(0..9, at(D))`'s daily rows, computed by hand from the fixture (categories cycle art, travel, "", mens-fashion). */
+const tenGoodEventsCategories = [
+  // pins 2 and 6: counts null and 7k; story and image; neither downloaded
+  {
+    day: D,
+    category: "(none)",
+    pins: 2,
+    median_follower_count: 7000,
+    downloaded_ratio: 0,
+    images: 1,
+    videos: 0,
+    stories: 1
+  },
+  // pins 0, 4, 8: 7k, 2M, null -> (7000 + 2000000) / 2
+  {
+    day: D,
+    category: "art",
+    pins: 3,
+    median_follower_count: 1003500,
+    downloaded_ratio: 0,
+    images: 1,
+    videos: 1,
+    stories: 1
+  },
+  // pins 3 and 7: 123 and 1.5k
+  {
+    day: D,
+    category: "mens-fashion",
+    pins: 2,
+    median_follower_count: 811.5,
+    downloaded_ratio: 1,
+    images: 1,
+    videos: 1,
+    stories: 0
+  },
+  // pins 1, 5, 9: 1.5k, 0, 123
+  {
+    day: D,
+    category: "travel",
+    pins: 3,
+    median_follower_count: 123,
+    downloaded_ratio: 1,
+    images: 1,
+    videos: 1,
+    stories: 1
+  }
+]
+const tenGoodEventsTags = [
+  { day: D, tag: "shared", pins: 7 },
+  { day: D, tag: "tag0", pins: 4 },
+  { day: D, tag: "tag1", pins: 3 },
+  { day: D, tag: "tag2", pins: 3 },
+  { day: D, tag: "tag3", pins: 1 },
+  { day: D, tag: "tag4", pins: 1 }
+]
+
+/** The memory store, refusing the daily row of one category as Postgres refuses an unstorable key. */
+const refusing = (category: string) =>
+  Layer.effect(
+    AnalyticsStore,
+    Effect.map(AnalyticsMemory, (state) => {
+      const inner = makeMemoryAnalytics(state)
+      return AnalyticsStore.of({
+        ...inner,
+        replaceDay: (day, aggregates) =>
+          Effect.map(
+            inner.replaceDay(day, {
+              categories: aggregates.categories.filter((c) => c.category !== category),
+              tags: aggregates.tags
+            }),
+            (refused): ReadonlyArray<RefusedAggregate> => [
+              ...refused,
+              ...aggregates.categories
+                .filter((c) => c.category === category)
+                .map((row) => ({ table: "daily_category_stats" as const, row, error: "refused for the test" }))
+            ]
+          )
+      })
+    })
+  ).pipe(
+    Layer.provideMerge(
+      Layer.sync(AnalyticsMemory, () => ({ days: new Map(), runs: [], rejects: [], landed: new Map() }))
+    )
   )
 
 const committed = (partition: number) =>
@@ -252,24 +349,37 @@ describe("batch run (in memory)", () => {
     Effect.gen(function* () {
       const store = yield* ObjectStore
       const bytes = gzipSync("{}\n")
-      // three old days: two processed successfully, one never
+      // two processed days, and one never processed: past retention and before the catch-up window
       for (const day of ["2026-10-01", "2026-10-02"]) {
         yield* now(`${day}T12:00:00Z`)
         yield* seedEvents([event(Number(day.slice(-1)), at(day))])
         yield* now(`${day}T23:00:00Z`)
         yield* runDay(day)
       }
-      yield* store.put("raw/pins/dt=2026-10-03/part-0-0-0.ndjson.gz", bytes)
+      const neverProcessed = "raw/pins/dt=2026-09-29/part-0-0-0.ndjson.gz"
+      yield* store.put(neverProcessed, bytes)
       yield* store.put("raw/pins/dt=2026-10-01/notes.txt", bytes)
       yield* store.put("elsewhere/2026-10-01.json", bytes)
-      yield* now("2026-11-01T00:30:00Z") // 2026-10-01 is now past the 30 days; 2026-10-02 is not
-      yield* runDay("2026-10-31")
+      // 2026-10-01 and 2026-09-29 are now past the 30 days; 2026-10-02 is not. The catch-up window
+      // (31 days up to 2026-10-31) starts at 2026-10-01, so nothing processes 2026-09-29.
+      yield* now("2026-11-01T00:30:00Z")
+      const summary = yield* runDay("2026-10-31")
+      assert.deepStrictEqual(summary.reprocessed, [])
+      assert.deepStrictEqual(summary.retention.keptUnprocessed, ["2026-09-29"])
       const keys = (yield* archived("")).map((o) => o.key)
       assert.notInclude(keys.join(" "), "dt=2026-10-01/part")
       assert.include(keys.join(" "), "dt=2026-10-02/part")
-      assert.include(keys, "raw/pins/dt=2026-10-03/part-0-0-0.ndjson.gz")
+      assert.include(keys, neverProcessed)
       assert.include(keys, "raw/pins/dt=2026-10-01/notes.txt")
       assert.include(keys, "elsewhere/2026-10-01.json")
+      assert.deepStrictEqual(
+        (yield* AnalyticsMemory).runs.map((r) => [r.day, r.status]),
+        [
+          ["2026-10-01", "succeeded"],
+          ["2026-10-02", "succeeded"],
+          ["2026-10-31", "succeeded"]
+        ]
+      )
     }).pipe(Effect.provide(env()))
   )
 
@@ -379,5 +489,168 @@ describe("batch run (in memory)", () => {
         [late]
       )
     }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "one odd event never fails the day: each poison line becomes its own reject, good events are aggregated",
+    () =>
+      Effect.gen(function* () {
+        yield* now("2026-11-27T00:00:05Z")
+        const good = Array.from({ length: 10 }, (_, i) => event(i, at(D)))
+        const poison = [
+          // more fraction digits than a double's exponent: cleaning overflowed and threw
+          event(300, at(D), { unique_id: "p-follower", category: "follow", follower_count: `1.${"5".repeat(400)}` }),
+          event(301, at(D), { unique_id: "p-long-category", category: letters(4000) }),
+          event(302, at(D), { unique_id: "p-long-tag", category: "longtag", tag_list: `${letters(5000)},fine` }),
+          // different texts, the same text once Postgres stores them (U+FFFD)
+          event(303, at(D), { unique_id: "p-surrogate-1", category: "cat\ud800", tag_list: "t\ud800" }),
+          event(304, at(D), { unique_id: "p-surrogate-2", category: "cat\udbff", tag_list: "t\udbff" })
+        ]
+        const deep = `{"a":${"[".repeat(100)}${"]".repeat(100)},"ingested_at":"${at(D)}"}`
+        yield* seedEvents([...good, ...poison])
+        yield* seed([
+          // another producer's value with a raw NUL: not JSON, kept as an unreadable message
+          { key: "p-nul", value: '{"unique_id":"p-nul","title":"a\u0000b"' },
+          // nested past 64 levels, dated by its tail: refused by parseJson when the day is processed
+          { key: "p-deep", value: deep }
+        ])
+        const summary = yield* runDay(D)
+
+        const memory = yield* AnalyticsMemory
+        assert.deepStrictEqual(
+          memory.runs.map((r) => [r.day, r.status]),
+          [[D, "succeeded"]]
+        )
+        const tables = memory.days.get(D)
+        const goodCategories = ["(none)", "art", "mens-fashion", "travel"]
+        assert.deepStrictEqual(
+          tables?.categories.filter((c) => goodCategories.includes(c.category)),
+          tenGoodEventsCategories
+        )
+        assert.deepStrictEqual(
+          tables?.tags.filter((t) => ["shared", "tag0", "tag1", "tag2", "tag3", "tag4"].includes(t.tag)),
+          tenGoodEventsTags
+        )
+        // the long tag was dropped, its pin kept
+        assert.deepStrictEqual(tables?.categories.find((c) => c.category === "longtag")?.pins, 1)
+        assert.deepStrictEqual(tables?.tags.find((t) => t.tag === "fine")?.pins, 1)
+        // every key is storable and unique
+        const keys = [...(tables?.categories.map((c) => c.category) ?? []), ...(tables?.tags.map((t) => t.tag) ?? [])]
+        for (const key of keys) {
+          assert.isTrue(key.isWellFormed() && !key.includes("\u0000") && [...key].length <= 256, key.slice(0, 40))
+        }
+        assert.strictEqual(new Set(tables?.categories.map((c) => c.category)).size, tables?.categories.length)
+        // 402 characters: past rule 1's 64 for follower_count (it used to make cleaning throw); lone surrogates
+        // are schema rejects too, never colliding keys
+        assert.deepStrictEqual(
+          memory.rejects.filter((r) => r.unique_id === "p-follower").map((r) => [r.reason, r.detail.slice(0, 15)]),
+          [["schema", "follower_count:"]]
+        )
+        assert.deepStrictEqual(
+          memory.rejects.filter((r) => r.unique_id?.startsWith("p-surrogate") === true).map((r) => r.reason),
+          ["schema", "schema"]
+        )
+
+        assert.deepStrictEqual(
+          memory.rejects
+            .filter((r) => r.unique_id === "p-long-category" || r.raw === deep || r.offset !== undefined)
+            .map((r) => [r.reason, r.unique_id ?? r.raw.slice(0, 12)])
+            .sort((a, b) => `${a}`.localeCompare(`${b}`)),
+          [
+            ["invalid_json", '{"unique_id"'],
+            ["invalid_json", deep.slice(0, 12)],
+            ["schema", "p-long-category"]
+          ].sort((a, b) => `${a}`.localeCompare(`${b}`))
+        )
+        // every reject as Postgres stores it: the NUL escaped
+        assert.strictEqual(
+          memory.rejects.find((r) => r.offset !== undefined)?.raw,
+          '{"unique_id":"p-nul","title":"a\\u0000b"'
+        )
+        for (const r of memory.rejects)
+          for (const text of [r.reason, r.detail, r.raw, r.unique_id ?? ""])
+            assert.isTrue(text.isWellFormed() && !text.includes("\u0000"))
+        // every event ends as a pin or a reject
+        assert.strictEqual(summary.archive.events, 17)
+        assert.strictEqual(summary.archive.unreadable, 1)
+        assert.strictEqual(summary.process.events, 16)
+        assert.strictEqual(summary.process.pins + summary.process.rejects, 16)
+        assert.strictEqual(memory.rejects.length, summary.process.rejects + summary.archive.unreadable)
+      }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("an object that cannot be decompressed is a reject at line 0; the day succeeds; retention keeps it", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      const day = "2026-10-01"
+      yield* now("2026-10-02T00:00:05Z")
+      yield* seedEvents([event(1, at(day)), event(2, at(day))])
+      const corrupt = `raw/pins/dt=${day}/part-2-500-510.ndjson.gz`
+      const whole = gzipSync(`${JSON.stringify(event(7, at(day)))}\n${JSON.stringify(event(8, at(day)))}\n`)
+      // cut short: its first line still decompresses
+      yield* store.put(corrupt, whole.subarray(0, whole.length - 12))
+      const summary = yield* runDay(day)
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(
+        memory.runs.map((r) => [r.day, r.status]),
+        [[day, "succeeded"]]
+      )
+      assert.strictEqual(summary.process.unreadableObjects, 1)
+      assert.deepStrictEqual(
+        memory.rejects.map((r) => [r.reason, r.object_key, r.line, r.detail]),
+        [
+          [
+            "invalid_json",
+            corrupt,
+            0,
+            `unreadable object after 1 lines: ${corrupt}: cannot decompress (unexpected end of file)`
+          ]
+        ]
+      )
+      // the lines before the damage count; so do the other objects
+      assert.deepStrictEqual(
+        memory.days
+          .get(day)
+          ?.categories.map((c) => c.pins)
+          .reduce((a, b) => a + b, 0),
+        3
+      )
+
+      yield* now("2026-11-02T00:30:00Z") // the day is past the 30 days
+      const kept = yield* retention("2026-11-02")
+      assert.strictEqual(kept.keptUnreadable, 1)
+      assert.deepStrictEqual(
+        (yield* Stream.runCollect(listAll(store, `raw/pins/dt=${day}/`))).map((o) => o.key),
+        [corrupt]
+      )
+      assert.isAbove(kept.deleted, 0)
+    }).pipe(Effect.provide(env()))
+  )
+
+  it.effect("a daily row the database refuses is an unstorable reject; the rest of the day lands", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents([
+        ...Array.from({ length: 10 }, (_, i) => event(i, at(D))),
+        event(50, at(D), { category: "refuse-me", tag_list: "" })
+      ])
+      const summary = yield* runDay(D)
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(memory.days.get(D)?.categories, tenGoodEventsCategories)
+      assert.deepStrictEqual(memory.days.get(D)?.tags, tenGoodEventsTags)
+      assert.strictEqual(summary.process.refusedRows, 1)
+      assert.deepStrictEqual(
+        memory.rejects.map((r) => [r.reason, r.detail, JSON.parse(r.raw).category, r.line]),
+        [["unstorable", "daily_category_stats row refused by the database: refused for the test", "refuse-me", 0]]
+      )
+      assert.match(memory.rejects[0]?.object_key ?? "", new RegExp(`^daily_category_stats/dt=${D}/[0-9a-f]{64}$`))
+      // a re-run records it once
+      yield* runDay(D)
+      assert.strictEqual(memory.rejects.length, 1)
+      assert.deepStrictEqual(
+        memory.runs.map((r) => r.status),
+        ["succeeded", "succeeded"]
+      )
+    }).pipe(Effect.provide(env({}, ObjectStore.layerMemory, refusing("refuse-me"))))
   )
 })

@@ -1,6 +1,7 @@
 /** Events, seeding and an in-memory environment for the batch program's tests. */
 import { gunzipSync } from "node:zlib"
 import {
+  type AnalyticsMemory,
   AnalyticsStore,
   InMemoryLog,
   listAll,
@@ -76,12 +77,13 @@ export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
 /** A fresh in-memory world: a 3-partition log, the object store, the analytics store and settings. */
 export const env = (
   settings: Partial<BatchSettingsShape> = {},
-  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory
+  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory,
+  analytics: Layer.Layer<AnalyticsStore | AnalyticsMemory> = AnalyticsStore.layerMemory
 ) =>
   Layer.mergeAll(
     PinSource.layerMemory,
     store,
-    AnalyticsStore.layerMemory,
+    analytics,
     BatchSettings.layerWith({ partMaxBytes: 4096, ...settings })
   ).pipe(Layer.provideMerge(InMemoryLog.layerPartitions(3)))
 
