@@ -1,20 +1,22 @@
 /**
  * Which backend each external system uses in `pinflow start`: the real one when its variable is set
- * (`KAFKA_BROKERS`, `DATABASE_URL`, `GCS_BUCKET`), the embedded default otherwise — an in-process log,
+ * (`KAFKA_BROKERS`, `DATABASE_URL`, `GCS_BUCKET`), the embedded default otherwise — a durable embedded log,
  * PGlite persisted under `PINFLOW_HOME` (./.pinflow), and a local folder as the bucket. Each choice is
  * independent, so a user can point one system at a real service and keep the others embedded.
  */
 import {
   Database,
   EmbeddedDatabase,
-  InMemoryLog,
   KafkaClient,
   ObjectStore,
   PinLog,
   PinSource,
   PinsTopicsLayer
 } from "@pinflow/adapters"
-import { Config, Layer, Option } from "effect"
+import { EmbeddedLog } from "@pinflow/adapters/EmbeddedLog"
+import { BatchSettingsConfig } from "@pinflow/batch"
+import { StreamConfig } from "@pinflow/stream"
+import { Config, Effect, Layer, Option } from "effect"
 
 export interface BackendChoice {
   readonly home: string
@@ -32,13 +34,14 @@ export const BackendChoice: Config.Config<BackendChoice> = Config.all({
   bucket: present("GCS_BUCKET")
 })
 
+export const logDir = (choice: BackendChoice): string => `${choice.home}/log`
 export const databaseDir = (choice: BackendChoice): string => `${choice.home}/postgres`
 export const bucketDir = (choice: BackendChoice): string => `${choice.home}/bucket`
 
 /** One line per system saying what it runs on and how to change it. */
 export const describeBackends = (choice: BackendChoice): ReadonlyArray<string> => [
   Option.match(choice.kafka, {
-    onNone: () => "log:      in-process (embedded, not durable across restarts; set KAFKA_BROKERS for Kafka)",
+    onNone: () => `log:      embedded, durable in ${logDir(choice)} (set KAFKA_BROKERS for Kafka)`,
     onSome: (brokers) => `log:      Kafka at ${brokers}`
   }),
   Option.match(choice.database, {
@@ -51,13 +54,31 @@ export const describeBackends = (choice: BackendChoice): ReadonlyArray<string> =
   })
 ]
 
-/** The edge's log and the consumers' source: Kafka, or one in-process log shared by both. */
+/**
+ * The embedded log keeps a topic's records until the groups that read it have committed past them: the
+ * stream worker's for both topics, the archive's for the pins topic (it may run only once a day).
+ */
+const embeddedLog = (choice: BackendChoice) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const stream = yield* StreamConfig
+      const batch = yield* BatchSettingsConfig
+      return EmbeddedLog.layer(logDir(choice), {
+        retainFor: (topic) => [
+          ...(topic === stream.topics.pins || topic === stream.topics.rejected ? [stream.group] : []),
+          ...(topic === batch.topic ? [batch.group] : [])
+        ]
+      })
+    })
+  )
+
+/** The edge's log and the consumers' source: Kafka, or one durable embedded log shared by both. */
 export const logLayer = (choice: BackendChoice): Layer.Layer<PinLog | PinSource, unknown> =>
   Option.isSome(choice.kafka)
     ? Layer.mergeAll(PinLog.layer, PinSource.layer, PinsTopicsLayer).pipe(
         Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-start" }))
       )
-    : Layer.mergeAll(PinLog.layerMemoryWith(), PinSource.layerMemory).pipe(Layer.provide(InMemoryLog.layer))
+    : Layer.mergeAll(PinLog.layerMemoryWith(), PinSource.layerMemory).pipe(Layer.provide(embeddedLog(choice)))
 
 export const databaseLayer = (choice: BackendChoice): Layer.Layer<Database, unknown> =>
   Option.isSome(choice.database) ? Database.layer : EmbeddedDatabase.layer(databaseDir(choice))
