@@ -9,8 +9,8 @@ import {
   type RefusedAggregate
 } from "@pinflow/adapters"
 import { makeMemoryAnalytics } from "@pinflow/adapters/AnalyticsStore/Memory"
-import { aggregateDaily, cleanLoggedPin, type DatedPin, datedPin } from "@pinflow/domain"
-import { Effect, Layer, Result, Stream } from "effect"
+import type { DailyAggregates } from "@pinflow/domain"
+import { Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
@@ -29,15 +29,249 @@ const dayEvents = () => [
 ]
 const nextDayEvents = () => Array.from({ length: 4 }, (_, i) => event(200 + i, at("2026-11-27", "00:00:00.000")))
 
-/** What the domain says the day's tables must hold, last write per pin winning. */
-const expectedAggregates = (events: ReadonlyArray<ReturnType<typeof event>>, day: string) =>
-  aggregateDaily(
-    events.flatMap((e): Array<DatedPin> => {
-      const outcome = cleanLoggedPin(e)
-      const dated = Result.isSuccess(outcome) ? datedPin(outcome.success) : null
-      return dated !== null && dated.day === day ? [dated] : []
-    })
-  )
+/**
+ * The daily rows the tests expect, stated literally. Derived by hand from the fixture (categories cycle art,
+ * travel, "", mens-fashion; counts 7k, 1.5k, User Info Error, 123, 2M, 0; media image, video, story; tags
+ * tag<i%3>, tag<i%5>, shared unless i%4 = 0) and cross-checked with an independent re-derivation outside
+ * this code base, never computed by the code under test.
+ */
+
+/** `dayEvents()` on D: 40 pins (pin-3's 23:59:59.999 version wins: travel, 9k), pin-100 and pin-101 rejected. */
+const dayEventsRows: DailyAggregates = {
+  categories: [
+    {
+      day: D,
+      category: "(none)",
+      pins: 10,
+      median_follower_count: 1003500,
+      downloaded_ratio: 0,
+      images: 3,
+      videos: 3,
+      stories: 4
+    },
+    {
+      day: D,
+      category: "art",
+      pins: 10,
+      median_follower_count: 7000,
+      downloaded_ratio: 0,
+      images: 4,
+      videos: 3,
+      stories: 3
+    },
+    {
+      day: D,
+      category: "mens-fashion",
+      pins: 9,
+      median_follower_count: 123,
+      downloaded_ratio: 1,
+      images: 3,
+      videos: 3,
+      stories: 3
+    },
+    {
+      day: D,
+      category: "travel",
+      pins: 11,
+      median_follower_count: 123,
+      downloaded_ratio: 1,
+      images: 4,
+      videos: 4,
+      stories: 3
+    }
+  ],
+  tags: [
+    { day: D, tag: "shared", pins: 30 },
+    { day: D, tag: "tag0", pins: 14 },
+    { day: D, tag: "tag1", pins: 14 },
+    { day: D, tag: "tag2", pins: 14 },
+    { day: D, tag: "tag3", pins: 6 },
+    { day: D, tag: "tag4", pins: 6 }
+  ]
+}
+
+/** events 1, 2 and 4 on D. */
+const events124Rows: DailyAggregates = {
+  categories: [
+    {
+      day: D,
+      category: "(none)",
+      pins: 1,
+      median_follower_count: null,
+      downloaded_ratio: 0,
+      images: 0,
+      videos: 0,
+      stories: 1
+    },
+    {
+      day: D,
+      category: "art",
+      pins: 1,
+      median_follower_count: 2000000,
+      downloaded_ratio: 0,
+      images: 0,
+      videos: 1,
+      stories: 0
+    },
+    {
+      day: D,
+      category: "travel",
+      pins: 1,
+      median_follower_count: 1500,
+      downloaded_ratio: 1,
+      images: 0,
+      videos: 1,
+      stories: 0
+    }
+  ],
+  tags: [
+    { day: D, tag: "shared", pins: 2 },
+    { day: D, tag: "tag1", pins: 1 },
+    { day: D, tag: "tag2", pins: 1 }
+  ]
+}
+
+/** event 2 on D. */
+const event2Rows: DailyAggregates = {
+  categories: [
+    {
+      day: D,
+      category: "(none)",
+      pins: 1,
+      median_follower_count: null,
+      downloaded_ratio: 0,
+      images: 0,
+      videos: 0,
+      stories: 1
+    }
+  ],
+  tags: [
+    { day: D, tag: "shared", pins: 1 },
+    { day: D, tag: "tag2", pins: 1 }
+  ]
+}
+
+/** events 0..9 on D, event 50 late, and pin-3's late version (travel). */
+const onTimeAndLateRows: DailyAggregates = {
+  categories: [
+    {
+      day: D,
+      category: "(none)",
+      pins: 3,
+      median_follower_count: 7000,
+      downloaded_ratio: 0,
+      images: 1,
+      videos: 0,
+      stories: 2
+    },
+    {
+      day: D,
+      category: "art",
+      pins: 3,
+      median_follower_count: 1003500,
+      downloaded_ratio: 0,
+      images: 1,
+      videos: 1,
+      stories: 1
+    },
+    {
+      day: D,
+      category: "mens-fashion",
+      pins: 1,
+      median_follower_count: 1500,
+      downloaded_ratio: 1,
+      images: 0,
+      videos: 1,
+      stories: 0
+    },
+    {
+      day: D,
+      category: "travel",
+      pins: 4,
+      median_follower_count: 123,
+      downloaded_ratio: 1,
+      images: 2,
+      videos: 1,
+      stories: 1
+    }
+  ],
+  tags: [
+    { day: D, tag: "shared", pins: 8 },
+    { day: D, tag: "tag0", pins: 5 },
+    { day: D, tag: "tag1", pins: 3 },
+    { day: D, tag: "tag2", pins: 4 },
+    { day: D, tag: "tag3", pins: 1 },
+    { day: D, tag: "tag4", pins: 1 }
+  ]
+}
+
+/** event 60 on the next day. */
+const event60NextDayRows: DailyAggregates = {
+  categories: [
+    {
+      day: "2026-11-27",
+      category: "art",
+      pins: 1,
+      median_follower_count: 7000,
+      downloaded_ratio: 0,
+      images: 1,
+      videos: 0,
+      stories: 0
+    }
+  ],
+  tags: []
+}
+
+/** event 1 on D. */
+const event1Rows: DailyAggregates = {
+  categories: [
+    {
+      day: D,
+      category: "travel",
+      pins: 1,
+      median_follower_count: 1500,
+      downloaded_ratio: 1,
+      images: 0,
+      videos: 1,
+      stories: 0
+    }
+  ],
+  tags: [
+    { day: D, tag: "shared", pins: 1 },
+    { day: D, tag: "tag1", pins: 1 }
+  ]
+}
+
+/** event 1 and the late event 2 on D. */
+const event1And2LateRows: DailyAggregates = {
+  categories: [
+    {
+      day: D,
+      category: "(none)",
+      pins: 1,
+      median_follower_count: null,
+      downloaded_ratio: 0,
+      images: 0,
+      videos: 0,
+      stories: 1
+    },
+    {
+      day: D,
+      category: "travel",
+      pins: 1,
+      median_follower_count: 1500,
+      downloaded_ratio: 1,
+      images: 0,
+      videos: 1,
+      stories: 0
+    }
+  ],
+  tags: [
+    { day: D, tag: "shared", pins: 2 },
+    { day: D, tag: "tag1", pins: 1 },
+    { day: D, tag: "tag2", pins: 1 }
+  ]
+}
 
 /** Pseudo-random letters: text no compression shortens. */
 const letters = (n: number) =>
@@ -173,7 +407,7 @@ describe("batch run (in memory)", () => {
         assert.strictEqual(yield* committed(p), appended.filter((a) => a.partition === p).length)
 
       const memory = yield* AnalyticsMemory
-      assert.deepStrictEqual(memory.days.get(D), expectedAggregates(events, D))
+      assert.deepStrictEqual(memory.days.get(D), dayEventsRows)
       assert.isFalse(memory.days.has("2026-11-27"))
       assert.deepStrictEqual(memory.rejects.map((r) => [r.reason, r.unique_id]).sort(), [
         ["empty_pin", "pin-100"],
@@ -307,10 +541,7 @@ describe("batch run (in memory)", () => {
       assert.strictEqual(summary.process.objects, 4)
       assert.strictEqual(summary.process.pins, 3)
       const memory = yield* AnalyticsMemory
-      assert.deepStrictEqual(
-        memory.days.get(D),
-        expectedAggregates([event(1, at(D)), event(2, at(D)), event(4, at(D))], D)
-      )
+      assert.deepStrictEqual(memory.days.get(D), events124Rows)
       assert.deepStrictEqual(
         memory.rejects.map((r) => [r.reason, r.object_key, r.line]),
         [["empty_pin", "legacy/6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b.json", 1]]
@@ -334,7 +565,7 @@ describe("batch run (in memory)", () => {
       assert.strictEqual(summary.process.pins, 1)
       const memory = yield* AnalyticsMemory
       assert.deepStrictEqual(memory.rejects, [])
-      assert.deepStrictEqual(memory.days.get(D), expectedAggregates([event(2, at(D))], D))
+      assert.deepStrictEqual(memory.days.get(D), event2Rows)
 
       yield* now("2026-12-28T00:00:05Z") // D is past the 30 days of retention
       const later = yield* runDay("2026-12-27")
@@ -414,8 +645,8 @@ describe("batch run (in memory)", () => {
       const summary = yield* runDay(next)
 
       const memory = yield* AnalyticsMemory
-      assert.deepStrictEqual(memory.days.get(D), expectedAggregates([...onTime, ...late], D))
-      assert.deepStrictEqual(memory.days.get(next), expectedAggregates([event(60, at(next))], next))
+      assert.deepStrictEqual(memory.days.get(D), onTimeAndLateRows)
+      assert.deepStrictEqual(memory.days.get(next), event60NextDayRows)
       assert.deepStrictEqual(summary.reprocessed, [{ day: D, succeeded: true }])
       // each processing is a row of batch_runs: the run of the 27th, and the 26th processed again
       assert.deepStrictEqual(
@@ -453,16 +684,13 @@ describe("batch run (in memory)", () => {
           [D, "failed"]
         ]
       )
-      assert.deepStrictEqual(memory.days.get(D), expectedAggregates([event(1, at(D))], D))
+      assert.deepStrictEqual(memory.days.get(D), event1Rows)
 
       readFaults.readPrefix = undefined
       yield* now("2026-11-28T00:01:05Z")
       const retried = yield* runDay(next)
       assert.deepStrictEqual(retried.reprocessed, [{ day: D, succeeded: true }])
-      assert.deepStrictEqual(
-        memory.days.get(D),
-        expectedAggregates([event(1, at(D)), event(2, at(D, "23:59:59.990"))], D)
-      )
+      assert.deepStrictEqual(memory.days.get(D), event1And2LateRows)
     }).pipe(Effect.provide(env({}, faultyStore(readFaults))))
   )
 
