@@ -31,6 +31,8 @@ export interface Generation extends Target {
   readonly rows: Array<string>
   /** A process died or events stopped landing: the next row gets a fresh generation. */
   broken: boolean
+  /** It holds one poison of the batch: the next row gets a fresh generation. */
+  alone: boolean
 }
 
 const childEnv = (env: IntegrationEnv, vars: Record<string, string>): Record<string, string | undefined> => {
@@ -122,6 +124,7 @@ export const startGeneration = async (env: IntegrationEnv, n: number): Promise<G
     stores,
     rows: [],
     broken: false,
+    alone: false,
     dead: () => deadPrograms(programs),
     watch: async () => async (good, stored) =>
       (await Promise.all(stores.map((store) => missingIn(store, good, stored)))).flat()

@@ -9,7 +9,7 @@ import { Kafka, logLevel, type Producer } from "kafkajs"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { describeIntegration, uniqueName } from "../support/integration.ts"
 import { dropGeneration, type Generation, runBatch, startGeneration, stopGeneration } from "./KafkaPipeline.ts"
-import { elementMarker, httpCorpus, kafkaCorpus } from "./PoisonCorpus.ts"
+import { elementMarker, httpCorpus, kafkaCorpus, type Poison } from "./PoisonCorpus.ts"
 import {
   describeExpected,
   goodIds,
@@ -27,13 +27,21 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
   const generations: Array<Generation> = []
   let producer: Producer | undefined
 
-  /** The generation to post to: a fresh one when the last was broken by its row. */
-  const current = async (): Promise<Generation> => {
+  /**
+   * The generation to post a row to: a fresh one when the last was broken by its row, and for a poison of
+   * the batch before and after it, so that each day's run is named by the rows it read.
+   */
+  const current = async (row: Poison): Promise<Generation> => {
     const last = generations.at(-1)
-    if (last !== undefined && !last.broken) return last
+    if (last !== undefined && !last.broken && !last.alone && row.batch !== true) {
+      last.rows.push(row.name)
+      return last
+    }
     if (last !== undefined) await stopGeneration(last)
     const next = await startGeneration(env, generations.length)
+    next.alone = row.batch === true
     generations.push(next)
+    next.rows.push(row.name)
     return next
   }
 
@@ -66,8 +74,7 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
 
   for (const row of httpCorpus) {
     it(`edge: ${row.name}`, async () => {
-      const g = await current()
-      g.rows.push(row.name)
+      const g = await current(row)
       const o = await observeHttpRow(g, row, uniqueName("p"), landingMs)
       for (const answer of o.answers) {
         expect
@@ -85,8 +92,7 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
 
   for (const row of kafkaCorpus) {
     it(`other producer: ${row.name}`, async () => {
-      const g = await current()
-      g.rows.push(row.name)
+      const g = await current(row)
       const marker = uniqueName("k")
       const topic = row.topic === "pins" ? g.topic : `${g.topic}.rejected`
       const check = await g.watch()

@@ -18,6 +18,8 @@ export interface HttpPoison {
   readonly expected: Expected
   /** An upper bound on the answer's body: work per request stays bounded. */
   readonly maxResponseBytes?: number
+  /** A poison of the daily batch: posted to a pipeline of its own, so that its day's run names it alone. */
+  readonly batch?: boolean
   /** Sent this many times at once (requests close together land in one batch of the worker). */
   readonly concurrent?: ReadonlyArray<(marker: string) => string>
 }
@@ -30,6 +32,8 @@ export interface KafkaPoison {
   readonly records: (marker: string) => ReadonlyArray<{ readonly key: string | null; readonly value: Buffer }>
   /** Records carrying `<marker>.<i>.`: each must become a row. */
   readonly elements: number
+  /** A poison of the daily batch: written to a pipeline of its own. */
+  readonly batch?: boolean
 }
 
 export type Poison = HttpPoison | KafkaPoison
@@ -103,11 +107,15 @@ const follower =
   (value: string): ((m: string) => Record<string, unknown>) =>
   () => ({ follower_count: value })
 
+/** The same row, marked as a poison of the daily batch. */
+const forBatch = <P extends Poison>(row: P): P => ({ ...row, batch: true })
+
 /** Rows whose poison goes through the edge (also posted to `pinflow start`). */
 export const httpCorpus: ReadonlyArray<HttpPoison> = [
   // follower counts beyond any float or bigint
-  pin("follower_count '1.' + 400 zeros", follower(`1.${"0".repeat(400)}`)),
+  forBatch(pin("follower_count '1.' + 400 zeros", follower(`1.${"0".repeat(400)}`))),
   pin("follower_count of 309 digits", follower("9".repeat(309))),
+  pin("follower_count '0.' + 309 digits", follower(`0.${"5".repeat(309)}`)),
   pin("follower_count '9'x64 + 'M'", follower(`${"9".repeat(64)}M`)),
   pin("follower_count '9'x63 (above 2^63-1)", follower("9".repeat(63))),
   pin("follower_count 2^63 exactly", follower("9223372036854775808")),
@@ -136,9 +144,9 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
   },
   pin("lone surrogate in the title", (m) => ({ title: `${elementMarker(m, 0)} \udfff` })),
   // oversized analytics keys
-  pin("a tag of 5 KB", () => ({ tag_list: `short,${"t".repeat(5 * 1024)}` })),
-  pin("a category of 5 KB", () => ({ category: "c".repeat(5 * 1024) })),
-  {
+  forBatch(pin("a tag of 5 KB", () => ({ tag_list: `short,${"t".repeat(5 * 1024)}` }))),
+  forBatch(pin("a category of 5 KB", () => ({ category: "c".repeat(5 * 1024) }))),
+  forBatch({
     kind: "http",
     name: "two categories differing only in lone surrogates",
     path: "/pins",
@@ -147,7 +155,7 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
       JSON.stringify([marked(m, 0, { category: "poison\ud800" }), marked(m, 1, { category: "poison\udc00" })]),
     elements: 2,
     expected: "not5xx"
-  },
+  }),
   {
     kind: "http",
     name: "two tags differing only in lone surrogates",
@@ -352,6 +360,7 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
     kind: "kafka",
     name: "pins record with a JSON-escaped NUL in the title",
     topic: "pins",
+    batch: true,
     records: (m) => [
       {
         key: `${elementMarker(m, 0)}id`,
@@ -364,6 +373,7 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
     kind: "kafka",
     name: "pins record with a raw NUL byte and invalid UTF-8 in its value",
     topic: "pins",
+    batch: true,
     records: (m) => {
       const [before, after] = logged(marked(m, 0, { title: `${elementMarker(m, 0)}@@` }), nowIso()).split("@@")
       return [
