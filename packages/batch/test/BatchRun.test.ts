@@ -15,7 +15,7 @@ import { TestClock } from "effect/testing"
 import { parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
 import { retention } from "../src/Retention.ts"
-import { archived, D, env, event, type Faults, faultyStore, seed, seedEvents } from "./fixtures.ts"
+import { archived, D, env, envWith, event, type Faults, faultyStore, seed, seedEvents } from "./fixtures.ts"
 
 const at = (day: string, time = "12:00:00.000") => `${day}T${time}Z`
 const now = (iso: string) => TestClock.setTime(Date.parse(iso))
@@ -879,6 +879,6 @@ describe("batch run (in memory)", () => {
         memory.runs.map((r) => r.status),
         ["succeeded", "succeeded"]
       )
-    }).pipe(Effect.provide(env({}, ObjectStore.layerMemory, refusing("refuse-me"))))
+    }).pipe(Effect.provide(envWith(refusing("refuse-me"))))
   )
 })

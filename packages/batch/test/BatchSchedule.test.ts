@@ -7,7 +7,7 @@ import { TestClock } from "effect/testing"
 import { runDay } from "../src/BatchRun.ts"
 import { missedDays, runDays, schedule } from "../src/BatchSchedule.ts"
 import { catchUpDays } from "../src/Days.ts"
-import { D, env, event, type Faults, faultyStore, seedEvents } from "./fixtures.ts"
+import { D, env, envWith, event, type Faults, faultyStore, seedEvents } from "./fixtures.ts"
 
 const runsOf = Effect.map(AnalyticsMemory, (m) => m.runs.map((r) => [r.day, r.status, r.startedAt.toISOString()]))
 
@@ -60,7 +60,7 @@ describe("batch schedule (TestClock)", () => {
       yield* Fiber.interrupt(fiber)
       const memory = yield* AnalyticsMemory
       assert.strictEqual(memory.days.get("2026-11-26")?.categories[0]?.pins, 1)
-    }).pipe(Effect.provide(env({}, ObjectStore.layerMemory, announcing)))
+    }).pipe(Effect.provide(envWith(announcing)))
   )
 
   const faults: Faults = { put: 0, list: 0 }
@@ -85,7 +85,7 @@ describe("batch schedule (TestClock)", () => {
       yield* Fiber.interrupt(fiber)
       const memory = yield* AnalyticsMemory
       assert.strictEqual(memory.days.get("2026-11-26")?.categories[0]?.pins, 1)
-    }).pipe(Effect.provide(env({}, faultyStore(faults), announcing)))
+    }).pipe(Effect.provide(envWith(announcing, {}, faultyStore(faults))))
   )
 
   it.effect("runs never overlap: a run while another holds the lock fails with BatchRunInProgress", () =>

@@ -74,11 +74,11 @@ export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
     })
   })
 
-/** A fresh in-memory world: a 3-partition log, the object store, the analytics store and settings. */
-export const env = (
+/** A fresh in-memory world: a 3-partition log, the object store, the given analytics store and settings. */
+export const envWith = <A>(
+  analytics: Layer.Layer<A | AnalyticsStore | AnalyticsMemory>,
   settings: Partial<BatchSettingsShape> = {},
-  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory,
-  analytics: Layer.Layer<AnalyticsStore | AnalyticsMemory> = AnalyticsStore.layerMemory
+  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory
 ) =>
   Layer.mergeAll(
     PinSource.layerMemory,
@@ -86,6 +86,12 @@ export const env = (
     analytics,
     BatchSettings.layerWith({ partMaxBytes: 4096, ...settings })
   ).pipe(Layer.provideMerge(InMemoryLog.layerPartitions(3)))
+
+/** `envWith` the in-memory analytics store. */
+export const env = (
+  settings: Partial<BatchSettingsShape> = {},
+  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory
+) => envWith(AnalyticsStore.layerMemory, settings, store)
 
 /** Every object under `prefix` with its gunzipped lines (or raw text for `.json`). */
 export const archived = (prefix = "raw/pins/") =>
