@@ -1,0 +1,64 @@
+/**
+ * `pinflow start` as a process (the same `runStartWith`, `StartMain` and `runMain` teardown as
+ * packages/start/src/main.ts) on in-memory services, except that the stream worker's consumer crashes for
+ * good once it has read its first record — as a Kafka consumer whose partitions are gone does. Spawned by
+ * start.failure.test.ts; `PORT`/`HOST`/`START_FAILURE_GRACE` come from its environment.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import {
+  AnalyticsStore,
+  gracefulTeardown,
+  InMemoryLog,
+  ObjectStore,
+  PinLog,
+  PinSource,
+  PinSourceError,
+  PinStore
+} from "@pinflow/adapters"
+import { BatchSettings } from "@pinflow/batch"
+import { runStartWith, StartMain } from "@pinflow/start/main"
+import { StreamSettings } from "@pinflow/stream"
+import { Effect, Layer, Option, Stream } from "effect"
+
+const crashMessage = "the partition leader is gone for good"
+
+const CrashingSource = Layer.effect(
+  PinSource,
+  Effect.gen(function* () {
+    const source = yield* PinSource
+    return PinSource.of({
+      ...source,
+      subscribe: (options) =>
+        Effect.map(source.subscribe(options), (consumption) =>
+          options.group !== "pinflow-stream"
+            ? consumption
+            : {
+                ...consumption,
+                records: consumption.records.pipe(
+                  Stream.take(1),
+                  Stream.concat(
+                    Stream.fail(new PinSourceError({ operation: "consume", cause: new Error(crashMessage) }))
+                  )
+                )
+              }
+        )
+    })
+  })
+).pipe(Layer.provide(PinSource.layerMemory))
+
+const Services = Layer.mergeAll(
+  PinLog.layerMemoryWith({ linger: 0 }),
+  CrashingSource,
+  PinStore.layerMemory,
+  AnalyticsStore.layerMemory,
+  ObjectStore.layerMemory,
+  StreamSettings.layer,
+  BatchSettings.layer
+).pipe(Layer.provide(InMemoryLog.layer))
+
+const choice = { home: ".pinflow-test", kafka: Option.none(), database: Option.none(), bucket: Option.none() }
+
+if (import.meta.main)
+  NodeRuntime.runMain(runStartWith(StartMain(choice, { demo: false, demoRate: 20 }, Services)), {
+    teardown: gracefulTeardown
+  })
