@@ -15,7 +15,18 @@ import { TestClock } from "effect/testing"
 import { parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
 import { retention } from "../src/Retention.ts"
-import { archived, D, env, envWith, event, type Faults, faultyStore, seed, seedEvents } from "./fixtures.ts"
+import {
+  archived,
+  D,
+  env,
+  envWith,
+  event,
+  type Faults,
+  faultyStore,
+  seed,
+  seedEvents,
+  tenEventsRows
+} from "./fixtures.ts"
 
 const at = (day: string, time = "12:00:00.000") => `${day}T${time}Z`
 const now = (iso: string) => TestClock.setTime(Date.parse(iso))
@@ -276,62 +287,6 @@ const event1And2LateRows: DailyAggregates = {
 /** Pseudo-random letters: text no compression shortens. */
 const letters = (n: number) =>
   Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7919 + ((i * i) % 101)) % 26))).join("")
-
-/** `event(0..9, at(D))`'s daily rows, computed by hand from the fixture (categories cycle art, travel, "", mens-fashion). */
-const tenGoodEventsCategories = [
-  // pins 2 and 6: counts null and 7k; story and image; neither downloaded
-  {
-    day: D,
-    category: "(none)",
-    pins: 2,
-    median_follower_count: 7000,
-    downloaded_ratio: 0,
-    images: 1,
-    videos: 0,
-    stories: 1
-  },
-  // pins 0, 4, 8: 7k, 2M, null -> (7000 + 2000000) / 2
-  {
-    day: D,
-    category: "art",
-    pins: 3,
-    median_follower_count: 1003500,
-    downloaded_ratio: 0,
-    images: 1,
-    videos: 1,
-    stories: 1
-  },
-  // pins 3 and 7: 123 and 1.5k
-  {
-    day: D,
-    category: "mens-fashion",
-    pins: 2,
-    median_follower_count: 811.5,
-    downloaded_ratio: 1,
-    images: 1,
-    videos: 1,
-    stories: 0
-  },
-  // pins 1, 5, 9: 1.5k, 0, 123
-  {
-    day: D,
-    category: "travel",
-    pins: 3,
-    median_follower_count: 123,
-    downloaded_ratio: 1,
-    images: 1,
-    videos: 1,
-    stories: 1
-  }
-]
-const tenGoodEventsTags = [
-  { day: D, tag: "shared", pins: 7 },
-  { day: D, tag: "tag0", pins: 4 },
-  { day: D, tag: "tag1", pins: 3 },
-  { day: D, tag: "tag2", pins: 3 },
-  { day: D, tag: "tag3", pins: 1 },
-  { day: D, tag: "tag4", pins: 1 }
-]
 
 /** The memory store, refusing the daily row of one category as Postgres refuses an unstorable key. */
 const refusing = (category: string) =>
@@ -753,11 +708,11 @@ describe("batch run (in memory)", () => {
         const goodCategories = ["(none)", "art", "mens-fashion", "travel"]
         assert.deepStrictEqual(
           tables?.categories.filter((c) => goodCategories.includes(c.category)),
-          tenGoodEventsCategories
+          tenEventsRows(D).categories
         )
         assert.deepStrictEqual(
           tables?.tags.filter((t) => ["shared", "tag0", "tag1", "tag2", "tag3", "tag4"].includes(t.tag)),
-          tenGoodEventsTags
+          tenEventsRows(D).tags
         )
         // the long tag was dropped, its pin kept
         assert.deepStrictEqual(tables?.categories.find((c) => c.category === "longtag")?.pins, 1)
@@ -864,8 +819,8 @@ describe("batch run (in memory)", () => {
       ])
       const summary = yield* runDay(D)
       const memory = yield* AnalyticsMemory
-      assert.deepStrictEqual(memory.days.get(D)?.categories, tenGoodEventsCategories)
-      assert.deepStrictEqual(memory.days.get(D)?.tags, tenGoodEventsTags)
+      assert.deepStrictEqual(memory.days.get(D)?.categories, tenEventsRows(D).categories)
+      assert.deepStrictEqual(memory.days.get(D)?.tags, tenEventsRows(D).tags)
       assert.strictEqual(summary.process.refusedRows, 1)
       assert.deepStrictEqual(
         memory.rejects.map((r) => [r.reason, r.detail, JSON.parse(r.raw).category, r.line]),

@@ -11,6 +11,7 @@ import {
 } from "@pinflow/adapters"
 import { makeMemory } from "@pinflow/adapters/ObjectStore/Memory"
 import { PinSource } from "@pinflow/adapters/PinSource"
+import type { DailyAggregates } from "@pinflow/domain"
 import { Effect, Layer, Stream } from "effect"
 import { BatchSettings, type BatchSettingsShape } from "../src/BatchSettings.ts"
 
@@ -111,3 +112,65 @@ export const archived = (prefix = "raw/pins/") =>
       }))
     )
   })
+
+/**
+ * The daily rows of `event(0..9, <day>T…)`, stated literally: derived by hand from the fixture above
+ * (categories cycle art, travel, "", mens-fashion; counts 7k, 1.5k, User Info Error, 123, 2M, 0; media image,
+ * video, story; tags tag<i%3>, tag<i%5>, shared unless i%4 = 0), never computed by the code under test.
+ */
+export const tenEventsRows = (day: string): DailyAggregates => ({
+  categories: [
+    // pins 2 and 6: counts null and 7k; story and image; neither downloaded
+    {
+      day,
+      category: "(none)",
+      pins: 2,
+      median_follower_count: 7000,
+      downloaded_ratio: 0,
+      images: 1,
+      videos: 0,
+      stories: 1
+    },
+    // pins 0, 4, 8: 7k, 2M, null -> (7000 + 2000000) / 2
+    {
+      day,
+      category: "art",
+      pins: 3,
+      median_follower_count: 1003500,
+      downloaded_ratio: 0,
+      images: 1,
+      videos: 1,
+      stories: 1
+    },
+    // pins 3 and 7: 123 and 1.5k
+    {
+      day,
+      category: "mens-fashion",
+      pins: 2,
+      median_follower_count: 811.5,
+      downloaded_ratio: 1,
+      images: 1,
+      videos: 1,
+      stories: 0
+    },
+    // pins 1, 5, 9: 1.5k, 0, 123
+    {
+      day,
+      category: "travel",
+      pins: 3,
+      median_follower_count: 123,
+      downloaded_ratio: 1,
+      images: 1,
+      videos: 1,
+      stories: 1
+    }
+  ],
+  tags: [
+    { day, tag: "shared", pins: 7 },
+    { day, tag: "tag0", pins: 4 },
+    { day, tag: "tag1", pins: 3 },
+    { day, tag: "tag2", pins: 3 },
+    { day, tag: "tag3", pins: 1 },
+    { day, tag: "tag4", pins: 1 }
+  ]
+})
