@@ -1,6 +1,7 @@
 /**
  * The small HTTP server of the programs without an API of their own (stream, batch): `GET /healthz`
- * (200 "ok" while the process runs) and `GET /metrics` (Prometheus text of every Effect metric).
+ * (200 "ok" while the process runs and its `HealthCheck` finds nothing wrong; 503 with the reason
+ * otherwise) and `GET /metrics` (Prometheus text of every Effect metric).
  * Port from `METRICS_PORT` (each program passes its default: 9464 stream, 9465 batch; 0 picks a free one),
  * host from `METRICS_HOST` (default 0.0.0.0, so a scraper can reach it).
  *
@@ -8,7 +9,7 @@
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Config, Duration, Effect, Layer } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 
@@ -17,8 +18,26 @@ export interface MetricsServerOptions {
   readonly defaultPort: number
 }
 
+/**
+ * What `/healthz` asks: `Some(reason)` when the program is alive but not doing its job (e.g. a stalled
+ * stream worker), `None` when all is well. Must answer from state in memory: probes are frequent. By
+ * default nothing is wrong; a program provides its own (`Layer.succeed(HealthCheck, …)`).
+ */
+export const HealthCheck = Context.Reference<Effect.Effect<Option.Option<string>>>("pinflow/adapters/HealthCheck", {
+  defaultValue: () => Effect.succeedNone
+})
+
+const health = Effect.gen(function* () {
+  const check = yield* HealthCheck
+  const problem = yield* check
+  return Option.match(problem, {
+    onNone: () => HttpServerResponse.text("ok"),
+    onSome: (reason) => HttpServerResponse.text(`unhealthy: ${reason}`, { status: 503 })
+  })
+})
+
 const Routes = Layer.mergeAll(
-  HttpRouter.add("GET", "/healthz", HttpServerResponse.text("ok")),
+  HttpRouter.add("GET", "/healthz", health),
   PrometheusMetrics.layerHttp({ path: "/metrics" })
 )
 

@@ -21,7 +21,11 @@ export const writeLatency = Metric.histogram("pinflow_stream_write_seconds", {
   description: "Time to write one batch to Postgres, retries included",
   boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 })
-/** Records behind the end of each partition, after the last commit. */
+/** Records behind the end of each partition, read from the broker on a timer (`STREAM_LAG_INTERVAL`). */
 export const consumerLag = Metric.gauge("pinflow_consumer_lag", {
-  description: "Records between the last committed offset and the end of the partition"
+  description: "Records between the group's committed offset and the partition's high watermark, per the broker"
+})
+/** Grows while nothing is committed: with a lag above 0, a stalled worker. */
+export const lastCommitAge = Metric.gauge("pinflow_last_commit_age_seconds", {
+  description: "Seconds since this worker last committed offsets (since its start before the first commit)"
 })

@@ -3,7 +3,10 @@
  * `STREAM_BATCH_WINDOW` (200 millis: a batch is written when full or this long after its first record),
  * `STREAM_WRITE_CONCURRENCY` (2 batches written at once; commits stay in order), `STREAM_BUFFER`
  * (records read ahead, default 2 × batch size), `STREAM_SHUTDOWN_TIMEOUT` (30 seconds to finish the
- * batches in flight on SIGTERM), and the topics `PINS_TOPIC` / `<PINS_TOPIC>.rejected`.
+ * batches in flight on SIGTERM), `STREAM_LAG_INTERVAL` (5 seconds between two readings of the broker's
+ * offsets for `pinflow_consumer_lag`), `STREAM_STALL_AFTER` (100: `/healthz` answers 503 once no offset was
+ * committed for this many batch windows while records wait), and the topics `PINS_TOPIC` /
+ * `<PINS_TOPIC>.rejected`.
  */
 
 import { PinsTopics } from "@pinflow/adapters"
@@ -16,6 +19,8 @@ export const StreamConfig = Config.all({
   writeConcurrency: Config.Int("STREAM_WRITE_CONCURRENCY").pipe(Config.withDefault(2)),
   buffer: Config.option(Config.Int("STREAM_BUFFER")),
   shutdownTimeout: Config.Duration("STREAM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
+  lagInterval: Config.Duration("STREAM_LAG_INTERVAL").pipe(Config.withDefault(Duration.seconds(5))),
+  stallAfter: Config.Int("STREAM_STALL_AFTER").pipe(Config.withDefault(100)),
   topics: PinsTopics
 })
 
@@ -26,6 +31,10 @@ export interface StreamSettingsShape {
   readonly writeConcurrency: number
   readonly bufferSize: number
   readonly shutdownTimeout: Duration.Duration
+  /** How often the lag is read from the broker. */
+  readonly lagInterval: Duration.Duration
+  /** Batch windows without a commit, while records wait, after which the worker reports itself stalled. */
+  readonly stallAfter: number
   readonly pinsTopic: string
   readonly rejectedTopic: string
 }
@@ -43,6 +52,8 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         writeConcurrency: Math.max(1, c.writeConcurrency),
         bufferSize: c.buffer._tag === "Some" ? Math.max(1, c.buffer.value) : Math.max(1, c.batchSize) * 2,
         shutdownTimeout: c.shutdownTimeout,
+        lagInterval: c.lagInterval,
+        stallAfter: Math.max(1, c.stallAfter),
         pinsTopic: c.topics.pins,
         rejectedTopic: c.topics.rejected
       })
@@ -60,6 +71,8 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         writeConcurrency: 2,
         bufferSize: 4000,
         shutdownTimeout: Duration.seconds(30),
+        lagInterval: Duration.seconds(5),
+        stallAfter: 100,
         pinsTopic: "pins",
         rejectedTopic: "pins.rejected",
         ...overrides

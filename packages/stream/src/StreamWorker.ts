@@ -6,10 +6,11 @@
  * poison message never stalls a partition. On interruption (SIGTERM) the source stops, the batches in
  * flight are written and committed (within `STREAM_SHUTDOWN_TIMEOUT`), then the consumer leaves the group.
  */
-import { PinSource, type SourceRecord, type WriteBatch } from "@pinflow/adapters"
+import { PinSource, PinSourceError, type SourceRecord, type WriteBatch } from "@pinflow/adapters"
 import { stringifyJson } from "@pinflow/domain"
-import { Clock, Deferred, Duration, Effect, Fiber, Metric, Schedule, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
 import { writeIsolating } from "./Isolation.ts"
+import { markCommitted, markLag, markStarted, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
 import { StreamSettings } from "./StreamSettings.ts"
 import { toWriteBatch } from "./Transform.ts"
@@ -52,6 +53,52 @@ export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: 
   return records
 })
 
+/**
+ * Reads the group's lag from the broker (high watermarks minus committed offsets) every `lagInterval`, for
+ * `pinflow_consumer_lag` and the stall check, and updates `pinflow_last_commit_age_seconds`. Independent of
+ * what the consumer fetches, so a worker stuck on one batch still shows the records piling up behind it.
+ */
+const lagReadings = (group: string, topics: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const settings = yield* StreamSettings
+    const source = yield* PinSource
+    const deadline = Duration.max(settings.lagInterval, Duration.seconds(10))
+    const reading = Effect.gen(function* () {
+      const lags = yield* source.lag({ group, topics }).pipe(
+        Effect.timeoutOrElse({
+          duration: deadline,
+          orElse: () =>
+            Effect.fail(
+              new PinSourceError({
+                operation: "lag",
+                cause: new Error(`no answer within ${Duration.format(deadline)}`)
+              })
+            )
+        })
+      )
+      let total = 0
+      for (const l of lags) {
+        total += l.lag
+        yield* Metric.update(
+          Metric.withAttributes(M.consumerLag, { topic: l.topic, partition: String(l.partition) }),
+          l.lag
+        )
+      }
+      yield* markLag(total)
+    }).pipe(
+      Effect.catch((error) =>
+        Effect.logWarning("could not read the consumer lag").pipe(Effect.annotateLogs({ error: error.message }))
+      )
+    )
+    const age = Effect.gen(function* () {
+      const { progress } = yield* StreamHealth
+      const { lastCommitAt } = yield* Ref.get(progress)
+      const now = yield* Clock.currentTimeMillis
+      yield* Metric.update(M.lastCommitAge, Math.max(0, now - lastCommitAt) / 1000)
+    })
+    yield* Effect.andThen(reading, age).pipe(Effect.repeat(Schedule.spaced(settings.lagInterval)))
+  })
+
 /** Runs the worker until `stop` completes, then drains what is in flight and returns. */
 export const runWorker = (stop: Deferred.Deferred<void>) =>
   Effect.gen(function* () {
@@ -62,6 +109,8 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
       topics: [settings.pinsTopic, settings.rejectedTopic],
       bufferSize: settings.bufferSize
     })
+    yield* markStarted
+    yield* Effect.forkScoped(lagReadings(settings.group, [settings.pinsTopic, settings.rejectedTopic]))
     yield* Effect.logInfo("stream worker consuming").pipe(
       Effect.annotateLogs({
         group: settings.group,
@@ -76,16 +125,7 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
       Stream.mapEffect(writeRecords, { concurrency: settings.writeConcurrency }),
       Stream.mapEffect((records) =>
         consumption.commit(records).pipe(
-          Effect.tap((result) =>
-            Effect.forEach(result.committed, (c) => {
-              const last = records.findLast((r) => r.topic === c.topic && r.partition === c.partition)
-              const lag = last === undefined ? 0 : Math.max(0, last.highWatermark - c.offset)
-              return Metric.update(
-                Metric.withAttributes(M.consumerLag, { topic: c.topic, partition: String(c.partition) }),
-                lag
-              )
-            })
-          ),
+          Effect.tap(() => markCommitted),
           Effect.tap((result) =>
             result.skipped.length === 0
               ? Effect.void

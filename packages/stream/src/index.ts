@@ -1,3 +1,4 @@
+export * from "./StreamHealth.ts"
 export * from "./StreamSettings.ts"
 export * from "./StreamWorker.ts"
 export * from "./Transform.ts"

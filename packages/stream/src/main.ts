@@ -16,6 +16,7 @@ import {
   PinsTopicsLayer
 } from "@pinflow/adapters"
 import { Effect, Layer, Logger } from "effect"
+import { layerHealthCheck, layerStreamHealth } from "./StreamHealth.ts"
 import { StreamSettings } from "./StreamSettings.ts"
 import { streamWorker } from "./StreamWorker.ts"
 
@@ -27,12 +28,12 @@ const KafkaLayer = Layer.merge(PinSource.layer, PinsTopicsLayer).pipe(
 /** Postgres, migrated before anything writes. */
 const StoreLayer = PinStore.layer.pipe(Layer.provideMerge(Migrations.layer), Layer.provide(Database.layer))
 
+/** `/healthz` answers 503 when the worker stalls: the server and the worker share one `StreamHealth`. */
 export const StreamLayers = Layer.mergeAll(
   KafkaLayer,
   StoreLayer,
-  StreamSettings.layer,
-  MetricsServer.layerConfig({ defaultPort: 9464 })
-)
+  MetricsServer.layerConfig({ defaultPort: 9464 }).pipe(Layer.provide(layerHealthCheck))
+).pipe(Layer.provideMerge(Layer.merge(StreamSettings.layer, layerStreamHealth)))
 
 /** `pinflow stream`: runs until SIGTERM/SIGINT, then finishes the batches in flight and exits. */
 export const runStream = streamWorker.pipe(

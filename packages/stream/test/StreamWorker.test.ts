@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { InMemoryLog, PinSource, PinStore, PinStoreMemory } from "@pinflow/adapters"
-import { Deferred, Duration, Effect, Fiber, Layer } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
+import { layerStreamHealth, stallReason } from "../src/StreamHealth.ts"
+import * as M from "../src/StreamMetrics.ts"
 import { StreamSettings, type StreamSettingsShape } from "../src/StreamSettings.ts"
 import { runWorker, streamWorker } from "../src/StreamWorker.ts"
 import { event } from "./Fixtures.ts"
@@ -308,5 +310,49 @@ describe("stream worker on the in-memory log and store", () => {
       yield* adjust("1 second")
       yield* settle(Effect.map(committed(), (c) => c === 5000))
     }).pipe(Effect.provide(env({ batchSize: 100, bufferSize: 200, writeConcurrency: 1 })))
+  )
+
+  it.effect("reads the lag from the broker on a timer, not from what it fetched, and reports a stall on /healthz", () =>
+    Effect.gen(function* () {
+      const store = yield* PinStoreMemory
+      const topic = "pins-lag-test"
+      const lagOf = (partition: number) =>
+        Effect.map(
+          Metric.value(Metric.withAttributes(M.consumerLag, { topic, partition: String(partition) })),
+          (state) => state.value
+        )
+      yield* store.hold
+      yield* startWorker
+      yield* append(events(10), topic)
+      // the worker has fetched all 10 and is stuck writing them: the broker still counts 10 behind
+      yield* adjust("200 millis")
+      yield* settle(Effect.map(store.attempts, (n) => n === 1))
+      yield* adjust("1 second")
+      yield* settle(Effect.map(lagOf(0), (lag) => lag === 10))
+      // 1.2 s without a commit, the limit is 5 windows of 200 ms
+      assert.deepStrictEqual(
+        yield* stallReason,
+        Option.some("no offset committed for 1 s while 10 records wait (limit 1s)")
+      )
+      // read at the last tick (t = 1 s): nothing committed since the start
+      assert.strictEqual((yield* Metric.value(M.lastCommitAge)).value, 1)
+      yield* store.release
+      yield* settle(Effect.map(committed(0, topic), (c) => c === 10))
+      assert.deepStrictEqual(yield* stallReason, Option.none())
+      yield* adjust("1 second")
+      yield* settle(Effect.map(lagOf(0), (lag) => lag === 0))
+      // read at t = 2 s, committed at t = 1.2 s
+      assert.strictEqual((yield* Metric.value(M.lastCommitAge)).value, 0.8)
+      // idle with nothing waiting: never stalled, however long since the last commit
+      yield* adjust("10 seconds")
+      assert.deepStrictEqual(yield* stallReason, Option.none())
+    }).pipe(
+      Effect.provide(
+        Layer.merge(
+          env({ batchSize: 100, pinsTopic: "pins-lag-test", lagInterval: Duration.seconds(1), stallAfter: 5 }),
+          layerStreamHealth
+        )
+      )
+    )
   )
 })

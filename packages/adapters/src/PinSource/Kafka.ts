@@ -12,6 +12,7 @@ import {
   type CommittedOffset,
   type Consumption,
   nextOffsets,
+  type PartitionLag,
   PinSourceError,
   type PinSourceService,
   type SourceRecord,
@@ -188,8 +189,29 @@ export const makeKafkaPinSource = Effect.gen(function* () {
       return { records, commit } satisfies Consumption
     })
 
+  /** One admin connection: every partition's high watermark and the group's committed offsets. */
+  const lag = (options: { readonly group: string; readonly topics: ReadonlyArray<string> }) =>
+    client
+      .admin("lag", async (admin) => {
+        const committed = await admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] })
+        const out: Array<PartitionLag> = []
+        for (const topic of options.topics) {
+          const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
+          for (const p of await admin.fetchTopicOffsets(topic)) {
+            const end = Number(p.high)
+            const offset = Number(groupOffsets.find((g) => g.partition === p.partition)?.offset ?? -1)
+            // -1: the group never committed here, so everything from the partition's start is behind
+            const position = offset < 0 ? Number(p.low) : offset
+            out.push({ topic, partition: p.partition, end, committed: position, lag: Math.max(0, end - position) })
+          }
+        }
+        return out
+      })
+      .pipe(Effect.mapError((error) => new PinSourceError({ operation: "lag", cause: error.cause })))
+
   return {
     subscribe: (options) => consume(options, false),
-    readToEnd: (options) => consume(options, true)
+    readToEnd: (options) => consume(options, true),
+    lag
   } satisfies PinSourceService
 })

@@ -4,7 +4,7 @@
  */
 import { Effect, Fiber, Queue, Stream } from "effect"
 import { InMemoryLog, type LogRecord } from "../InMemoryLog.ts"
-import type { Consumption, PinSourceService, SourceRecord, SubscribeOptions } from "./Types.ts"
+import type { Consumption, PartitionLag, PinSourceService, SourceRecord, SubscribeOptions } from "./Types.ts"
 import { nextOffsets } from "./Types.ts"
 
 /** Records read from one partition per step: bounds how long a step holds the others back. */
@@ -88,6 +88,18 @@ export const makeMemoryPinSource = Effect.gen(function* () {
 
   return {
     subscribe: (options) => consume(options, false),
-    readToEnd: (options) => consume(options, true)
+    readToEnd: (options) => consume(options, true),
+    lag: (options) =>
+      Effect.map(cursors({ group: options.group, topics: options.topics }, true), (all) =>
+        all.map(
+          (c): PartitionLag => ({
+            topic: c.topic,
+            partition: c.partition,
+            end: c.end,
+            committed: c.position,
+            lag: Math.max(0, c.end - c.position)
+          })
+        )
+      )
   } satisfies PinSourceService
 })

@@ -51,9 +51,26 @@ export class PinSourceError extends Data.TaggedError("PinSourceError")<{
   }
 }
 
+/** A partition's position as the broker reports it: its end offset and the group's committed offset. */
+export interface PartitionLag {
+  readonly topic: string
+  readonly partition: number
+  /** The high watermark: the offset the next record appended will get. */
+  readonly end: number
+  /** The group's committed next offset; the partition's start when the group never committed. */
+  readonly committed: number
+  /** Records not yet committed by the group: `end - committed`. */
+  readonly lag: number
+}
+
 export interface PinSourceService {
   readonly subscribe: (options: SubscribeOptions) => Effect.Effect<Consumption, PinSourceError, Scope.Scope>
   readonly readToEnd: (options: SubscribeOptions) => Effect.Effect<Consumption, PinSourceError, Scope.Scope>
+  /** Asks the broker how far the group is behind the end of every partition of `topics` (one round trip). */
+  readonly lag: (options: {
+    readonly group: string
+    readonly topics: ReadonlyArray<string>
+  }) => Effect.Effect<ReadonlyArray<PartitionLag>, PinSourceError>
 }
 
 /** The highest offset + 1 of each partition among `records`, with the generation it was read under. */

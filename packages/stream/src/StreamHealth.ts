@@ -1,0 +1,77 @@
+/**
+ * Whether the worker makes progress, as `/healthz` reports it: stalled when no offset was committed for
+ * `STREAM_STALL_AFTER` batch windows while the broker says records wait. The worker records each commit
+ * and each reading of the lag here; `stallReason` answers from that state (no broker round trip).
+ */
+import { HealthCheck } from "@pinflow/adapters"
+import { Clock, Context, Duration, Effect, Layer, Option, Ref } from "effect"
+import { StreamSettings } from "./StreamSettings.ts"
+
+export interface StreamProgress {
+  /** Epoch millis of the last commit, or of the worker's start before its first commit. */
+  readonly lastCommitAt: number
+  /** Epoch millis of the last time nothing was waiting (lag 0): an idle worker is not a stalled one. */
+  readonly lastIdleAt: number
+  /** Records waiting at the last reading of the broker's offsets; null before the first reading. */
+  readonly lag: number | null
+}
+
+export interface StreamHealthShape {
+  readonly progress: Ref.Ref<StreamProgress>
+}
+
+const initial = (now: number): StreamProgress => ({ lastCommitAt: now, lastIdleAt: now, lag: null })
+
+/**
+ * A Reference, so programs that do not serve `/healthz` (e.g. `pinflow start`) need not provide it; the
+ * stream program provides `layerStreamHealth` to the worker and to the metrics server alike.
+ */
+export const StreamHealth = Context.Reference<StreamHealthShape>("pinflow/stream/StreamHealth", {
+  defaultValue: () => ({ progress: Ref.makeUnsafe(initial(0)) })
+})
+
+/** A fresh state, starting now. */
+export const layerStreamHealth = Layer.effect(
+  StreamHealth,
+  Effect.map(Clock.currentTimeMillis, (now) => ({ progress: Ref.makeUnsafe(initial(now)) }))
+)
+
+/** The worker started: its stall clock starts now. */
+export const markStarted = Effect.gen(function* () {
+  const { progress } = yield* StreamHealth
+  const now = yield* Clock.currentTimeMillis
+  yield* Ref.set(progress, initial(now))
+})
+
+export const markCommitted = Effect.gen(function* () {
+  const { progress } = yield* StreamHealth
+  const now = yield* Clock.currentTimeMillis
+  yield* Ref.update(progress, (p) => ({ ...p, lastCommitAt: now }))
+})
+
+export const markLag = (lag: number) =>
+  Effect.gen(function* () {
+    const { progress } = yield* StreamHealth
+    const now = yield* Clock.currentTimeMillis
+    yield* Ref.update(progress, (p) => ({ ...p, lag, lastIdleAt: lag === 0 ? now : p.lastIdleAt }))
+  })
+
+/** `Some(reason)` when stalled: no commit for `stallAfter` batch windows while records wait. */
+export const stallReason = Effect.gen(function* () {
+  const settings = yield* StreamSettings
+  const { progress } = yield* StreamHealth
+  const p = yield* Ref.get(progress)
+  const now = yield* Clock.currentTimeMillis
+  const limit = Duration.toMillis(settings.batchWindow) * settings.stallAfter
+  const since = Math.max(p.lastCommitAt, p.lastIdleAt)
+  if (p.lag === null || p.lag === 0 || now - since <= limit) return Option.none<string>()
+  return Option.some(
+    `no offset committed for ${Math.round((now - p.lastCommitAt) / 1000)} s while ${p.lag} records wait (limit ${Duration.format(Duration.millis(limit))})`
+  )
+})
+
+/** The `/healthz` check of the stream program, on the worker's state. */
+export const layerHealthCheck = Layer.effect(
+  HealthCheck,
+  Effect.map(Effect.context<StreamSettings>(), (context) => stallReason.pipe(Effect.provideContext(context)))
+)
