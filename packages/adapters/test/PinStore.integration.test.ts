@@ -1,7 +1,10 @@
 import { afterAll, assert, beforeAll, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Clock, ConfigProvider, Effect, Layer } from "effect"
 import * as fc from "fast-check"
+import postgres from "postgres"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
+import { Database } from "../src/Database.ts"
+import { Migrations } from "../src/Migrations.ts"
 import { type PinRow, PinStore, type RejectRow, type WriteMethod } from "../src/PinStore.ts"
 import { createSchema, dropSchema, migratedDatabase, query } from "./DatabaseSchema.ts"
 
@@ -146,6 +149,52 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
       )
     )
 
+    it.live(`${method}: ids that differ only in lone surrogates are one row, the later version, in one batch`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const result = yield* store.writeBatch({
+            pins: [
+              pin("s\uD800", { title: "later", ingested_at: "2026-11-26T10:00:05.000Z", offset: 1 }),
+              pin("s\uDFFF", { title: "earlier", ingested_at: "2026-11-26T10:00:00.000Z", offset: 2 }),
+              pin("t", { offset: 3 })
+            ],
+            rejects: []
+          })
+          assert.deepStrictEqual(result, { pins: 2, rejects: 0 })
+          assert.deepStrictEqual(
+            (yield* storedPins).map((r) => [r.unique_id, r.title, r.offset]),
+            [
+              ["s\uFFFD", "later", "1"],
+              ["t", "Title", "3"]
+            ]
+          )
+        })
+      )
+    )
+
+    it.live(`${method}: a value Postgres refuses fails fast as a non-connectivity error, pins and rejects alike`, () =>
+      run(
+        Effect.gen(function* () {
+          const store = yield* PinStore
+          const refused = [
+            { pins: [pin("ok"), pin("month 13", { ingested_at: "2026-13-45T10:00:00.000Z" })], rejects: [] },
+            { pins: [pin("ok"), pin("feb 30", { ingested_at: "2026-02-30T10:00:00.000Z" })], rejects: [] },
+            { pins: [pin("ok"), pin("year 0", { ingested_at: "0000-01-01T00:00:00.000Z" })], rejects: [] },
+            { pins: [], rejects: [reject(1), reject(2, { rejected_at: "0000-06-01T00:00:00.000Z" })] }
+          ]
+          for (const batch of refused) {
+            const error = yield* store.writeBatch(batch).pipe(Effect.timeout("10 seconds"), Effect.flip)
+            assert.strictEqual(error._tag, "PinStoreError", JSON.stringify(batch.pins.map((p) => p.unique_id)))
+            if (error._tag === "PinStoreError") assert.isFalse(error.connectivity)
+          }
+          assert.deepStrictEqual([...(yield* storedPins)], [])
+          const n = yield* query((sql) => sql`select count(*)::int as n from pin_rejects`)
+          assert.strictEqual(n[0]?.n, 0)
+        })
+      )
+    )
+
     it.live(`${method}: any text (quotes, backslashes, braces, commas, unicode, NULL) is stored as given`, () =>
       run(
         Effect.gen(function* () {
@@ -195,4 +244,61 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
       )
     )
   }
+
+  it.live(
+    "every statement has a deadline: a write held by a lock fails as a connectivity error after statement_timeout",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* PinStore
+        const { sql } = yield* Database
+        const shown = yield* Effect.promise(() => sql`show statement_timeout`)
+        assert.strictEqual(shown[0]?.statement_timeout, "300ms")
+        yield* Effect.acquireUseRelease(
+          // another session holds the table: the upsert waits for its lock
+          Effect.promise(async () => {
+            const other = postgres(url, { max: 1, onnotice: () => undefined })
+            const locked = Promise.withResolvers<void>()
+            const released = Promise.withResolvers<void>()
+            const tx = other.begin(async (t) => {
+              await t`lock table pins in access exclusive mode`
+              locked.resolve()
+              await released.promise
+            })
+            await locked.promise
+            return { other, tx, release: released.resolve }
+          }),
+          () =>
+            Effect.gen(function* () {
+              const started = yield* Clock.currentTimeMillis
+              const error = yield* store.writeBatch({ pins: [pin("waits")], rejects: [] }).pipe(Effect.flip)
+              const elapsed = (yield* Clock.currentTimeMillis) - started
+              assert.isTrue(error.connectivity)
+              assert.strictEqual((error.cause as { code?: string }).code, "57014")
+              assert.isAtLeast(elapsed, 300)
+              assert.isBelow(elapsed, 5000)
+            }),
+          ({ other, tx, release }) =>
+            Effect.promise(async () => {
+              release()
+              await tx
+              await other.end({ timeout: 1 })
+            })
+        )
+      }).pipe(
+        Effect.provide(
+          PinStore.layerMethod("unnest").pipe(
+            Layer.provideMerge(
+              Migrations.layer.pipe(
+                Layer.provideMerge(Database.layer),
+                Layer.provide(
+                  ConfigProvider.layer(
+                    ConfigProvider.fromUnknown({ DATABASE_URL: url, DATABASE_STATEMENT_TIMEOUT: "300 millis" })
+                  )
+                )
+              )
+            )
+          )
+        )
+      )
+  )
 })
