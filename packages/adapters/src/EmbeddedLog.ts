@@ -142,10 +142,12 @@ export const makeEmbeddedLog = (dir: string, options: EmbeddedLogOptions = {}) =
         )
       )
     )
+    // the flusher must outlive any one failed round: appends wait for it
     yield* Effect.forkScoped(
       Effect.forever(
         Effect.suspend(() => (dirty.size === 0 && !offsetsDirty ? Deferred.await(work) : Effect.void)).pipe(
-          Effect.andThen(round)
+          Effect.andThen(round),
+          Effect.catchCause((cause) => Effect.logError("embedded log: flush round failed", cause))
         )
       )
     )

@@ -1,13 +1,13 @@
 /**
  * An in-process, partitioned, append-only log with consumer-group offsets: the embedded stand-in for
- * Kafka. The in-memory producer and consumer Layers share it, so `pinflow start` on embedded defaults
- * runs edge → worker in one process, and tests see exactly what was appended and committed.
+ * Kafka. The in-memory producer and consumer Layers share it. `InMemoryLog.make` / `layer` keep records
+ * in memory (tests see exactly what was appended and committed); `EmbeddedLog` implements the same
+ * service on fsynced segment files for `pinflow start`.
  * Every operation is O(1) or O(records read); nothing copies the log.
  *
- * Offsets of a fresh log start at a per-boot base (the start time in microseconds), not at 0: the log
- * itself is gone after a restart but what was derived from it is not (rows and rejects keyed by
- * topic/partition/offset in the embedded database, archive parts named by offsets), so offsets must
- * never repeat across runs.
+ * Offsets of a fresh log start at a per-boot base (the start time in microseconds), not at 0: what was
+ * derived from an earlier log (rows and rejects keyed by topic/partition/offset in the embedded database,
+ * archive parts named by offsets) outlives it, so offsets must never repeat across runs.
  */
 import { Clock, Context, Deferred, Effect, Layer } from "effect"
 
@@ -48,9 +48,15 @@ export class InMemoryLog extends Context.Service<
     /** Creates the topic with this many partitions unless it exists (then its partitions stay). */
     readonly createTopic: (topic: string, partitions: number) => Effect.Effect<void>
     readonly partitions: (topic: string) => Effect.Effect<number>
-    /** Appends messages, partitioned by key; fails nothing, returns where each message landed. */
+    /**
+     * Appends messages, partitioned by key; returns once they are stored (by `EmbeddedLog`: synced to
+     * disk), where each landed. Fails nothing; a disk failure is a defect.
+     */
     readonly append: (topic: string, messages: ReadonlyArray<LogMessage>) => Effect.Effect<ReadonlyArray<Appended>>
-    /** Up to `max` records of one partition from `offset` on; empty when there are none yet. */
+    /**
+     * Up to `max` records of one partition from `offset` on (from the first one held when `offset` is
+     * older); empty when there are none yet. May return fewer than are available.
+     */
     readonly read: (
       topic: string,
       partition: number,
@@ -59,13 +65,13 @@ export class InMemoryLog extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<LogRecord>>
     /** Waits until any partition of any topic has grown since the call. */
     readonly awaitAppend: Effect.Effect<void>
-    /** The offset the next record of the partition will get. */
+    /** The offset after the last record readers can see (the next record's, once appends settle). */
     readonly endOffset: (topic: string, partition: number) => Effect.Effect<number>
-    /** The offset of the first record this log holds (the same for every partition). */
+    /** The offset a fresh partition starts from (the same for every partition). */
     readonly startOffset: number
     /** Stores a group's next offset to read for a partition. */
     readonly commit: (group: string, topic: string, partition: number, nextOffset: number) => Effect.Effect<void>
-    /** A group's committed next offset for a partition; `startOffset` when it never committed. */
+    /** A group's committed next offset for a partition; the partition's first held offset when it never committed. */
     readonly committed: (group: string, topic: string, partition: number) => Effect.Effect<number>
   }
 >()("pinflow/adapters/InMemoryLog") {

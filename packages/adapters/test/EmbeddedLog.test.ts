@@ -149,6 +149,9 @@ describe("EmbeddedLog", () => {
         (log) =>
           Effect.gen(function* () {
             assert.deepStrictEqual(values(yield* log.read("t", 0, 0, 1)), [`2${payload}`])
+            // one read stays within one segment; the next read goes on from there
+            assert.deepStrictEqual(values(yield* log.read("t", 0, 3, 10)), [`3${payload}`])
+            assert.deepStrictEqual(values(yield* log.read("t", 0, 4, 10)), [`4${payload}`, `5${payload}`])
             assert.strictEqual(yield* log.committed("archive", "t", 0), 3)
             yield* log.commit("archive", "t", 0, 10)
           }),
