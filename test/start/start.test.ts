@@ -5,8 +5,6 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { cleanPinLine } from "@pinflow/domain"
-import { Result } from "effect"
 import { describe, expect, it } from "vitest"
 import { sampleLines } from "../support/sampleData.ts"
 import { eventually, metric, postPins, startPinflow } from "./StartProcess.ts"
@@ -20,11 +18,27 @@ const readDatabase = async (home: string) => {
     const rejects = await db.query<{ reason: string; source: string; n: number }>(
       "select reason, source, count(*)::int as n from pin_rejects group by reason, source order by reason, source"
     )
-    return { pins: pins.rows.map((r) => r.unique_id), rejects: rejects.rows }
+    const empty = await db.query<{ unique_id: string }>(
+      "select unique_id from pin_rejects where reason = 'empty_pin' order by unique_id"
+    )
+    return {
+      pins: pins.rows.map((r) => r.unique_id),
+      rejects: rejects.rows,
+      emptyPins: empty.rows.map((r) => r.unique_id)
+    }
   } finally {
     await db.close()
   }
 }
+
+/** The sample's ids of `lines`, read from the field (no cleaning). */
+const idsOf = (lines: ReadonlyArray<string>) =>
+  lines.map((line) => (JSON.parse(line) as { unique_id: string }).unique_id)
+
+// Hand-checked in the sample: rows 0-99 and 100-159 have distinct ids, all structurally valid and of a known
+// media type; in each range exactly one has both title and description placeholders (an empty pin).
+const emptyInFirst = "72c5e48f-2413-4c40-8724-71c11a87e80b"
+const emptyInSecond = "94f1dbbe-d085-400b-ad84-f5cddcac1015"
 
 const invalid = [
   JSON.stringify({ index: "not a number", unique_id: "bad-1" }),
@@ -38,14 +52,9 @@ describe("pinflow start on embedded defaults", () => {
     const home = join(mkdtempSync(join(tmpdir(), "pinflow-start-")), ".pinflow")
     const first = sample.lines.slice(0, 100)
     const second = sample.lines.slice(100, 160)
-    const cleanIds = (lines: ReadonlyArray<string>) =>
-      lines.flatMap((line) => {
-        const outcome = cleanPinLine(line)
-        return Result.isSuccess(outcome) ? [outcome.success.unique_id as string] : []
-      })
-    const expectedFirst = cleanIds(first)
-    const emptyFirst = first.length - expectedFirst.length
-    expect(emptyFirst).toBeGreaterThan(0) // the first rows include a pin with no content
+    const expectedFirst = idsOf(first).filter((id) => id !== emptyInFirst)
+    const emptyFirst = 1
+    expect([expectedFirst.length, new Set(expectedFirst).size]).toEqual([99, 99])
 
     const run1 = await startPinflow({ PINFLOW_HOME: home })
     const response = await postPins(run1.url, [...first, ...invalid])
@@ -66,13 +75,15 @@ describe("pinflow start on embedded defaults", () => {
       { reason: "empty_pin", source: "stream", n: emptyFirst },
       { reason: "schema", source: "ingest", n: invalid.length }
     ])
+    expect(afterFirst.emptyPins).toEqual([emptyInFirst])
 
     const run2 = await startPinflow({ PINFLOW_HOME: home })
     // the in-process log starts afresh: its offsets must not collide with the first run's rejects
     const invalidAgain = [JSON.stringify({ index: 1, unique_id: "bad-3" }), JSON.stringify({ unique_id: "bad-4" })]
     expect((await postPins(run2.url, [...second, first[0] ?? "", ...invalidAgain])).status).toBe(200)
-    const expectedSecond = cleanIds(second)
-    const emptySecond = second.length - expectedSecond.length
+    const expectedSecond = idsOf(second).filter((id) => id !== emptyInSecond)
+    const emptySecond = 1
+    expect([expectedSecond.length, new Set(expectedSecond).size]).toEqual([59, 59])
     await eventually(
       async () =>
         (await metric(run2.url, "pinflow_pins_written_total")) === expectedSecond.length + 1 &&
@@ -85,8 +96,9 @@ describe("pinflow start on embedded defaults", () => {
     // a repeated unique_id is the same pin: one row
     expect(afterSecond.pins).toEqual([...new Set([...expectedFirst, ...expectedSecond])].sort())
     expect(afterSecond.rejects).toEqual([
-      ...(emptyFirst + emptySecond > 0 ? [{ reason: "empty_pin", source: "stream", n: emptyFirst + emptySecond }] : []),
+      { reason: "empty_pin", source: "stream", n: emptyFirst + emptySecond },
       { reason: "schema", source: "ingest", n: invalid.length + invalidAgain.length }
     ])
+    expect(afterSecond.emptyPins).toEqual([emptyInFirst, emptyInSecond].sort())
   }, 180_000)
 })
