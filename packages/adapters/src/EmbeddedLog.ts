@@ -6,7 +6,7 @@
  * are deleted, so the folder's size follows the lag, not the history. Offsets continue across restarts.
  */
 import { join } from "node:path"
-import { Clock, Deferred, Effect, Exit, Layer } from "effect"
+import { Clock, Data, Deferred, Effect, Exit, Layer } from "effect"
 import { type Disk, nodeDisk } from "./EmbeddedLog/Disk.ts"
 import { formatOffsets, groupsOf, offsetKey, parseOffsets } from "./EmbeddedLog/Offsets.ts"
 import {
@@ -35,6 +35,16 @@ export interface EmbeddedLogOptions {
   readonly disk?: Disk
 }
 
+/** Another live process (or another log in this one) has the folder open: two writers would corrupt it. */
+export class EmbeddedLogLocked extends Data.TaggedError("EmbeddedLogLocked")<{
+  readonly dir: string
+  readonly pid: number
+}> {
+  override get message() {
+    return `the embedded log in ${this.dir} is in use by process ${this.pid}`
+  }
+}
+
 // "." and ".." must not become folder names
 const folderOf = (topic: string) => encodeURIComponent(topic).replace(/\./g, "%2E")
 
@@ -49,6 +59,10 @@ export const makeEmbeddedLog = (dir: string, options: EmbeddedLogOptions = {}) =
     const offsetsPath = join(dir, "offsets.json")
 
     yield* Effect.sync(() => disk.makeDir(topicsDir))
+    const lockPath = join(dir, "lock")
+    const holder = yield* Effect.sync(() => disk.lock(lockPath))
+    if (holder !== undefined) return yield* new EmbeddedLogLocked({ dir, pid: holder })
+    yield* Effect.addFinalizer(() => Effect.sync(() => disk.unlock(lockPath)))
     const text = yield* Effect.sync(() => disk.readText(offsetsPath))
     const state =
       text === undefined

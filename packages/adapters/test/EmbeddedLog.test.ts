@@ -4,17 +4,17 @@ import { join } from "node:path"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { type Disk, nodeDisk } from "../src/EmbeddedLog/Disk.ts"
-import { type EmbeddedLogOptions, makeEmbeddedLog } from "../src/EmbeddedLog.ts"
+import { EmbeddedLogLocked, type EmbeddedLogOptions, makeEmbeddedLog } from "../src/EmbeddedLog.ts"
 
 const freshDir = () => join(fs.mkdtempSync(join(tmpdir(), "pinflow-log-")), "log")
 
 /** Opens the log, runs `use`, closes it (a clean shutdown). */
-const withLog = <A>(
+const withLog = <A, E>(
   dir: string,
-  use: (log: Effect.Success<ReturnType<typeof makeEmbeddedLog>>) => Effect.Effect<A>,
+  use: (log: Effect.Success<ReturnType<typeof makeEmbeddedLog>>) => Effect.Effect<A, E>,
   options: EmbeddedLogOptions = {}
 ) => Effect.scoped(Effect.flatMap(makeEmbeddedLog(dir, options), use))
 
@@ -239,5 +239,21 @@ describe("EmbeddedLog", () => {
         assert.strictEqual((yield* log.read("t", 0, 0, 1))[0]?.value.length, 64 * 1024)
       })
     )
+  )
+
+  it.effect("refuses a folder another open log holds; takes over a lock its holder left behind", () =>
+    Effect.gen(function* () {
+      const dir = freshDir()
+      const second = yield* withLog(dir, () => Effect.exit(withLog(dir, () => Effect.void)))
+      assert.deepStrictEqual(second, Exit.fail(new EmbeddedLogLocked({ dir, pid: process.pid })))
+      // released on close
+      assert.isFalse(fs.existsSync(join(dir, "lock")))
+      // a process that died without closing, and an earlier run of a process with this one's id
+      for (const [i, pid] of [2 ** 30, process.pid].entries()) {
+        fs.writeFileSync(join(dir, "lock"), String(pid))
+        const appended = yield* withLog(dir, (log) => log.append("t", [{ key: null, value: "v" }]))
+        assert.deepStrictEqual(appended, [{ partition: 0, offset: i }])
+      }
+    })
   )
 })

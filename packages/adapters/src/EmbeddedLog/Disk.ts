@@ -28,6 +28,12 @@ export interface Disk {
   readonly datasync: (fd: number) => Effect.Effect<void>
   /** Makes a directory's entries (created, renamed files) durable. */
   readonly syncDir: (dir: string) => Effect.Effect<void>
+  /**
+   * Creates a lock file holding this process's id; returns the id of a live process that holds it
+   * instead (a lock left by a dead process, or by an earlier run of this process's id, is taken over).
+   */
+  readonly lock: (path: string) => number | undefined
+  readonly unlock: (path: string) => void
   /** Replaces a file atomically: a temporary file written and synced, renamed over it, directory synced. */
   readonly writeAtomic: (path: string, text: string) => Effect.Effect<void>
 }
@@ -43,6 +49,36 @@ const syncDir = (dir: string) =>
     (fd) => callback((done) => fs.fsync(fd, done)),
     (fd) => Effect.sync(() => fs.closeSync(fd))
   )
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** Lock files this process holds: its own id in a lock file is only live when listed here. */
+const heldLocks = new Set<string>()
+
+const lock = (path: string): number | undefined => {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(path, String(process.pid), { flag: "wx" })
+      heldLocks.add(path)
+      return undefined
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+    }
+    const holder = Number(fs.readFileSync(path, "utf8"))
+    const live =
+      holder === process.pid ? heldLocks.has(path) : Number.isSafeInteger(holder) && holder > 0 && isAlive(holder)
+    if (live) return holder
+    fs.rmSync(path, { force: true })
+  }
+  throw new Error(`could not take the lock ${path}`)
+}
 
 export const nodeDisk: Disk = {
   open: (path) => fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644),
@@ -82,6 +118,11 @@ export const nodeDisk: Disk = {
       if (isMissing(error)) return undefined
       throw error
     }
+  },
+  lock,
+  unlock: (path) => {
+    heldLocks.delete(path)
+    fs.rmSync(path, { force: true })
   },
   datasync: (fd) => callback((done) => fs.fdatasync(fd, done)),
   syncDir,
