@@ -68,9 +68,10 @@ export const MethodNotAllowed = Schema.Struct({ error: Schema.Literal("method no
 
 const Ndjson = Schema.String.pipe(HttpApiSchema.asText({ contentType: "application/x-ndjson" }))
 
+const Text = Schema.String.pipe(HttpApiSchema.asText())
+
 const errors = [
   Unauthorized.pipe(HttpApiSchema.status(401)),
-  TooLarge.pipe(HttpApiSchema.status(413)),
   UnsupportedMediaType.pipe(HttpApiSchema.status(415)),
   Unavailable.pipe(HttpApiSchema.status(503))
 ] as const
@@ -80,7 +81,11 @@ export class IngestGroup extends HttpApiGroup.make("ingest", { topLevel: true })
     HttpApiEndpoint.post("postPin", "/pin/", {
       payload: PinEvent,
       success: Accepted,
-      error: [Schema.Union([InvalidPin, MalformedJson]).pipe(HttpApiSchema.status(400)), ...errors]
+      error: [
+        Schema.Union([InvalidPin, MalformedJson]).pipe(HttpApiSchema.status(400)),
+        TooLarge.pipe(HttpApiSchema.status(413)),
+        ...errors
+      ]
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Post one pin event",
@@ -93,21 +98,30 @@ export class IngestGroup extends HttpApiGroup.make("ingest", { topLevel: true })
     HttpApiEndpoint.post("postPins", "/pins", {
       payload: [Schema.Array(PinEvent), Ndjson],
       success: BatchResult,
-      error: [Schema.Union([BatchResult, MalformedJson, NoEvents]).pipe(HttpApiSchema.status(400)), ...errors]
+      error: [
+        Schema.Union([BatchResult, MalformedJson, NoEvents]).pipe(HttpApiSchema.status(400)),
+        // every event too large (per-event results), too many events, or a body over the limit
+        Schema.Union([BatchResult, TooManyEvents, TooLarge]).pipe(HttpApiSchema.status(413)),
+        ...errors
+      ]
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Post many pin events (JSON array or NDJSON)",
         description:
-          "Valid events are produced even when others are invalid. 200 with per-event results when at least one event was accepted; 400 (same body) when none was. 503 means none of them is acknowledged: retry the whole request (repeats of a unique_id are harmless)."
+          "A JSON array, one event, or NDJSON (`application/x-ndjson`, one event per line). Valid events are produced even when others are invalid. 200 with per-event results when at least one event was accepted; 400 (same body) when none was, 413 when every one was too large. 503 means none of them is acknowledged: retry the whole request (repeats of a unique_id are harmless)."
       })
     )
   )
-  .add(HttpApiEndpoint.get("healthz", "/healthz", { success: Schema.String }))
+  .add(HttpApiEndpoint.get("healthz", "/healthz", { success: Text }))
   .add(
     HttpApiEndpoint.get("readyz", "/readyz", {
-      success: Schema.String,
-      error: Schema.String.pipe(HttpApiSchema.status(503))
-    })
+      success: Text,
+      error: Text.pipe(HttpApiSchema.status(503))
+    }).annotateMerge(
+      OpenApi.annotations({
+        description: "Whether Kafka answered the last health probe (every 2 s); never a broker round trip per request."
+      })
+    )
   ) {}
 
 export class IngestApi extends HttpApi.make("pinflow-ingest")
@@ -115,6 +129,7 @@ export class IngestApi extends HttpApi.make("pinflow-ingest")
   .annotateMerge(
     OpenApi.annotations({
       title: "pinflow ingest",
-      description: "The HTTP edge of pinflow: pin events in, durable in Kafka before the answer."
+      description:
+        'The HTTP edge of pinflow: pin events in, durable in Kafka before the answer. Another method on a declared path answers 405 with an `Allow` header and a JSON body `{error: "method not allowed", detail}`; an unknown path 404 `{error: "not found", detail}`.'
     })
   ) {}

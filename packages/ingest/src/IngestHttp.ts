@@ -12,6 +12,7 @@ import { PrometheusMetrics } from "effect/observability"
 import { IngestApi } from "./IngestApi.ts"
 import { HttpMetricsMiddleware } from "./IngestMetrics.ts"
 import { IngestSettings } from "./IngestSettings.ts"
+import { openApiContract } from "./OpenApiContract.ts"
 import { makePostHandlers } from "./PostHandlers.ts"
 
 /** A defect here is a bug; the client still gets a JSON 500 and the cause goes to the log. */
@@ -71,9 +72,17 @@ const Unrouted = HttpRouter.add("*", "/*", (request) => {
   )
 })
 
+/** The contract for the running limits, built once. */
+const OpenApiRoute = Layer.unwrap(
+  Effect.map(IngestSettings, (settings) =>
+    HttpRouter.add("GET", "/openapi.json", HttpServerResponse.jsonUnsafe(openApiContract(settings)))
+  )
+)
+
 /** Every route of the edge; needs `PinLog` and `IngestSettings`. */
 export const IngestRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(IngestApi, { openapiPath: "/openapi.json" }).pipe(Layer.provide(IngestHandlers)),
+  HttpApiBuilder.layer(IngestApi).pipe(Layer.provide(IngestHandlers)),
+  OpenApiRoute,
   HttpApiScalar.layer(IngestApi, { path: "/docs" }),
   PrometheusMetrics.layerHttp({ path: "/metrics" }),
   Unrouted,
