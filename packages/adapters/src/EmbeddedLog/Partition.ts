@@ -68,6 +68,9 @@ export const openPartition = (disk: Disk, dir: string, base: number, newDirs: Re
       if (validEnd < size) {
         disk.truncate(segment.fd, validEnd)
         torn = true
+        yield* Effect.logWarning(
+          `embedded log: cut ${size - validEnd} bytes of an unfinished write off ${segment.path}`
+        )
       }
       segment.starts.push(...starts)
       segment.size = validEnd
