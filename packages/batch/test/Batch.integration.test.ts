@@ -21,10 +21,13 @@ import { parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
 import type { BatchSettings } from "../src/BatchSettings.ts"
 import { BatchServices } from "../src/main.ts"
+import { event, tenEventsRows } from "./fixtures.ts"
 
 const D = "2026-11-20"
 const D2 = "2026-11-21"
 const legacyDay = "2026-11-22"
+/** A day of ten fixture events, whose daily rows the fixtures state literally. */
+const literalDay = "2026-11-19"
 
 describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kafka", "postgres", "gcs"], (env) => {
   const topic = uniqueName("pins-batch")
@@ -33,7 +36,10 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
   const group = uniqueName("archive")
   const sample = sampleLines()
   const rows = "lines" in sample ? sample.lines.slice(0, 400).map((l) => JSON.parse(l) as Record<string, unknown>) : []
-  /** 360 events on D (30 of them repeats of earlier pins, re-sent later), 40 on D2, 2 unreadable messages. */
+  /**
+   * 360 sample events on D (30 of them repeats of earlier pins, re-sent later), 40 on D2, 2 unreadable messages,
+   * and the ten fixture events on `literalDay`.
+   */
   const values = [
     ...rows.map((row, i) => {
       const { poster_name: _p, ...event } = row
@@ -48,7 +54,11 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
       }
     }),
     { key: "bad-1", value: "{not json" },
-    { key: "bad-2", value: JSON.stringify({ unique_id: "bad-2" }) }
+    { key: "bad-2", value: JSON.stringify({ unique_id: "bad-2" }) },
+    ...Array.from({ length: 10 }, (_, i) => ({
+      key: `pin-${i}`,
+      value: JSON.stringify(event(i, `${literalDay}T12:00:00.000Z`))
+    }))
   ]
 
   let url = ""
@@ -124,10 +134,10 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
       const { sql } = yield* Database
       const stats = yield* Effect.promise(
         () => sql`select category, pins, median_follower_count, downloaded_ratio, images, videos, stories
-          from daily_category_stats where day = ${day}::date order by category`
+          from daily_category_stats where day = ${day}::date order by category collate "C"`
       )
       const tags = yield* Effect.promise(
-        () => sql`select tag, pins from daily_tag_counts where day = ${day}::date order by tag`
+        () => sql`select tag, pins from daily_tag_counts where day = ${day}::date order by tag collate "C"`
       )
       return { stats: [...stats], tags: [...tags] }
     })
@@ -149,17 +159,28 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
           assert.strictEqual(summary.archive.unreadable, 2)
           const keys = (yield* objects).map(([key]) => parseKey(key))
           assert.isTrue(keys.every((k) => k?._tag === "Part"))
-          assert.deepStrictEqual([...new Set(keys.map((k) => k?.day))].sort(), [D, D2, null])
+          assert.deepStrictEqual([...new Set(keys.map((k) => k?.day))].sort(), [literalDay, D, D2, null])
+          // 360 + 30 repeats; 2 of the 360 sample rows are empty pins (title and description placeholders)
           assert.strictEqual(summary.process.events, 390)
+          assert.strictEqual(summary.process.rejects, 2)
+          assert.strictEqual(summary.process.pins, 358)
+          assert.strictEqual(summary.process.landed, 358)
           assert.strictEqual(summary.process.gap, 0)
-          // D2 got its first objects in this run: processed too, as a run of its own
-          assert.deepStrictEqual(summary.reprocessed, [{ day: D2, succeeded: true }])
+          // literalDay and D2 got their first objects in this run: processed too, each as a run of its own
+          assert.deepStrictEqual(summary.reprocessed, [
+            { day: literalDay, succeeded: true },
+            { day: D2, succeeded: true }
+          ])
+          // the 40 sample rows of D2 are all clean pins
           assert.strictEqual(
             (yield* tables(D2)).stats.reduce((n, r) => n + r.pins, 0),
-            rows
-              .slice(360)
-              .filter((row) => Result.isSuccess(cleanLoggedPin({ ...row, ingested_at: `${D2}T01:00:00Z` }))).length
+            40
           )
+          const literal = tenEventsRows(literalDay)
+          assert.deepStrictEqual(yield* tables(literalDay), {
+            stats: literal.categories.map(({ day: _day, ...row }) => row),
+            tags: literal.tags.map(({ day: _day, ...row }) => row)
+          })
 
           const { sql } = yield* Database
           const expected = yield* Effect.promise(
@@ -170,12 +191,12 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
               (count(*) filter (where media_type = 'video'))::int as videos,
               (count(*) filter (where media_type = 'story'))::int as stories
             from pins where ingested_at >= ${`${D}T00:00:00Z`}::timestamptz and ingested_at < ${`${D2}T00:00:00Z`}::timestamptz
-            group by 1 order by 1`
+            group by 1 order by coalesce(category, '(none)') collate "C"`
           )
           const expectedTags = yield* Effect.promise(
             () => sql`select tag, count(*)::int as pins from pins, unnest(tags) as tag
             where ingested_at >= ${`${D}T00:00:00Z`}::timestamptz and ingested_at < ${`${D2}T00:00:00Z`}::timestamptz
-            group by 1 order by 1`
+            group by 1 order by tag collate "C"`
           )
           const actual = yield* tables(D)
           assert.isAtLeast(expected.length, 3)
@@ -209,6 +230,7 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
             runs.map((r) => [r.day, r.status]),
             [
               [D, "succeeded"],
+              [literalDay, "succeeded"],
               [D2, "succeeded"],
               [D, "succeeded"]
             ]
@@ -232,14 +254,12 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
             )
           const summary = yield* runDay(legacyDay)
           assert.strictEqual(summary.process.legacyObjects, 12)
-          const expectedPins = legacy.filter((row) =>
-            Result.isSuccess(cleanLoggedPin({ ...row, ingested_at: `${legacyDay}T00:00:00Z` }))
-          ).length
-          assert.strictEqual(summary.process.pins, expectedPins)
+          // the first 12 sample rows are all clean pins
+          assert.strictEqual(summary.process.pins, 12)
           const stats = (yield* tables(legacyDay)).stats
           assert.strictEqual(
             stats.reduce((n, r) => n + r.pins, 0),
-            expectedPins
+            12
           )
         })
       ),
