@@ -836,4 +836,24 @@ describe("batch run (in memory)", () => {
       )
     }).pipe(Effect.provide(envWith(refusing("refuse-me"))))
   )
+
+  it.effect("unreadable messages' parts (raw/pins/unreadable/) are never deleted by retention", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seed([{ key: "x", value: "not json at all" }])
+      yield* seedEvents([event(1, at(D))])
+      yield* runDay(D)
+      const before = (yield* archived()).map((o) => o.key)
+      assert.strictEqual(before.filter((k) => k.startsWith("raw/pins/unreadable/")).length, 1)
+      assert.strictEqual(before.filter((k) => k.startsWith(`raw/pins/dt=${D}/`)).length, 1)
+
+      yield* now("2027-01-10T00:00:05Z") // D is far past the 30 days of retention
+      const later = yield* runDay("2027-01-09")
+      assert.strictEqual(later.retention.deleted, 1)
+      assert.deepStrictEqual(
+        (yield* archived()).map((o) => o.key),
+        before.filter((k) => k.startsWith("raw/pins/unreadable/"))
+      )
+    }).pipe(Effect.provide(env()))
+  )
 })
