@@ -5,7 +5,7 @@
  * one (group commit). Readers see synced records only. Segments every consumer group has committed past
  * are deleted, so the folder's size follows the lag, not the history. Offsets continue across restarts.
  */
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { Clock, Data, Deferred, Effect, Exit, Layer } from "effect"
 import { type Disk, nodeDisk } from "./EmbeddedLog/Disk.ts"
 import { formatOffsets, groupsOf, offsetKey, parseOffsets } from "./EmbeddedLog/Offsets.ts"
@@ -59,6 +59,9 @@ export const makeEmbeddedLog = (dir: string, options: EmbeddedLogOptions = {}) =
     const offsetsPath = join(dir, "offsets.json")
 
     yield* Effect.sync(() => disk.makeDir(topicsDir))
+    // the folders themselves must survive a power loss, not only the files in them
+    yield* disk.syncDir(dir)
+    yield* disk.syncDir(dirname(dir))
     const lockPath = join(dir, "lock")
     const holder = yield* Effect.sync(() => disk.lock(lockPath))
     if (holder !== undefined) return yield* new EmbeddedLogLocked({ dir, pid: holder })
