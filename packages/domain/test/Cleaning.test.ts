@@ -180,6 +180,11 @@ describe("cleanPin", () => {
       detail({ ...event, index: -(2 ** 53) }),
       "index: Expected a safe integer (at most 2^53 - 1 either side of 0), got -9007199254740992"
     )
+    // the received value is cut before a surrogate pair, never inside it
+    assert.strictEqual(
+      detail({ ...event, title: `x${emoji.repeat(40)}\u0000` }),
+      `title: Expected text without the NUL character (U+0000), got "x${emoji.repeat(27)}...`
+    )
     assert.strictEqual(detail({ ...event, index: 2 ** 53 - 1 }), "clean")
     assert.strictEqual(detail({ ...event, index: -(2 ** 53 - 1) }), "clean")
   })
@@ -221,6 +226,11 @@ describe("cleanPin", () => {
   it("rejects a line that is not JSON as invalid_json", () => {
     const rejection = failure(cleanPinLine("{not json"))
     assert.strictEqual((rejection as { reason: string }).reason, "invalid_json")
+    // the parser quotes the text, NUL included: the detail shows it escaped, so it can be stored
+    const nul = failure(cleanPinLine("\u0000")) as { reason: string; detail: string }
+    assert.strictEqual(nul.reason, "invalid_json")
+    assert.isFalse(nul.detail.includes("\u0000"))
+    assert.include(nul.detail, "\\u0000")
   })
 
   it("keeps ingested_at through the logged-event path and requires it there", () => {

@@ -23,6 +23,7 @@ const emoji = "\u{1F600}"
 export const longStrings = fc.constantFrom(
   "x".repeat(100_000),
   emoji.repeat(50_000),
+  `x${emoji.repeat(50_000)}`,
   " ".repeat(100_000),
   "1".repeat(100_000),
   `1.${"0".repeat(99_998)}`,

@@ -135,6 +135,10 @@ describe("cleaning is total", () => {
       detail(cleanPin({ ...event, title: nested(10_000, "array") })),
       "title: Expected string, got [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[..."
     )
+    assert.strictEqual(
+      detail(cleanPin({ ...event, title: Symbol("a\u0000\ud800") })),
+      "title: Expected string, got Symbol(a\\u0000\ufffd)"
+    )
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
     assert.strictEqual(detail(cleanPin({ ...event, title: cyclic })), 'title: Expected string, got {"self":"[cycle]"}')
