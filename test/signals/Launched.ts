@@ -76,7 +76,10 @@ export interface Launched {
   readonly killAll: () => void
 }
 
-/** `npm …` or `npx …` in the repo root with `vars` over a shell's environment. */
+/**
+ * `npm …` or `npx …` in the repo root with `vars` over a shell's environment; in a process group of its
+ * own, led by npm, like a job a terminal runs in the foreground (Ctrl-C signals the whole group).
+ */
 export const launch = (
   command: "npm" | "npx",
   args: ReadonlyArray<string>,
@@ -86,7 +89,8 @@ export const launch = (
   const child = spawn(command, [...args], {
     cwd: repoRoot,
     env: shellEnv({ ...vars, [markerName]: marker }),
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true
   })
   let output = ""
   const collect = (chunk: unknown) => {

@@ -23,8 +23,13 @@ const embedded = (port: number) => ({
 })
 
 describe.skipIf(!hasProc)("signals to npm start (embedded defaults)", () => {
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    it(`${signal} to npm's pid: the program stops gracefully, npm exits 0, nothing is left`, async () => {
+  const cases = [
+    { signal: "SIGTERM", toGroup: false, to: "npm's pid" },
+    { signal: "SIGINT", toGroup: false, to: "npm's pid" },
+    { signal: "SIGINT", toGroup: true, to: "npm's process group (Ctrl-C)" }
+  ] as const
+  for (const { signal, toGroup, to } of cases) {
+    it(`${signal} to ${to}: the program stops gracefully, npm exits 0, nothing is left`, async () => {
       const port = await freePort()
       const launched = launch("npm", ["start"], embedded(port))
       const output = await expectGracefulStop(launched, {
@@ -32,7 +37,8 @@ describe.skipIf(!hasProc)("signals to npm start (embedded defaults)", () => {
         ready: async () =>
           launched.output().includes("stream worker consuming") && (await answers(`http://127.0.0.1:${port}/readyz`)()),
         command: "node packages/cli/src/bin.ts start",
-        signal
+        signal,
+        toGroup
       })
       expect(output).toContain("stream worker stopped")
     }, 180_000)
