@@ -376,6 +376,21 @@ describe("AnalyticsStore (Postgres, embedded PGlite)", () => {
         })
     )
 
+    it.effect("finishRun stores an error message with NUL and lone surrogates escaped", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore
+        const id = yield* store.startRun("2026-11-18", new Date("2026-11-19T00:00:00Z"))
+        yield* store.finishRun(id, {
+          status: "failed",
+          finishedAt: new Date("2026-11-19T00:00:01Z"),
+          counts: {},
+          error: "bad key a\u0000b\ud800"
+        })
+        const run = (yield* store.runs(100)).find((r) => r.id === id)
+        assert.deepStrictEqual([run?.status, run?.error], ["failed", "bad key a\\u0000b\\ud800"])
+      })
+    )
+
     it.effect("landedPins counts the stream's rows by the UTC day of ingested_at", () =>
       Effect.gen(function* () {
         const store = yield* AnalyticsStore

@@ -16,7 +16,7 @@ import type {
   RunStatus
 } from "../AnalyticsStore.ts"
 import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
-import { isolatable, lastResortReject, storableReject } from "./Storable.ts"
+import { isolatable, lastResortReject, storableReject, storableText } from "./Storable.ts"
 
 /** "pinflowb" in ASCII: the session advisory lock a batch run holds (migrations use "pinflow"). */
 const runLockKey = 0x70696e666c6f7762n.toString()
@@ -175,7 +175,7 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
         "record run end",
         () =>
           sql`update batch_runs set status = ${outcome.status}, finished_at = ${outcome.finishedAt},
-              counts = ${sql.json(outcome.counts)}, error = ${outcome.error ?? null},
+              counts = ${sql.json(outcome.counts)}, error = ${outcome.error === undefined ? null : storableText(outcome.error)},
               read_through = ${outcome.readThrough ?? null} where id = ${id}`
       ).pipe(Effect.asVoid),
     runs: (limit) =>
