@@ -9,6 +9,8 @@ import {
   type RefusedAggregate
 } from "@pinflow/adapters"
 import { makeMemoryAnalytics } from "@pinflow/adapters/AnalyticsStore/Memory"
+import { PinSource } from "@pinflow/adapters/PinSource"
+import { makeMemoryPinSource } from "@pinflow/adapters/PinSource/Memory"
 import type { DailyAggregates } from "@pinflow/domain"
 import { Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
@@ -316,6 +318,28 @@ const refusing = (category: string) =>
       Layer.sync(AnalyticsMemory, () => ({ days: new Map(), runs: [], rejects: [], landed: new Map() }))
     )
   )
+
+/**
+ * The in-memory source, re-delivering as a consumer that rejoined its group would: once every record was
+ * delivered, partition 0 is delivered again from its second record on.
+ */
+const redelivering = Layer.effect(
+  PinSource,
+  Effect.map(makeMemoryPinSource, (inner) =>
+    PinSource.of({
+      ...inner,
+      readToEnd: (options) =>
+        Effect.map(inner.readToEnd(options), (consumption) => ({
+          ...consumption,
+          records: Stream.unwrap(
+            Effect.map(Stream.runCollect(consumption.records), (all) =>
+              Stream.fromIterable([...all, ...all.filter((r) => r.partition === 0).slice(1)])
+            )
+          )
+        }))
+    })
+  )
+)
 
 const committed = (partition: number) =>
   Effect.flatMap(InMemoryLog, (log) => log.committed("pinflow-archive", "pins", partition))
@@ -855,5 +879,36 @@ describe("batch run (in memory)", () => {
         before.filter((k) => k.startsWith("raw/pins/unreadable/"))
       )
     }).pipe(Effect.provide(env()))
+  )
+
+  it.effect(
+    "offsets re-delivered after a consumer rejoin are archived once: parts named first <= last, never overlapping",
+    () =>
+      Effect.gen(function* () {
+        yield* now("2026-11-27T00:00:05Z")
+        const events = Array.from({ length: 30 }, (_, i) => event(i, at(D)))
+        const appended = yield* seedEvents(events)
+        const summary = yield* runDay(D)
+        const parts = (yield* archived()).map((o) => ({ part: parseKey(o.key), lines: o.lines }))
+        const ranges = parts.flatMap(({ part }) =>
+          part?._tag === "Part" ? [[part.partition, part.firstOffset, part.lastOffset] as const] : []
+        )
+        assert.strictEqual(ranges.length, parts.length)
+        for (const [, first, last] of ranges) assert.isAtMost(first, last)
+        for (const a of ranges)
+          for (const b of ranges)
+            if (a !== b && a[0] === b[0]) assert.isTrue(a[2] < b[1] || b[2] < a[1], `${a} overlaps ${b}`)
+        const lines = parts.flatMap((p) => p.lines)
+        assert.strictEqual(lines.length, 30)
+        assert.strictEqual(new Set(lines).size, 30)
+        const redelivered = appended.filter((a) => a.partition === 0).length - 1
+        assert.strictEqual(summary.archive.events, 30)
+        assert.strictEqual(summary.archive.redelivered, redelivered)
+        assert.strictEqual((yield* AnalyticsMemory).runs[0]?.counts.redelivered_ignored, redelivered)
+        assert.strictEqual(summary.process.pins, 30)
+        // committed up to the end, not back to a re-delivered offset
+        for (const p of [0, 1, 2])
+          assert.strictEqual(yield* committed(p), appended.filter((a) => a.partition === p).length)
+      }).pipe(Effect.provide(envWith(AnalyticsStore.layerMemory, {}, ObjectStore.layerMemory, redelivering)))
   )
 })

@@ -79,14 +79,12 @@ export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
 export const envWith = <A>(
   analytics: Layer.Layer<A | AnalyticsStore | AnalyticsMemory>,
   settings: Partial<BatchSettingsShape> = {},
-  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory
+  store: Layer.Layer<ObjectStore> = ObjectStore.layerMemory,
+  source: Layer.Layer<PinSource, never, InMemoryLog> = PinSource.layerMemory
 ) =>
-  Layer.mergeAll(
-    PinSource.layerMemory,
-    store,
-    analytics,
-    BatchSettings.layerWith({ partMaxBytes: 4096, ...settings })
-  ).pipe(Layer.provideMerge(InMemoryLog.layerPartitions(3)))
+  Layer.mergeAll(source, store, analytics, BatchSettings.layerWith({ partMaxBytes: 4096, ...settings })).pipe(
+    Layer.provideMerge(InMemoryLog.layerPartitions(3))
+  )
 
 /** `envWith` the in-memory analytics store. */
 export const env = (
