@@ -1,11 +1,11 @@
 /**
  * `pinflow ingest` and two `pinflow stream` workers (PIN_STORE_METHOD unnest and copy, each its own
- * consumer group and Postgres schema) on a topic of their own, as child processes against the real
+ * consumer group and Postgres schema) on a topic and a database of their own, as child processes against the real
  * services; and `pinflow batch run` over that topic. A poison that breaks one generation does not hide
- * what the next rows do: the test starts a fresh generation (new topic, groups, schemas) after it.
+ * what the next rows do: the test starts a fresh generation (new topic, groups, database) after it.
  */
 import postgres from "postgres"
-import { createSchema, dropSchema } from "../../packages/adapters/test/DatabaseSchema.ts"
+import { createSchema } from "../../packages/adapters/test/DatabaseSchema.ts"
 import { freePort } from "../support/freePort.ts"
 import type { IntegrationEnv } from "../support/integration.ts"
 import { uniqueName } from "../support/integration.ts"
@@ -24,6 +24,8 @@ export interface Store {
 
 export interface Generation extends Target {
   readonly n: number
+  /** A database of its own: batch runs lock a whole database, so generations' runs never wait for others'. */
+  readonly database: string
   readonly topic: string
   readonly ingest: Program
   readonly stores: ReadonlyArray<Store>
@@ -31,8 +33,26 @@ export interface Generation extends Target {
   readonly rows: Array<string>
   /** A process died or events stopped landing: the next row gets a fresh generation. */
   broken: boolean
-  /** It holds one poison of the batch: the next row gets a fresh generation. */
-  alone: boolean
+  /** The class of batch poison its rows belong to (undefined: none). */
+  readonly batch: string | undefined
+}
+
+/** Runs one statement outside any transaction on the database of `url`. */
+const admin = async (url: string, statement: string): Promise<void> => {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined })
+  try {
+    await sql.unsafe(statement)
+  } finally {
+    await sql.end({ timeout: 5 })
+  }
+}
+
+/** Creates database `name` beside the one of `url` and returns its URL. */
+const createDatabase = async (url: string, name: string): Promise<string> => {
+  await admin(url, `create database "${name}"`)
+  const other = new URL(url)
+  other.pathname = `/${name}`
+  return other.toString()
 }
 
 const childEnv = (env: IntegrationEnv, vars: Record<string, string>): Record<string, string | undefined> => {
@@ -86,7 +106,11 @@ const waitReady = async (url: string, program: Program, timeoutMs: number): Prom
 }
 
 /** Starts a generation and waits until five good events landed through it (the workers are consuming). */
-export const startGeneration = async (env: IntegrationEnv, n: number): Promise<Generation> => {
+export const startGeneration = async (
+  env: IntegrationEnv,
+  n: number,
+  batch: string | undefined
+): Promise<Generation> => {
   const topic = uniqueName(`poison-${n}`)
   const port = await freePort()
   const ingest = spawnProgram(
@@ -94,10 +118,12 @@ export const startGeneration = async (env: IntegrationEnv, n: number): Promise<G
     ["ingest", "--port", String(port), "--host", "127.0.0.1"],
     childEnv(env, { PINS_TOPIC: topic })
   )
+  const database = uniqueName(`poison_${n}`, "_")
+  const databaseUrl = await createDatabase(env.databaseUrl, database)
   const stores = await Promise.all(
     (["unnest", "copy"] as const).map(async (method): Promise<Store> => {
-      const schema = uniqueName(`poison_${n}_${method}`, "_")
-      const url = await createSchema(env.databaseUrl, schema)
+      const schema = `pins_${method}`
+      const url = await createSchema(databaseUrl, schema)
       const worker = spawnProgram(
         bin,
         ["stream"],
@@ -118,13 +144,14 @@ export const startGeneration = async (env: IntegrationEnv, n: number): Promise<G
   ]
   const generation: Generation = {
     n,
+    database,
     topic,
     url: `http://127.0.0.1:${port}`,
     ingest,
     stores,
     rows: [],
     broken: false,
-    alone: false,
+    batch,
     dead: () => deadPrograms(programs),
     watch: async () => async (good, stored) =>
       (await Promise.all(stores.map((store) => missingIn(store, good, stored)))).flat()
@@ -149,14 +176,14 @@ const stop = async (program: Program): Promise<void> => {
   clearTimeout(timer)
 }
 
-/** Stops its processes (SIGTERM, SIGKILL after 15 s); the schemas stay for the batch run. */
+/** Stops its processes (SIGTERM, SIGKILL after 15 s); the database stays for the batch run. */
 export const stopGeneration = async (generation: Generation): Promise<void> => {
   await Promise.all([generation.ingest, ...generation.stores.map((s) => s.worker)].map(stop))
 }
 
 export const dropGeneration = async (env: IntegrationEnv, generation: Generation): Promise<void> => {
   await Promise.all(generation.stores.map((s) => s.sql.end({ timeout: 5 })))
-  await Promise.all(generation.stores.map((s) => dropSchema(env.databaseUrl, s.schema)))
+  await admin(env.databaseUrl, `drop database if exists "${generation.database}" with (force)`)
 }
 
 export interface BatchOutcome {

@@ -18,8 +18,11 @@ export interface HttpPoison {
   readonly expected: Expected
   /** An upper bound on the answer's body: work per request stays bounded. */
   readonly maxResponseBytes?: number
-  /** A poison of the daily batch: posted to a pipeline of its own, so that its day's run names it alone. */
-  readonly batch?: boolean
+  /**
+   * The class of batch poison it belongs to: consecutive rows of one class share a pipeline no other row
+   * uses, so that a failed day's run names its class.
+   */
+  readonly batch?: string
   /** Sent this many times at once (requests close together land in one batch of the worker). */
   readonly concurrent?: ReadonlyArray<(marker: string) => string>
 }
@@ -32,8 +35,8 @@ export interface KafkaPoison {
   readonly records: (marker: string) => ReadonlyArray<{ readonly key: string | null; readonly value: Buffer }>
   /** Records carrying `<marker>.<i>.`: each must become a row. */
   readonly elements: number
-  /** A poison of the daily batch: written to a pipeline of its own. */
-  readonly batch?: boolean
+  /** The class of batch poison it belongs to (see HttpPoison). */
+  readonly batch?: string
 }
 
 export type Poison = HttpPoison | KafkaPoison
@@ -107,19 +110,19 @@ const follower =
   (value: string): ((m: string) => Record<string, unknown>) =>
   () => ({ follower_count: value })
 
-/** The same row, marked as a poison of the daily batch. */
-const forBatch = <P extends Poison>(row: P): P => ({ ...row, batch: true })
+/** The same row, marked as a poison of the daily batch of this class. */
+const forBatch = <P extends Poison>(batch: string, row: P): P => ({ ...row, batch })
 
 /** Rows whose poison goes through the edge (also posted to `pinflow start`). */
 export const httpCorpus: ReadonlyArray<HttpPoison> = [
   // follower counts beyond any float or bigint
-  forBatch(pin("follower_count '1.' + 400 zeros", follower(`1.${"0".repeat(400)}`))),
-  pin("follower_count of 309 digits", follower("9".repeat(309))),
-  pin("follower_count '0.' + 309 digits", follower(`0.${"5".repeat(309)}`)),
-  pin("follower_count '9'x64 + 'M'", follower(`${"9".repeat(64)}M`)),
-  pin("follower_count '9'x63 (above 2^63-1)", follower("9".repeat(63))),
-  pin("follower_count 2^63 exactly", follower("9223372036854775808")),
-  pin("follower_count '9223372036854775.808k'", follower("9223372036854775.808k")),
+  forBatch("follower_count", pin("follower_count '1.' + 400 zeros", follower(`1.${"0".repeat(400)}`))),
+  forBatch("follower_count", pin("follower_count of 309 digits", follower("9".repeat(309)))),
+  forBatch("follower_count", pin("follower_count '0.' + 309 digits", follower(`0.${"5".repeat(309)}`))),
+  forBatch("follower_count", pin("follower_count '9'x64 + 'M'", follower(`${"9".repeat(64)}M`))),
+  forBatch("follower_count", pin("follower_count '9'x63 (above 2^63-1)", follower("9".repeat(63)))),
+  forBatch("follower_count", pin("follower_count 2^63 exactly", follower("9223372036854775808"))),
+  forBatch("follower_count", pin("follower_count '9223372036854775.808k'", follower("9223372036854775.808k"))),
   // lone surrogates: two ids the database would see as one
   {
     kind: "http",
@@ -144,9 +147,24 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
   },
   pin("lone surrogate in the title", (m) => ({ title: `${elementMarker(m, 0)} \udfff` })),
   // oversized analytics keys
-  forBatch(pin("a tag of 5 KB", () => ({ tag_list: `short,${"t".repeat(5 * 1024)}` }))),
-  forBatch(pin("a category of 5 KB", () => ({ category: "c".repeat(5 * 1024) }))),
-  forBatch({
+  forBatch(
+    "tags",
+    pin("a tag of 5 KB", () => ({ tag_list: `short,${"t".repeat(5 * 1024)}` }))
+  ),
+  forBatch("tags", {
+    kind: "http",
+    name: "two tags differing only in lone surrogates",
+    path: "/pin/",
+    contentType: json,
+    body: (m) => JSON.stringify(marked(m, 0, { tag_list: "poison\ud800,poison\udc00" })),
+    elements: 1,
+    expected: "not5xx"
+  }),
+  forBatch(
+    "categories",
+    pin("a category of 5 KB", () => ({ category: "c".repeat(5 * 1024) }))
+  ),
+  forBatch("categories", {
     kind: "http",
     name: "two categories differing only in lone surrogates",
     path: "/pins",
@@ -156,15 +174,6 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
     elements: 2,
     expected: "not5xx"
   }),
-  {
-    kind: "http",
-    name: "two tags differing only in lone surrogates",
-    path: "/pin/",
-    contentType: json,
-    body: (m) => JSON.stringify(marked(m, 0, { tag_list: "poison\ud800,poison\udc00" })),
-    elements: 1,
-    expected: "not5xx"
-  },
   // nesting
   {
     kind: "http",
@@ -358,35 +367,6 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
   },
   {
     kind: "kafka",
-    name: "pins record with a JSON-escaped NUL in the title",
-    topic: "pins",
-    batch: true,
-    records: (m) => [
-      {
-        key: `${elementMarker(m, 0)}id`,
-        value: bytes(logged(marked(m, 0, { title: `a\u0000b ${elementMarker(m, 0)}` }), nowIso()))
-      }
-    ],
-    elements: 1
-  },
-  {
-    kind: "kafka",
-    name: "pins record with a raw NUL byte and invalid UTF-8 in its value",
-    topic: "pins",
-    batch: true,
-    records: (m) => {
-      const [before, after] = logged(marked(m, 0, { title: `${elementMarker(m, 0)}@@` }), nowIso()).split("@@")
-      return [
-        {
-          key: `${elementMarker(m, 0)}id`,
-          value: Buffer.concat([bytes(before ?? ""), Buffer.from([0x00, 0xff, 0xfe]), bytes(after ?? "")])
-        }
-      ]
-    },
-    elements: 1
-  },
-  {
-    kind: "kafka",
     name: "pins record with follower_count of 400 digits and a 5 KB category",
     topic: "pins",
     records: (m) => [
@@ -411,5 +391,34 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
       { key: null, value: bytes(`${elementMarker(m, 1)} not json`) }
     ],
     elements: 2
+  },
+  {
+    kind: "kafka",
+    name: "pins record with a JSON-escaped NUL in the title",
+    topic: "pins",
+    batch: "NUL in an archived value",
+    records: (m) => [
+      {
+        key: `${elementMarker(m, 0)}id`,
+        value: bytes(logged(marked(m, 0, { title: `a\u0000b ${elementMarker(m, 0)}` }), nowIso()))
+      }
+    ],
+    elements: 1
+  },
+  {
+    kind: "kafka",
+    name: "pins record with a raw NUL byte and invalid UTF-8 in its value",
+    topic: "pins",
+    batch: "NUL in an archived value",
+    records: (m) => {
+      const [before, after] = logged(marked(m, 0, { title: `${elementMarker(m, 0)}@@` }), nowIso()).split("@@")
+      return [
+        {
+          key: `${elementMarker(m, 0)}id`,
+          value: Buffer.concat([bytes(before ?? ""), Buffer.from([0x00, 0xff, 0xfe]), bytes(after ?? "")])
+        }
+      ]
+    },
+    elements: 1
   }
 ]
