@@ -89,7 +89,10 @@ const caughtUp = Effect.gen(function* () {
   return true
 })
 
-/** Ids the edge answered as accepted, and the good items it must have accepted. */
+/**
+ * How many events the edge accepted and how many it refused (each refused one is kept on the rejected
+ * topic), checking the status and that every good item was accepted.
+ */
 const checkAnswer = (answer: Answer) => {
   const where = `${answer.request.path} ${JSON.stringify(answer.request.body.slice(0, 300))}`
   expect([200, 400, 413, 415], `status of ${where}: ${JSON.stringify(answer.json)}`).toContain(answer.status)
@@ -97,12 +100,13 @@ const checkAnswer = (answer: Answer) => {
   const goods = answer.request.items.flatMap((item, position) => (item.good ? [{ item, position }] : []))
   if (answer.request.path === "/pin/") {
     if (goods.length > 0) expect(answer.status, `a good event refused: ${where}`).toBe(200)
-    return answer.status === 200 ? 1 : 0
+    const refused = answer.status === 400 || (answer.status === 413 && json.reason === "too_large")
+    return { accepted: answer.status === 200 ? 1 : 0, refused: refused ? 1 : 0 }
   }
   if (!("results" in json)) {
     // the body as a whole was refused (not JSON as a whole, too large, no events): nothing accepted
     expect(answer.status, where).not.toBe(200)
-    return 0
+    return { accepted: 0, refused: json.error === "malformed JSON" ? 1 : 0 }
   }
   const results = json.results as ReadonlyArray<{ position: number; status: string; unique_id?: string }>
   for (const { item, position } of goods)
@@ -111,14 +115,21 @@ const checkAnswer = (answer: Answer) => {
       status: "accepted",
       unique_id: item.id
     })
-  return results.filter((r) => r.status === "accepted").length
+  const accepted = results.filter((r) => r.status === "accepted").length
+  expect([json.accepted, json.rejected], `counts of ${where}`).toEqual([accepted, results.length - accepted])
+  return { accepted, refused: results.length - accepted }
 }
 
 const runCase = (generated: ReadonlyArray<Request>) =>
   Effect.gen(function* () {
     const base = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address))
     let accepted = 0
-    for (const request of generated) accepted += checkAnswer(yield* post(base, request))
+    let refused = 0
+    for (const request of generated) {
+      const counts = checkAnswer(yield* post(base, request))
+      accepted += counts.accepted
+      refused += counts.refused
+    }
 
     // stream: run the worker until it committed everything, then stop it; it must not have failed
     const stop = yield* Deferred.make<void>()
@@ -139,6 +150,7 @@ const runCase = (generated: ReadonlyArray<Request>) =>
     const pinRecords = yield* allRecords(topics.pins)
     const rejectedRecords = yield* allRecords(topics.rejected)
     expect(pinRecords.length, "one pins record per accepted event").toBe(accepted)
+    expect(rejectedRecords.length, "one pins.rejected record per refused event (audit)").toBe(refused)
 
     const memory = yield* PinStoreMemory
     const rows = [...(yield* memory.pins).values()]
