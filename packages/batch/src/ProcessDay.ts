@@ -13,6 +13,7 @@
  * then parts by partition and offset, as Kafka ordered them.
  */
 import { createHash } from "node:crypto"
+import { gunzipSync } from "node:zlib"
 import {
   AnalyticsStore,
   type AnalyticsStoreError,
@@ -20,7 +21,7 @@ import {
   listAll,
   type ObjectInfo,
   ObjectStore,
-  type ObjectStoreError,
+  ObjectStoreError,
   type RefusedAggregate
 } from "@pinflow/adapters"
 import {
@@ -239,6 +240,11 @@ export const processDay = Effect.fn("Batch.process")(function* (
         // Not gzip, or cut short: its readable lines were taken; the object itself is recorded and kept.
         ArchiveDecodeError: (error) =>
           Effect.gen(function* () {
+            // A download cut short looks like a damaged object: read it whole once more to tell them apart.
+            const whole = yield* store.get(info.key).pipe(Effect.catchTag("ObjectNotFound", () => Effect.succeed(null)))
+            if (whole === null) return false
+            if (Result.isSuccess(Result.try(() => gunzipSync(whole))))
+              return yield* Effect.fail(new ObjectStoreError({ operation: "stream", key: info.key, cause: error }))
             totals.unreadableObjects += 1
             totals.rejects += 1
             pending.push({

@@ -911,4 +911,27 @@ describe("batch run (in memory)", () => {
           assert.strictEqual(yield* committed(p), appended.filter((a) => a.partition === p).length)
       }).pipe(Effect.provide(envWith(AnalyticsStore.layerMemory, {}, ObjectStore.layerMemory, redelivering)))
   )
+
+  const cutFaults: Faults = { put: 0, list: 0 }
+  it.effect("a download cut short is an outage, not a damaged object: the day fails and the next run reads it", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents([event(1, at(D)), event(2, at(D))])
+      yield* runDay(D)
+      const [part] = (yield* archived(`raw/pins/dt=${D}/`)).map((o) => o.key)
+      cutFaults.truncateStream = part
+      const failed = yield* runDay(D).pipe(Effect.flip)
+      assert.strictEqual(failed._tag, "ObjectStoreError")
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(memory.rejects, [])
+      cutFaults.truncateStream = undefined
+      const summary = yield* runDay(D)
+      assert.strictEqual(summary.process.pins, 2)
+      assert.deepStrictEqual(
+        memory.runs.map((r) => r.status),
+        ["succeeded", "failed", "succeeded"]
+      )
+      assert.deepStrictEqual(memory.rejects, [])
+    }).pipe(Effect.provide(env({}, faultyStore(cutFaults))))
+  )
 })

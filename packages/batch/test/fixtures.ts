@@ -54,6 +54,8 @@ export interface Faults {
   list: number
   /** While set, reading objects under this prefix fails. */
   readPrefix?: string | undefined
+  /** While set, streaming this object ends early without an error (a download cut short); `get` is whole. */
+  truncateStream?: string | undefined
 }
 
 export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
@@ -70,7 +72,9 @@ export const faultyStore = (faults: Faults): Layer.Layer<ObjectStore> =>
       stream: (key) =>
         faults.readPrefix !== undefined && key.startsWith(faults.readPrefix)
           ? Stream.fail(new ObjectStoreError({ operation: "stream", key, cause: new Error("injected outage") }))
-          : inner.stream(key),
+          : key === faults.truncateStream
+            ? Stream.fromEffect(Effect.map(inner.get(key), (body) => body.subarray(0, body.length - 12)))
+            : inner.stream(key),
       list: (prefix, options) => (faults.list > 0 ? injected("list", prefix) : inner.list(prefix, options))
     })
   })
