@@ -3,24 +3,33 @@
  * pid that was started stops the program gracefully, npm exits with the program's code (0 after a
  * signal, non-zero after a failure) and nothing is left running. No services: embedded defaults.
  */
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { freePort } from "../support/freePort.ts"
 import { expectGracefulStop } from "./GracefulStop.ts"
 import { answers, exitWithin, hasProc, launch, markedProcesses } from "./Launched.ts"
 
-/** The backends unset, so `start` uses its embedded defaults under a fresh PINFLOW_HOME. */
-const embedded = (port: number) => ({
-  KAFKA_BROKERS: undefined,
-  DATABASE_URL: undefined,
-  GCS_BUCKET: undefined,
-  GCS_ENDPOINT: undefined,
-  PINFLOW_HOME: join(mkdtempSync(join(tmpdir(), "pinflow-signals-")), ".pinflow"),
-  PORT: String(port),
-  HOST: "127.0.0.1"
+const homes: Array<string> = []
+afterAll(() => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true })
 })
+
+/** The backends unset, so `start` uses its embedded defaults under a fresh PINFLOW_HOME. */
+const embedded = (port: number) => {
+  const home = mkdtempSync(join(tmpdir(), "pinflow-signals-"))
+  homes.push(home)
+  return {
+    KAFKA_BROKERS: undefined,
+    DATABASE_URL: undefined,
+    GCS_BUCKET: undefined,
+    GCS_ENDPOINT: undefined,
+    PINFLOW_HOME: join(home, ".pinflow"),
+    PORT: String(port),
+    HOST: "127.0.0.1"
+  }
+}
 
 describe.skipIf(!hasProc)("signals to npm start (embedded defaults)", () => {
   const cases = [
