@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { defaultBatcherOptions, InMemoryLog, PinLog, PinLogMemory } from "@pinflow/adapters"
 import type { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
-import { Effect, Fiber, Layer } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Schedule } from "effect"
+import { Partitioners } from "kafkajs"
 import { makeBatcher, type OutMessage } from "../src/PinLog/Batcher.ts"
 import { keyPartition } from "../src/PinLog/Partitioner.ts"
 
@@ -27,6 +28,30 @@ const reject: RejectedEvent = {
   rejected_at: "2026-11-26T10:00:00.000Z"
 }
 
+/** What kafkajs' producer picks for a keyed message on a topic with `partitions` partitions. */
+const kafkajsPartition = (key: string, partitions: number): number =>
+  Partitioners.DefaultPartitioner()({
+    topic: "pins",
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0]
+    })),
+    message: { key, value: "{}" }
+  })
+
+const message = (key: string): OutMessage => ({ topic: "pins", key, value: `{"unique_id":"${key}"}` })
+
+/** Waits until `condition` holds (checked every few ms, at most 5 s): orders a test by state, not by sleeps. */
+const eventually = (condition: Effect.Effect<boolean>) =>
+  condition.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("2 millis"), until: (held) => held }),
+    Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die(new Error("condition never held")) }),
+    Effect.asVoid
+  )
+
 const memory = (options: Parameters<typeof PinLog.layerMemoryWith>[0]) =>
   PinLog.layerMemoryWith(options).pipe(Layer.provideMerge(InMemoryLog.layer))
 
@@ -47,28 +72,68 @@ describe("PinLog.layerMemory", () => {
     Effect.gen(function* () {
       const log = yield* PinLog
       const mem = yield* PinLogMemory
-      yield* Effect.forEach(
-        Array.from({ length: 200 }, (_, i) => i),
-        (i) => log.write({ pins: [event(`id-${i}`)], rejected: [] }),
-        { concurrency: "unbounded" }
+      // the first send is held, so the other 199 writers queue behind it and go out together
+      yield* mem.hold(true)
+      const writers = yield* Effect.forkChild(
+        Effect.forEach(
+          Array.from({ length: 200 }, (_, i) => i),
+          (i) => log.write({ pins: [event(`id-${i}`)], rejected: [] }),
+          { concurrency: "unbounded" }
+        )
       )
-      assert.strictEqual((yield* mem.pins).length, 200)
+      yield* eventually(Effect.map(mem.heldSends, (n) => n === 1))
+      const [first = 0] = yield* mem.sendSizes
+      yield* eventually(Effect.map(log.depth, (d) => d.events === 200 - first))
+      yield* mem.hold(false)
+      yield* Fiber.join(writers)
+      // the held send, then the writers queued behind it in full sends of 16 and one remainder
+      const rest = 200 - first
+      assert.deepStrictEqual(yield* mem.sendSizes, [
+        first,
+        ...Array.from({ length: Math.floor(rest / 16) }, () => 16),
+        ...(rest % 16 === 0 ? [] : [rest % 16])
+      ])
+      assert.deepStrictEqual(
+        (yield* mem.pins).map((p) => p.key).sort(),
+        Array.from({ length: 200 }, (_, i) => `id-${i}`).sort()
+      )
       assert.deepStrictEqual(yield* log.depth, { events: 0, bytes: 0 })
     }).pipe(Effect.provide(memory({ maxBatchEvents: 16 })))
   )
 
   it.live("with two sends in flight, every writer still completes exactly when its records are in", () =>
     Effect.gen(function* () {
-      const log = yield* PinLog
-      const mem = yield* PinLogMemory
+      let active = 0
+      let mostActive = 0
+      const bothStarted = Deferred.makeUnsafe<void>()
+      const landed = new Set<string>()
+      const batcher = yield* makeBatcher(
+        (batch: ReadonlyArray<OutMessage>) =>
+          Effect.gen(function* () {
+            active += 1
+            mostActive = Math.max(mostActive, active)
+            if (active === 2) Deferred.doneUnsafe(bothStarted, Exit.void)
+            // the first two sends wait for each other: only two sends in flight at once get past this
+            yield* Deferred.await(bothStarted)
+            for (const m of batch) landed.add(m.key ?? "")
+            active -= 1
+          }),
+        () => true,
+        { ...defaultBatcherOptions, maxBatchEvents: 25, concurrency: 2 }
+      )
       yield* Effect.forEach(
         Array.from({ length: 300 }, (_, i) => i),
-        (i) => log.write({ pins: [event(`c-${i}`), event(`d-${i}`)], rejected: [] }),
+        (i) =>
+          batcher.offer([message(`c-${i}`), message(`d-${i}`)]).pipe(
+            // the writer's answer comes only after both of its records landed
+            Effect.tap(() => Effect.sync(() => assert.isTrue(landed.has(`c-${i}`) && landed.has(`d-${i}`), `${i}`)))
+          ),
         { concurrency: "unbounded" }
       )
-      assert.strictEqual((yield* mem.pins).length, 600)
-      assert.deepStrictEqual(yield* log.depth, { events: 0, bytes: 0 })
-    }).pipe(Effect.provide(memory({ maxBatchEvents: 25, concurrency: 2 })))
+      assert.strictEqual(mostActive, 2)
+      assert.strictEqual(landed.size, 600)
+      assert.deepStrictEqual(batcher.depth(), { events: 0, bytes: 0 })
+    }).pipe(Effect.scoped, Effect.timeout("10 seconds"))
   )
 
   it.live("refuses at once when the queue is full and times out when nothing is acknowledged", () =>
@@ -77,23 +142,33 @@ describe("PinLog.layerMemory", () => {
       const mem = yield* PinLogMemory
       yield* mem.hold(true)
       const first = yield* Effect.forkChild(log.write({ pins: [event("1")], rejected: [] }))
-      yield* Effect.sleep("20 millis")
+      yield* eventually(Effect.map(mem.heldSends, (n) => n === 1))
       const second = yield* Effect.forkChild(log.write({ pins: [event("2"), event("3")], rejected: [] }))
-      yield* Effect.sleep("20 millis")
+      yield* eventually(Effect.map(log.depth, (d) => d.events === 2))
       const full = yield* log.write({ pins: [event("4")], rejected: [] }).pipe(Effect.flip)
-      assert.strictEqual(full.reason, "overloaded")
+      assert.strictEqual(full._tag === "PinLogUnavailable" && full.reason, "overloaded")
       const timedOut = yield* Fiber.join(second).pipe(Effect.flip)
-      assert.strictEqual(timedOut.reason, "timeout")
+      assert.strictEqual(timedOut._tag === "PinLogUnavailable" && timedOut.reason, "timeout")
       yield* mem.hold(false)
       const late = yield* Fiber.join(first).pipe(Effect.flip)
       // The first batch was in flight when its deadline passed: the caller hears "timeout", even
       // though the write lands afterwards (a duplicate on retry is harmless: last write wins).
-      assert.strictEqual(late.reason, "timeout")
+      assert.strictEqual(late._tag === "PinLogUnavailable" && late.reason, "timeout")
       assert.deepStrictEqual(
         (yield* mem.pins).map((p) => p.key),
         ["1"]
       )
     }).pipe(Effect.provide(memory({ maxQueueEvents: 2, ackTimeout: "300 millis" })))
+  )
+
+  it.live("refuses a write bigger than the whole queue at once, even when the queue is empty", () =>
+    Effect.gen(function* () {
+      const log = yield* PinLog
+      const refused = yield* log.write({ pins: [event("a"), event("b"), event("c")], rejected: [] }).pipe(Effect.flip)
+      assert.strictEqual(refused._tag, "PinLogRefused")
+      assert.strictEqual(refused._tag === "PinLogRefused" && refused.reason, "request_too_large")
+      yield* log.write({ pins: [event("a"), event("b")], rejected: [] })
+    }).pipe(Effect.provide(memory({ maxQueueEvents: 2 })))
   )
 
   it.live("fails fast while the log is down and recovers when it is back", () =>
@@ -115,11 +190,113 @@ describe("PinLog.layerMemory", () => {
 
   it.live("splits a write larger than one batch and completes it when every part is acknowledged", () =>
     Effect.gen(function* () {
-      const log = yield* PinLog
-      const mem = yield* PinLogMemory
-      yield* log.write({ pins: Array.from({ length: 50 }, (_, i) => event(`big-${i}`)), rejected: [] })
-      assert.strictEqual((yield* mem.pins).length, 50)
-    }).pipe(Effect.provide(memory({ maxBatchEvents: 7, maxBatchBytes: 2_000 })))
+      const sent: Array<ReadonlyArray<OutMessage>> = []
+      let done = false
+      const batcher = yield* makeBatcher(
+        (batch: ReadonlyArray<OutMessage>) =>
+          Effect.sync(() => {
+            assert.isFalse(done, "a send after the writer completed")
+            sent.push(batch)
+          }),
+        () => true,
+        { ...defaultBatcherOptions, maxBatchEvents: 7, maxBatchBytes: 2_000 }
+      )
+      const value = "v".repeat(284) // 300 bytes a message with its 16 bytes of overhead and no key
+      const messages = Array.from(
+        { length: 50 },
+        (_, i): OutMessage => ({ topic: "pins", key: null, value: `${value}${i % 10}` })
+      )
+      yield* batcher.offer(messages)
+      done = true
+      // 2,000 bytes hold 6 messages of ~301 bytes (under the 7-message cap): 8 sends of 6, then 2
+      assert.deepStrictEqual(
+        sent.map((b) => b.length),
+        [6, 6, 6, 6, 6, 6, 6, 6, 2]
+      )
+      assert.deepStrictEqual(sent.flat(), messages)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("a record the broker refuses", () => {
+  it.live("is found by halving the send: only its writer fails, the link is not reported broken", () =>
+    Effect.gen(function* () {
+      const sends: Array<ReadonlyArray<string>> = []
+      const linkFailures: Array<string> = []
+      const gate = Deferred.makeUnsafe<void>()
+      const batcher = yield* makeBatcher(
+        (batch: ReadonlyArray<OutMessage>) =>
+          Effect.gen(function* () {
+            sends.push(batch.map((m) => m.key ?? ""))
+            yield* Deferred.await(gate)
+            if (batch.some((m) => m.value === "poison")) return yield* Effect.fail("MESSAGE_TOO_LARGE")
+          }),
+        () => true,
+        { ...defaultBatcherOptions, maxBatchEvents: 8 },
+        (error) => Effect.sync(() => void linkFailures.push(error)),
+        undefined,
+        (error) => (error === "MESSAGE_TOO_LARGE" ? "MESSAGE_TOO_LARGE: the broker said so" : undefined)
+      )
+      // w0's send is held while eight writers queue: they go out as one send of eight
+      const first = yield* Effect.forkChild(batcher.offer([message("w0")]))
+      yield* eventually(Effect.sync(() => sends.length === 1))
+      const writers = yield* Effect.forkChild(
+        Effect.all(
+          Array.from({ length: 8 }, (_, i) =>
+            batcher.offer([{ topic: "pins", key: `w${i + 1}`, value: i === 4 ? "poison" : "ok" }]).pipe(Effect.result)
+          ),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* eventually(Effect.sync(() => batcher.depth().events === 8))
+      Deferred.doneUnsafe(gate, Exit.void)
+      yield* Fiber.join(first)
+      const results = yield* Fiber.join(writers)
+      assert.deepStrictEqual(
+        results.map((r) => (r._tag === "Success" ? "ok" : `${r.failure._tag}: ${r.failure.message}`)),
+        [
+          "ok",
+          "ok",
+          "ok",
+          "ok",
+          "PinLogRefused: Kafka refused the event: MESSAGE_TOO_LARGE: the broker said so",
+          "ok",
+          "ok",
+          "ok"
+        ]
+      )
+      assert.deepStrictEqual(sends, [
+        ["w0"],
+        ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"],
+        ["w1", "w2", "w3", "w4"],
+        ["w5", "w6", "w7", "w8"],
+        ["w5", "w6"],
+        ["w5"],
+        ["w6"],
+        ["w7", "w8"]
+      ])
+      assert.deepStrictEqual(linkFailures, [])
+    }).pipe(Effect.scoped, Effect.timeout("10 seconds"))
+  )
+
+  it.live("any other failure fails every writer of the send and reports the link broken", () =>
+    Effect.gen(function* () {
+      const linkFailures: Array<string> = []
+      const batcher = yield* makeBatcher(
+        () => Effect.fail("connection closed"),
+        () => true,
+        defaultBatcherOptions,
+        (error) => Effect.sync(() => void linkFailures.push(error)),
+        undefined,
+        (error) => (error === "MESSAGE_TOO_LARGE" ? error : undefined)
+      )
+      const failed = yield* batcher.offer([message("x")]).pipe(Effect.flip)
+      assert.deepStrictEqual(
+        [failed._tag, failed.message],
+        ["PinLogUnavailable", "Kafka did not acknowledge the write; retry later"]
+      )
+      assert.deepStrictEqual(linkFailures, ["connection closed"])
+    }).pipe(Effect.scoped)
   )
 })
 
@@ -149,7 +326,18 @@ describe("batcher with routed messages (the Kafka log)", () => {
           all.map((m) => m.key),
           [...flood, ...spread].map((m) => m.key)
         )
-        for (const m of all) assert.strictEqual(m.partition, keyPartition(m.key ?? "", partitions))
+        // expected partitions from outside the code under test: a literal for the flood's key, kafkajs'
+        // own default partitioner for the others
+        assert.deepStrictEqual(
+          all.slice(0, flood.length).filter((m) => m.partition !== 2),
+          []
+        )
+        assert.deepStrictEqual(
+          all.slice(flood.length, flood.length + 8).map((m) => m.partition),
+          [3, 0, 2, 5, 3, 0, 0, 2]
+        )
+        for (const m of all.slice(flood.length))
+          assert.strictEqual(m.partition, kafkajsPartition(m.key ?? "", partitions))
         for (const batch of sent) {
           const bytes = new Map<number | undefined, number>()
           for (const m of batch)

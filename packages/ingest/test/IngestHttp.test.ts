@@ -1,9 +1,28 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { PinLogMemory } from "@pinflow/adapters"
+import { PinLog, PinLogMemory } from "@pinflow/adapters"
 import { Effect, Fiber, Option, Redacted } from "effect"
-import { postChunked, postJson, sampleEvent, send, testServer } from "./support.ts"
+import { eventually, postChunked, postJson, sampleEvent, send, testServer } from "./support.ts"
 
 const event = sampleEvent()
+
+/** The value of one Prometheus sample with exactly these labels (in any order); 0 when absent. */
+const metricValue = (text: string, name: string, labels: Record<string, string>): number => {
+  const wanted = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(",")
+  for (const line of text.split("\n")) {
+    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (match === null || match[1] !== name) continue
+    const have = (match[2] ?? "")
+      .split(",")
+      .filter((l) => l.length > 0)
+      .sort()
+      .join(",")
+    if (have === wanted) return Number(match[3])
+  }
+  return 0
+}
 
 describe("POST /pin/", () => {
   layer(testServer({ maxPinBody: 4_096 }), { excludeTestServices: true })((it) => {
@@ -219,13 +238,30 @@ describe("health, readiness, metrics, docs", () => {
 
     it.effect("metrics expose accepted, rejected by reason and HTTP requests by route and status", () =>
       Effect.gen(function* () {
+        // counters are process-wide (other tests post too): each must grow by exactly what this test sent
+        const counters = (text: string) => ({
+          accepted: metricValue(text, "pinflow_events_accepted_total", {}),
+          invalidJson: metricValue(text, "pinflow_events_rejected_total", { reason: "invalid_json" }),
+          ok: metricValue(text, "pinflow_http_requests_total", { route: "/pin/", status: "200", method: "POST" }),
+          bad: metricValue(text, "pinflow_http_requests_total", { route: "/pin/", status: "400", method: "POST" }),
+          timed: metricValue(text, "pinflow_http_request_duration_seconds_count", { route: "/pin/", status: "200" })
+        })
+        const before = counters((yield* send("/metrics")).text)
         yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "m-1" })))
+        yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "m-2" })))
         yield* postJson("/pin/", "{")
         const text = (yield* send("/metrics")).text
-        assert.match(text, /pinflow_events_accepted_total \d+/)
-        assert.match(text, /pinflow_events_rejected_total\{reason="invalid_json"\} \d+/)
-        assert.match(text, /pinflow_http_requests_total\{.*route="\/pin\/".*status="200".*\} \d+/)
-        assert.match(text, /pinflow_http_request_duration_seconds_bucket\{.*route="\/pin\/"/)
+        const after = counters(text)
+        assert.deepStrictEqual(
+          {
+            accepted: after.accepted - before.accepted,
+            invalidJson: after.invalidJson - before.invalidJson,
+            ok: after.ok - before.ok,
+            bad: after.bad - before.bad,
+            timed: after.timed - before.timed
+          },
+          { accepted: 2, invalidJson: 1, ok: 2, bad: 1, timed: 2 }
+        )
         assert.match(text, /pinflow_log_produce_duration_seconds_bucket/)
         assert.match(text, /pinflow_log_queue_events/)
       })
@@ -272,13 +308,20 @@ describe("overload and outages", () => {
     it.effect("503 with Retry-After when the queue is full; the held request completes once the log answers", () =>
       Effect.gen(function* () {
         const memory = yield* PinLogMemory
+        const log = yield* PinLog
         yield* memory.hold(true)
         const inFlight = yield* Effect.forkChild(postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "q-1" }))))
-        yield* Effect.sleep("50 millis")
+        yield* eventually(
+          Effect.map(memory.heldSends, (n) => n === 1),
+          "q-1 is in flight"
+        )
         const queued = yield* Effect.forkChild(
           postJson("/pins", JSON.stringify([sampleEvent({ unique_id: "q-2" }), sampleEvent({ unique_id: "q-3" })]))
         )
-        yield* Effect.sleep("50 millis")
+        yield* eventually(
+          Effect.map(log.depth, (d) => d.events === 2),
+          "q-2 and q-3 are queued"
+        )
         const full = yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "q-4" })))
         assert.strictEqual(full.status, 503)
         assert.strictEqual(full.headers.get("retry-after"), "1")

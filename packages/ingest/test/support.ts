@@ -2,7 +2,7 @@
 import { request as httpRequest } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { type BatcherOptions, InMemoryLog, PinLog } from "@pinflow/adapters"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { IngestRoutes } from "../src/IngestHttp.ts"
 import { IngestSettings, type IngestSettingsShape } from "../src/IngestSettings.ts"
@@ -94,3 +94,11 @@ export const sampleEvent = (overrides: Record<string, unknown> = {}) => ({
   category: "mens-fashion",
   ...overrides
 })
+
+/** Waits until `condition` holds (checked every few ms, at most 5 s): orders a test by state, not by sleeps. */
+export const eventually = (condition: Effect.Effect<boolean>, what: string) =>
+  condition.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("2 millis"), until: (held) => held }),
+    Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die(new Error(`never happened: ${what}`)) }),
+    Effect.asVoid
+  )

@@ -251,10 +251,11 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
           Exit.fail(new PinLogRefused({ reason: "record_refused", message: `Kafka refused the event: ${refused}` }))
         )
       }
-      const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
-      for (const entry of owners) settle(entry, Exit.fail(failure))
+      // the link is marked broken before the callers hear of it, so their retries meet "down" at once
       yield* Effect.logWarning("Kafka send failed").pipe(Effect.annotateLogs({ error: String(exit.cause) }))
       if (error !== undefined) yield* onSendFailure(error)
+      const failure = unavailable("failed", "Kafka did not acknowledge the write; retry later")
+      for (const entry of owners) settle(entry, Exit.fail(failure))
     })
 
   const flush = (batch: ReadonlyArray<OutMessage>, parts: ReadonlyArray<[Entry, number]>) =>

@@ -28,6 +28,10 @@ export class PinLogMemory extends Context.Service<
     readonly setUp: (up: boolean) => Effect.Effect<void>
     /** Held: sends wait (as with a broker that does not answer) until released. */
     readonly hold: (held: boolean) => Effect.Effect<void>
+    /** Sends waiting at the hold now: lets a test know a write is in flight before it goes on. */
+    readonly heldSends: Effect.Effect<number>
+    /** The number of records of every send so far, in the order they were sent (how writes were batched). */
+    readonly sendSizes: Effect.Effect<ReadonlyArray<number>>
   }
 >()("pinflow/adapters/PinLogMemory") {}
 
@@ -40,12 +44,22 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
 ) {
   const log = yield* InMemoryLog
   let up = true
+  let waiting = 0
+  const sizes: Array<number> = []
   let release = Deferred.makeUnsafe<void>()
   Deferred.doneUnsafe(release, Exit.void)
 
   const send = (batch: ReadonlyArray<OutMessage>) =>
     Effect.gen(function* () {
-      yield* Deferred.await(release)
+      sizes.push(batch.length)
+      waiting += 1
+      yield* Deferred.await(release).pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            waiting -= 1
+          })
+        )
+      )
       const byTopic = new Map<string, Array<{ key: string | null; value: string }>>()
       for (const m of batch) {
         const list = byTopic.get(m.topic) ?? []
@@ -87,6 +101,8 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
         if (held) {
           if (Deferred.isDoneUnsafe(release)) release = Deferred.makeUnsafe<void>()
         } else Deferred.doneUnsafe(release, Exit.void)
-      })
+      }),
+    heldSends: Effect.sync(() => waiting),
+    sendSizes: Effect.sync(() => [...sizes])
   })
 })
