@@ -5,8 +5,12 @@
  * Whatever is posted: the edge never answers 5xx, no stage fails or dies, every record of an accepted
  * event ends as exactly one reject or as the row of its id (or is superseded by a later version of that
  * id), every record of a refused one as an `ingest` reject, good events land whatever their neighbours
- * are, and the batch agrees with the stream on which events are clean.
+ * are, and the batch agrees with the stream on which events are clean. It runs on the in-process log and
+ * on the durable embedded log of `pinflow start` (small segments, a fresh folder per case).
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { NodeHttpServer } from "@effect/platform-node"
 import {
   AnalyticsStore,
@@ -18,6 +22,7 @@ import {
   PinStore,
   PinStoreMemory
 } from "@pinflow/adapters"
+import { EmbeddedLog } from "@pinflow/adapters/EmbeddedLog"
 import { archive, BatchSettings, processDay } from "@pinflow/batch"
 import { IngestRoutes } from "@pinflow/ingest/IngestHttp"
 import { IngestSettings } from "@pinflow/ingest/IngestSettings"
@@ -30,23 +35,54 @@ import { type Request, requests } from "./Requests.ts"
 
 const topics = { pins: "pins", rejected: "pins.rejected" } as const
 
-const PipelineEnv = Layer.mergeAll(
-  HttpRouter.serve(IngestRoutes, { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provide(IngestSettings.layerWith({})),
-    Layer.provideMerge(NodeHttpServer.layerTest)
-  ),
-  PinSource.layerMemory,
-  PinStore.layerMemory,
-  // small batches and a short window: a bad record shares its batch with good ones
-  StreamSettings.layerWith({ batchSize: 8, batchWindow: Duration.millis(2), writeConcurrency: 2 }),
-  ObjectStore.layerMemory,
-  AnalyticsStore.layerMemory,
-  BatchSettings.layerWith({ partMaxBytes: 64 * 1024 })
-).pipe(
-  Layer.provideMerge(PinLog.layerMemoryWith({ linger: 0 })),
-  Layer.provideMerge(InMemoryLog.layerPartitions(2)),
-  Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, "Error"))
-)
+const PipelineEnv = (log: Layer.Layer<InMemoryLog, unknown>) =>
+  Layer.mergeAll(
+    HttpRouter.serve(IngestRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+      Layer.provide(IngestSettings.layerWith({})),
+      Layer.provideMerge(NodeHttpServer.layerTest)
+    ),
+    PinSource.layerMemory,
+    PinStore.layerMemory,
+    // small batches and a short window: a bad record shares its batch with good ones
+    StreamSettings.layerWith({ batchSize: 8, batchWindow: Duration.millis(2), writeConcurrency: 2 }),
+    ObjectStore.layerMemory,
+    AnalyticsStore.layerMemory,
+    BatchSettings.layerWith({ partMaxBytes: 64 * 1024 })
+  ).pipe(
+    Layer.provideMerge(PinLog.layerMemoryWith({ linger: 0 })),
+    Layer.provideMerge(log),
+    Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, "Error"))
+  )
+
+/** The logs the pipeline runs on, each fresh for one case. */
+const logs: ReadonlyArray<{
+  readonly name: string
+  readonly runs: number
+  readonly fresh: () => { layer: Layer.Layer<InMemoryLog, unknown>; done: () => void }
+}> = [
+  {
+    name: "the in-process log",
+    runs: 60,
+    fresh: () => ({ layer: InMemoryLog.layerPartitions(2), done: () => undefined })
+  },
+  {
+    name: "the durable embedded log",
+    runs: 25,
+    fresh: () => {
+      const dir = mkdtempSync(join(tmpdir(), "pinflow-pipeline-"))
+      return {
+        // small segments so cases roll them; a group that never commits keeps every record readable here
+        layer: EmbeddedLog.layer(join(dir, "log"), {
+          defaultPartitions: 2,
+          segmentBytes: 16 * 1024,
+          readBytes: 8 * 1024,
+          retainFor: () => ["pipeline-test-reader"]
+        }),
+        done: () => rmSync(dir, { recursive: true, force: true })
+      }
+    }
+  }
+]
 
 interface Answer {
   readonly request: Request
@@ -71,12 +107,22 @@ const post = (base: string, request: Request) =>
     return { request, status: response.status, json }
   })
 
+/** Every record of the topic, read to its end offsets (a read may return only part of them). */
 const allRecords = (topic: string) =>
   Effect.gen(function* () {
     const log = yield* InMemoryLog
     const out: Array<LogRecord> = []
-    for (let p = 0; p < (yield* log.partitions(topic)); p++)
-      out.push(...(yield* log.read(topic, p, log.startOffset, Number.MAX_SAFE_INTEGER)))
+    for (let p = 0; p < (yield* log.partitions(topic)); p++) {
+      const end = yield* log.endOffset(topic, p)
+      let next = log.startOffset
+      while (next < end) {
+        const records = yield* log.read(topic, p, next, 10_000)
+        const last = records.at(-1)
+        if (last === undefined) throw new Error(`${topic}/${p}: nothing to read at ${next}, end ${end}`)
+        out.push(...records)
+        next = last.offset + 1
+      }
+    }
     return out
   })
 
@@ -120,7 +166,7 @@ const checkAnswer = (answer: Answer) => {
   return { accepted, refused: results.length - accepted }
 }
 
-const runCase = (generated: ReadonlyArray<Request>) =>
+const runCase = (generated: ReadonlyArray<Request>, log: Layer.Layer<InMemoryLog, unknown>) =>
   Effect.gen(function* () {
     const base = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address))
     let accepted = 0
@@ -217,18 +263,26 @@ const runCase = (generated: ReadonlyArray<Request>) =>
       })
     }
     expect(archived.unreadable, "records without a readable ingested_at").toBe(0)
-  }).pipe(Effect.scoped, Effect.provide(PipelineEnv))
+  }).pipe(Effect.scoped, Effect.provide(PipelineEnv(log)))
 
 describe("the whole pipeline on in-memory Layers", () => {
-  it("no request stops, stalls or corrupts a stage; every accepted event ends as one row or one reject", async () => {
-    await fc.assert(
-      fc.asyncProperty(requests, (generated) => Effect.runPromise(runCase(generated))),
-      {
-        numRuns: Number(process.env.PIPELINE_RUNS ?? 60),
-        seed: Number(process.env.PIPELINE_SEED ?? 20261201),
-        interruptAfterTimeLimit: 20_000,
-        markInterruptAsFailure: false
-      }
-    )
-  }, 40_000)
+  for (const log of logs)
+    it(`on ${log.name}: no request stops, stalls or corrupts a stage; every accepted event ends as one row or one reject`, async () => {
+      await fc.assert(
+        fc.asyncProperty(requests, async (generated) => {
+          const fresh = log.fresh()
+          try {
+            await Effect.runPromise(runCase(generated, fresh.layer))
+          } finally {
+            fresh.done()
+          }
+        }),
+        {
+          numRuns: Number(process.env.PIPELINE_RUNS ?? log.runs),
+          seed: Number(process.env.PIPELINE_SEED ?? 20261201),
+          interruptAfterTimeLimit: 20_000,
+          markInterruptAsFailure: false
+        }
+      )
+    }, 40_000)
 })
