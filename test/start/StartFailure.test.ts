@@ -56,7 +56,10 @@ describe("pinflow start when a component fails", () => {
       expect(await postPin(url, "before-the-crash")).toMatchObject({ status: 200 })
 
       let unready: { status: number; text: string } = { status: 200, text: "" }
-      while (unready.status === 200 && performance.now() < deadline) unready = await answer(`${url}/readyz`)
+      while (unready.status === 200 && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        unready = await answer(`${url}/readyz`)
+      }
       expect(exitedAt, "the process was still running when /readyz turned 503").toBeNull()
       expect(unready.status).toBe(503)
       const refused = await postPin(url, "after-the-crash")
