@@ -116,21 +116,19 @@ export interface SchemaIssueDetail {
   readonly message: string
 }
 
-/** Every bad field of a failed decode, with the value the input held there. */
+/** Every bad field of a failed decode, with the value the input held there; storable text (it is stored). */
 export const schemaIssues = (error: Schema.SchemaError, input: unknown): ReadonlyArray<SchemaIssueDetail> =>
   formatIssues(error.issue).issues.map((issue) => {
     const path = (issue.path ?? []).map(keyOf)
     const received = issue.message === "Missing key" ? "" : `, got ${shown(valueAt(input, path))}`
-    return { path: path.map(String).join("."), message: `${issue.message}${received}` }
+    return { path: storableText(path.map(String).join(".")), message: storableText(`${issue.message}${received}`) }
   })
 
 /** "index: Expected number, got \"7\"; unique_id: Missing key" — every bad field, named, with what it held. */
 export const describeSchemaError = (error: Schema.SchemaError, input: unknown): string =>
-  storableText(
-    schemaIssues(error, input)
-      .map((issue) => (issue.path.length > 0 ? `${issue.path}: ${issue.message}` : issue.message))
-      .join("; ")
-  )
+  schemaIssues(error, input)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path}: ${issue.message}` : issue.message))
+    .join("; ")
 
 /**
  * The id, when the input has a usable one (what rule 1 accepts as `unique_id`: storable, non-blank, at
