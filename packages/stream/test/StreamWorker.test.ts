@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { InMemoryLog, PinSource, PinStore, PinStoreMemory } from "@pinflow/adapters"
-import { Deferred, Duration, Effect, Fiber, Layer, Metric, Option } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Metric, Option, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { layerStreamHealth, stallReason } from "../src/StreamHealth.ts"
 import * as M from "../src/StreamMetrics.ts"
@@ -18,6 +18,20 @@ const append = (values: ReadonlyArray<{ key: string; value: string }>, topic = "
 
 const events = (n: number, prefix = "p") =>
   Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: event(`${prefix}${i}`, { index: i }) }))
+
+/** An in-memory log that counts the records the worker's source has read from it (in `taken`). */
+const countingLog = (taken: Ref.Ref<number>) =>
+  Layer.effect(
+    InMemoryLog,
+    Effect.gen(function* () {
+      const log = yield* InMemoryLog.make(1)
+      return InMemoryLog.of({
+        ...log,
+        read: (topic, partition, offset, max) =>
+          Effect.tap(log.read(topic, partition, offset, max), (records) => Ref.update(taken, (n) => n + records.length))
+      })
+    })
+  )
 
 /** Lets the other fibers run until `done` holds (no clock involved). */
 const settle = <E, R>(done: Effect.Effect<boolean, E, R>) =>
@@ -284,32 +298,79 @@ describe("stream worker on the in-memory log and store", () => {
       yield* append(events(10))
       yield* adjust("200 millis")
       yield* settle(Effect.map(store.attempts, (n) => n === 1))
-      const interrupted = yield* Effect.forkChild(Fiber.interrupt(fiber))
-      yield* settle(Effect.succeed(true))
+      // the interruption is sent, for certain, while the write is held
+      const sent = yield* Deferred.make<void>()
+      const interrupted = yield* Effect.forkChild(
+        Effect.andThen(Deferred.succeed(sent, undefined), Fiber.interrupt(fiber))
+      )
+      yield* Deferred.await(sent)
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+      assert.isUndefined(fiber.pollUnsafe(), "the worker waits for its write")
       assert.strictEqual(yield* committed(), 0)
+      yield* append(events(5, "late"))
       yield* store.release
       yield* Fiber.join(interrupted)
+      assert.isDefined(fiber.pollUnsafe())
       assert.strictEqual(yield* committed(), 10)
-      assert.strictEqual((yield* store.pins).size, 10)
+      // the write in flight landed; nothing read after the interruption was written
+      assert.deepStrictEqual(
+        [...(yield* store.pins).keys()].sort(),
+        events(10)
+          .map((e) => e.key)
+          .sort()
+      )
+      assert.strictEqual(yield* store.attempts, 1)
     }).pipe(Effect.provide(env({ batchSize: 100 })))
   )
 
-  it.effect("stops reading while the store is stalled: the read-ahead buffer bounds what is taken", () =>
-    Effect.gen(function* () {
+  it.effect("stops reading while the store is stalled: the read-ahead buffer bounds what is taken", () => {
+    const taken = Ref.makeUnsafe(0)
+    return Effect.gen(function* () {
       const store = yield* PinStoreMemory
       yield* store.hold
       yield* startWorker
       yield* append(events(5000))
       yield* adjust("200 millis")
       yield* settle(Effect.map(store.attempts, (n) => n === 1))
-      for (let i = 0; i < 200; i++) yield* Effect.yieldNow
-      // only the first batch was taken from the buffer; the reader has stopped at buffer + chunk
+      for (let i = 0; i < 500; i++) yield* Effect.yieldNow
+      // two reads of 512 from the log: one handed over (the write holds 100, the stream's stages and the
+      // 200-record buffer the rest), one waiting to be handed over; nothing more is taken (unbounded: 5000)
+      assert.strictEqual(yield* Ref.get(taken), 1024)
       assert.strictEqual(yield* store.attempts, 1)
       assert.strictEqual(yield* committed(), 0)
       yield* store.release
       yield* adjust("1 second")
       yield* settle(Effect.map(committed(), (c) => c === 5000))
-    }).pipe(Effect.provide(env({ batchSize: 100, bufferSize: 200, writeConcurrency: 1 })))
+      assert.strictEqual(yield* Ref.get(taken), 5000)
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          PinSource.layerMemory,
+          PinStore.layerMemory,
+          StreamSettings.layerWith({ batchSize: 100, bufferSize: 200, writeConcurrency: 1 })
+        ).pipe(Layer.provideMerge(countingLog(taken)))
+      )
+    )
+  })
+
+  it.effect("retries a failing store with capped exponential backoff: 100 ms doubling to 5 s, then every 5 s", () =>
+    Effect.gen(function* () {
+      const store = yield* PinStoreMemory
+      yield* store.failNext(10)
+      yield* startWorker
+      yield* append(events(3))
+      yield* adjust("200 millis")
+      yield* settle(Effect.map(store.attempts, (n) => n === 1))
+      const delays = [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000]
+      for (const [i, delay] of delays.entries()) {
+        yield* adjust(delay - 1)
+        assert.strictEqual(yield* store.attempts, i + 1, `before the retry after ${delay} ms`)
+        yield* adjust(1)
+        yield* settle(Effect.map(store.attempts, (n) => n === i + 2))
+      }
+      yield* settle(Effect.map(committed(), (c) => c === 3))
+      assert.strictEqual(yield* store.attempts, 11)
+    }).pipe(Effect.provide(env({ batchSize: 100 })))
   )
 
   it.effect("reads the lag from the broker on a timer, not from what it fetched, and reports a stall on /healthz", () =>
