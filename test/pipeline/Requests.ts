@@ -28,9 +28,12 @@ const ids = ["0b6c1d7e-0000-4000-8000-000000000001", "0b6c1d7e-0000-4000-8000-00
 
 const text = (min: number, max: number) => fc.string({ minLength: min, maxLength: max })
 
+/** The same ids with white space around them (JavaScript's trim: NBSP, BOM, line separators too). */
+const paddedIds = ids.map((id, i) => [` ${id}`, `${id}\u00a0`, `\ufeff${id}\t`, `\u2028${id}`][i % 4] ?? id)
+
 const goodEvent = fc.record({
   index: fc.integer({ min: -1_000_000, max: 1_000_000 }),
-  unique_id: fc.constantFrom(...ids),
+  unique_id: fc.constantFrom(...ids, ...paddedIds),
   title: text(0, 30).map((t) => `Title ${t}`),
   description: fc.oneof(text(0, 40), fc.constantFrom("No description available", "  spaced  ")),
   poster_name: fc.constantFrom("Ann", "User Info Error"),
@@ -125,7 +128,7 @@ const brokenEvent = fc
     return { text: toJson(broken), good: false }
   })
 
-const good = goodEvent.map((event): Item => ({ text: toJson(event), good: true, id: event.unique_id }))
+const good = goodEvent.map((event): Item => ({ text: toJson(event), good: true, id: event.unique_id.trim() }))
 
 const junk: fc.Arbitrary<Item> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => ({ text: JSON.stringify(v), good: false })),
