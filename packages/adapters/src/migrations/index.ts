@@ -3,5 +3,6 @@ import type { Migration } from "../Migrations.ts"
 import { migration as m0001 } from "./0001_initial.ts"
 import { migration as m0002 } from "./0002_batch_reject_location.ts"
 import { migration as m0003 } from "./0003_batch_run_read_through.ts"
+import { migration as m0006 } from "./0006_dashboard_indexes.ts"
 
-export const migrations: ReadonlyArray<Migration> = [m0001, m0002, m0003]
+export const migrations: ReadonlyArray<Migration> = [m0001, m0002, m0003, m0006]

@@ -1,0 +1,6 @@
+export * from "./DashboardApi.ts"
+export * from "./DashboardMetrics.ts"
+export * from "./DashboardRoutes.ts"
+export * from "./DashboardSettings.ts"
+export * from "./DashboardStore.ts"
+export * from "./PrometheusText.ts"
