@@ -71,7 +71,7 @@ describeIntegration("the whole pipeline with PostgreSQL stores", ["postgres"], (
         )
       }),
       {
-        numRuns: Number(process.env.PIPELINE_RUNS ?? 40),
+        numRuns: Number(process.env.PIPELINE_RUNS ?? 80),
         seed: Number(process.env.PIPELINE_SEED ?? 20261201),
         interruptAfterTimeLimit: 25_000,
         markInterruptAsFailure: false

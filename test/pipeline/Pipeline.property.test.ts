@@ -21,12 +21,12 @@ interface FreshLog {
 const logs: ReadonlyArray<{ readonly name: string; readonly runs: number; readonly fresh: () => FreshLog }> = [
   {
     name: "the in-process log",
-    runs: 60,
+    runs: 120,
     fresh: () => ({ layer: InMemoryLog.layerPartitions(2), done: () => undefined })
   },
   {
     name: "the durable embedded log",
-    runs: 25,
+    runs: 40,
     fresh: () => {
       const dir = mkdtempSync(join(tmpdir(), "pinflow-pipeline-"))
       return {
