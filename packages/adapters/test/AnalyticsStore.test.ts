@@ -195,6 +195,20 @@ const contract = <R>(
     })
   )
 
+  it.effect("unreadableObjects: of the keys asked, those recorded as a whole-object reject (line 0)", () =>
+    Effect.gen(function* () {
+      const store = yield* AnalyticsStore
+      const key = (n: number) => `raw/pins/dt=2026-11-17/part-0-${n}-${n}.ndjson.gz`
+      yield* store.writeRejects([
+        { reason: "invalid_json", detail: "unreadable object after 0 lines", raw: "", object_key: key(1), line: 0 },
+        { reason: "empty_pin", detail: "both empty", raw: "{}", object_key: key(2), line: 1 },
+        { reason: "invalid_json", detail: "unreadable object after 3 lines", raw: "", object_key: key(3), line: 0 }
+      ])
+      assert.deepStrictEqual([...(yield* store.unreadableObjects([key(1), key(2), key(4)]))], [key(1)])
+      assert.deepStrictEqual([...(yield* store.unreadableObjects([]))], [])
+    })
+  )
+
   it.effect("runs never overlap: a second run fails at once with BatchRunInProgress", () =>
     Effect.gen(function* () {
       const store = yield* AnalyticsStore
@@ -240,7 +254,7 @@ describe("AnalyticsStore (memory)", () => {
         }
         yield* store.writeRejects([reject, reject])
         yield* store.writeRejects([reject])
-        assert.strictEqual((yield* AnalyticsMemory).rejects.length, 1)
+        assert.strictEqual((yield* AnalyticsMemory).rejects.filter((r) => r.object_key === reject.object_key).length, 1)
       })
     )
     it.effect("writeRejects keeps rejects as Postgres stores them: NUL and lone surrogates escaped", () =>
@@ -312,7 +326,8 @@ describe("AnalyticsStore (Postgres, embedded PGlite)", () => {
         yield* store.writeRejects(rejects)
         const rows = yield* Effect.promise(
           () => sql<Array<{ reason: string; source: string; offset: string | null; line: number | null }>>`
-            select reason, source, "offset", line from pin_rejects order by reason`
+            select reason, source, "offset", line from pin_rejects
+            where "offset" = 41 or object_key = 'raw/pins/dt=2026-11-26/part-0-0-9.ndjson.gz' order by reason`
         )
         assert.deepStrictEqual(
           rows.map((r) => [r.reason, r.source, r.offset, r.line]),
