@@ -90,9 +90,15 @@ const countsOf = (progress: Progress, durationMs: number): RunCounts => ({
   duration_ms: durationMs
 })
 
+/** The run's error for `batch_runs.error`; never throws (a cause may have no way to print itself). */
 const errorText = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
-  return error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error)
+  return Result.getOrElse(
+    Result.try(() =>
+      error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error)
+    ),
+    () => `${(error as { _tag?: unknown } | null)?._tag ?? "error"} (its message could not be printed)`
+  )
 }
 
 /** Runs a step and records how long it took (`archive_ms`, `process_ms`, …). */

@@ -6,9 +6,11 @@ import {
   InMemoryLog,
   listAll,
   ObjectStore,
+  ObjectStoreError,
   type RefusedAggregate
 } from "@pinflow/adapters"
 import { makeMemoryAnalytics } from "@pinflow/adapters/AnalyticsStore/Memory"
+import { makeMemory } from "@pinflow/adapters/ObjectStore/Memory"
 import { PinSource } from "@pinflow/adapters/PinSource"
 import { makeMemoryPinSource } from "@pinflow/adapters/PinSource/Memory"
 import type { DailyAggregates } from "@pinflow/domain"
@@ -933,5 +935,32 @@ describe("batch run (in memory)", () => {
       )
       assert.deepStrictEqual(memory.rejects, [])
     }).pipe(Effect.provide(env({}, faultyStore(cutFaults))))
+  )
+
+  it.effect("a run whose error cannot print itself is still recorded failed", () =>
+    Effect.gen(function* () {
+      yield* now("2026-11-27T00:00:05Z")
+      yield* seedEvents([event(1, at(D))])
+      const failed = yield* runDay(D).pipe(Effect.flip)
+      assert.strictEqual(failed._tag, "ObjectStoreError")
+      assert.deepStrictEqual(
+        (yield* AnalyticsMemory).runs.map((r) => [r.status, r.error]),
+        [["failed", "ObjectStoreError (its message could not be printed)"]]
+      )
+    }).pipe(
+      Effect.provide(
+        env(
+          {},
+          Layer.succeed(
+            ObjectStore,
+            ObjectStore.of({
+              ...makeMemory(),
+              // a cause without a prototype: String() of it throws, and so does the error's message
+              put: (key) => Effect.fail(new ObjectStoreError({ operation: "put", key, cause: Object.create(null) }))
+            })
+          )
+        )
+      )
+    )
   )
 })
