@@ -197,6 +197,8 @@ const drawCategories = (stats) => {
       $("categories-chart")
     )
   } else categoriesChart.setData(data)
+  // uPlot spreads a single x value over years: show one day with a day either side
+  if (xs.length === 1) categoriesChart.setScale("x", { min: xs[0] - 86_400, max: xs[0] + 86_400 })
 }
 
 // ---- loaders -----------------------------------------------------------------------------------------

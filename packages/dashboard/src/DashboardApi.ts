@@ -133,7 +133,7 @@ export const WorkerMetrics = Schema.Struct({
   sources: Schema.Array(MetricsSourceState),
   lag: Schema.Array(PartitionLag),
   last_commit_age_seconds: Schema.NullOr(Schema.Finite),
-  /** Write latency quantiles over the writes of about the last minute (null: none). */
+  /** Write latency quantiles over the writes of the last `window_seconds` (0: since the sources started; null: none). */
   write_p50_seconds: Schema.NullOr(Schema.Finite),
   write_p99_seconds: Schema.NullOr(Schema.Finite),
   writes_in_window: Schema.Finite,

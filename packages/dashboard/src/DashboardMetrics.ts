@@ -88,8 +88,8 @@ export class DashboardMetrics extends Context.Service<
         const scrapes = yield* scrapeAll
         const now = yield* Clock.currentTimeMillis
         const past = yield* Ref.get(history)
-        // the newest snapshot at least a window old, else the oldest one there is
-        const baseline = [...past].reverse().find((s) => s.at <= now - windowMillis) ?? past[0]
+        // the newest snapshot at least a window old; in the first minute there is none: since the start
+        const baseline = [...past].reverse().find((s) => s.at <= now - windowMillis)
         const { view, snapshot } = summarize(scrapes, now, baseline)
         yield* Ref.set(history, [...past.filter((s) => s.at >= now - 3 * windowMillis), snapshot].slice(-200))
         return view
