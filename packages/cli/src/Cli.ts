@@ -2,6 +2,7 @@
 import { Command } from "effect/cli"
 import { batch } from "./commands/batch.ts"
 import { clean } from "./commands/clean.ts"
+import { dashboard } from "./commands/dashboard.ts"
 import { emulate } from "./commands/emulate.ts"
 import { ingest } from "./commands/ingest.ts"
 import { migrate } from "./commands/migrate.ts"
@@ -12,5 +13,5 @@ export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
     "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
   ),
-  Command.withSubcommands([start, clean, ingest, emulate, batch, stream, migrate])
+  Command.withSubcommands([start, clean, ingest, emulate, batch, stream, migrate, dashboard])
 )
