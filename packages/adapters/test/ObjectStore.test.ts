@@ -3,7 +3,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Stream } from "effect"
-import { listAll, ObjectStore } from "../src/ObjectStore.ts"
+import { listAll, ObjectStore, ObjectStoreError } from "../src/ObjectStore.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const text = (body: Uint8Array) => new TextDecoder().decode(body)
@@ -155,4 +155,19 @@ describe("ObjectStore.layer without GCS_BUCKET", () => {
       yield* Effect.promise(() => fs.rm(home, { recursive: true, force: true }))
     })
   )
+})
+
+describe("ObjectStoreError", () => {
+  it("prints any cause, even one without a prototype", () => {
+    const error = (cause: unknown) => new ObjectStoreError({ operation: "get", key: "k", cause }).message
+    assert.deepStrictEqual(
+      [error(new Error("socket hang up")), error("refused"), error(Object.create(null)), error({ code: 503 })],
+      [
+        'object store get "k" failed: socket hang up',
+        'object store get "k" failed: refused',
+        'object store get "k" failed: [object Object]',
+        'object store get "k" failed: [object Object]'
+      ]
+    )
+  })
 })

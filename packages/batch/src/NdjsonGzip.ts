@@ -13,7 +13,8 @@ export class ArchiveDecodeError extends Data.TaggedError("ArchiveDecodeError")<{
   readonly cause: unknown
 }> {
   override get message(): string {
-    return `${this.key}: cannot decompress (${this.cause instanceof Error ? this.cause.message : String(this.cause)})`
+    const message = (this.cause as { message?: unknown } | null)?.message
+    return `${this.key}: cannot decompress (${typeof message === "string" ? message : "unknown cause"})`
   }
 }
 

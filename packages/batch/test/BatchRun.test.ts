@@ -955,8 +955,15 @@ describe("batch run (in memory)", () => {
             ObjectStore,
             ObjectStore.of({
               ...makeMemory(),
-              // a cause without a prototype: String() of it throws, and so does the error's message
-              put: (key) => Effect.fail(new ObjectStoreError({ operation: "put", key, cause: Object.create(null) }))
+              // an error whose message cannot be read
+              put: (key) =>
+                Effect.fail(
+                  Object.defineProperty(new ObjectStoreError({ operation: "put", key, cause: null }), "message", {
+                    get: () => {
+                      throw new TypeError("Cannot convert object to primitive value")
+                    }
+                  })
+                )
             })
           )
         )

@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { gzipSink, ndjsonLines } from "../src/NdjsonGzip.ts"
+import { ArchiveDecodeError, gzipSink, ndjsonLines } from "../src/NdjsonGzip.ts"
 
 const chunked = (bytes: Uint8Array, size: number) =>
   Stream.fromIterable(
@@ -57,4 +57,14 @@ describe("gzipSink", () => {
       assert.strictEqual(gunzipSync(yield* empty.close()).toString("utf8"), "")
     })
   )
+})
+
+describe("ArchiveDecodeError", () => {
+  it("prints any cause, even one without a prototype", () => {
+    const error = (cause: unknown) => new ArchiveDecodeError({ key: "k", cause }).message
+    assert.deepStrictEqual(
+      [error(new Error("unexpected end of file")), error(Object.create(null))],
+      ["k: cannot decompress (unexpected end of file)", "k: cannot decompress (unknown cause)"]
+    )
+  })
 })

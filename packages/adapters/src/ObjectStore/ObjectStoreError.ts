@@ -1,6 +1,15 @@
 /** Failures of the object-store port, shared by its GCS, local-folder and in-memory backends. */
 import { Data } from "effect"
 
+/** A cause's message; never throws (a cause may have no prototype to convert it with). */
+const causeMessage = (cause: unknown): string => {
+  const message = (cause as { message?: unknown } | null)?.message
+  if (typeof message === "string") return message
+  return typeof cause === "object" && cause !== null && !("toString" in cause)
+    ? Object.prototype.toString.call(cause)
+    : String(cause)
+}
+
 /** An object-store call failed (network, permissions, disk…); `operation` and `key` say which. */
 export class ObjectStoreError extends Data.TaggedError("ObjectStoreError")<{
   readonly operation: "put" | "get" | "stream" | "list" | "delete"
@@ -8,7 +17,7 @@ export class ObjectStoreError extends Data.TaggedError("ObjectStoreError")<{
   readonly cause: unknown
 }> {
   override get message(): string {
-    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    const reason = causeMessage(this.cause)
     return `object store ${this.operation} ${JSON.stringify(this.key)} failed: ${reason}`
   }
 }
