@@ -970,4 +970,24 @@ describe("batch run (in memory)", () => {
       )
     )
   )
+
+  it.effect("original-design objects: JSON nested past 64 levels is an invalid_json reject; the day succeeds", () =>
+    Effect.gen(function* () {
+      const store = yield* ObjectStore
+      yield* now(at(D, "08:00:00.000"))
+      const deep = `{"index":1,"t":${"[".repeat(100)}${"]".repeat(100)}}`
+      const deepKey = `raw/pins/dt=${D}/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d.json`
+      yield* store.put(deepKey, new TextEncoder().encode(deep))
+      yield* store.put(`raw/pins/dt=${D}/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed.json`, json(posted(2)))
+      yield* now("2026-11-27T00:00:05Z")
+      const summary = yield* runDay(D)
+      const memory = yield* AnalyticsMemory
+      assert.deepStrictEqual(
+        memory.rejects.map((r) => [r.reason, r.detail, r.raw, r.object_key, r.line]),
+        [["invalid_json", "JSON nested deeper than 64 levels", deep, deepKey, 1]]
+      )
+      assert.deepStrictEqual(memory.days.get(D), event2Rows)
+      assert.strictEqual(summary.process.pins, 1)
+    }).pipe(Effect.provide(env()))
+  )
 })
