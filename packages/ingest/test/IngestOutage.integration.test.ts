@@ -4,7 +4,7 @@ import { expect } from "vitest"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { startService, stopService } from "../../../test/support/services.ts"
 import { awaitReady, kafkaServer, readTopic } from "./kafkaSupport.ts"
-import { postJson, sampleEvent } from "./support.ts"
+import { eventually, postJson, sampleEvent, send } from "./support.ts"
 
 interface Outcome {
   readonly id: string
@@ -44,7 +44,17 @@ describeIntegration(
           yield* Effect.sleep("1500 millis")
           yield* Effect.promise(() => stopService("kafka"))
           const stoppedAt = yield* Clock.currentTimeMillis
+          // readiness follows the health probe (every 2 s): not ready within a few probes of the outage
+          yield* eventually(
+            Effect.map(send("/readyz"), (r) => r.status === 503),
+            "readyz 503 during the outage",
+            "15 seconds",
+            "100 millis"
+          )
           yield* Effect.sleep("8 seconds")
+          expect((yield* send("/readyz")).status).toBe(503)
+          // the outage ends when the restart begins: a reconnect may answer 200 before startService returns
+          const restartAt = yield* Clock.currentTimeMillis
           yield* Effect.promise(() => startService("kafka"))
           const startedAt = yield* Clock.currentTimeMillis
           // Run until 200s have flowed again for a while (or give up after 60 s).
@@ -62,7 +72,7 @@ describeIntegration(
               return acc
             }, {})
           const before = count(outcomes.filter((o) => o.at < stoppedAt))
-          const during = count(outcomes.filter((o) => o.at > stoppedAt + 6_000 && o.at < startedAt))
+          const during = count(outcomes.filter((o) => o.at > stoppedAt + 6_000 && o.at < restartAt))
           const after = count(outcomes.filter((o) => o.at > startedAt))
           const phases = JSON.stringify({ before, during, after })
           // By status: some 200s before, only 503s well into the outage, 200s again after, nothing else.
@@ -75,6 +85,12 @@ describeIntegration(
           const acknowledged = outcomes.filter((o) => o.status === 200)
           const missing = acknowledged.filter((o) => !inTopic.has(o.id))
           expect(missing).toEqual([])
+          yield* eventually(
+            Effect.map(send("/readyz"), (r) => r.status === 200),
+            "readyz 200 again",
+            "60 seconds",
+            "100 millis"
+          )
         }).pipe(
           Effect.provide(
             kafkaServer({
@@ -88,6 +104,44 @@ describeIntegration(
         )
       },
       180_000
+    )
+
+    it.live(
+      "started while Kafka is down: not ready and 503 down, then it connects by itself when the broker is back",
+      () => {
+        const topic = uniqueName("ingest-down-at-start")
+        const edge = Effect.gen(function* () {
+          expect((yield* send("/healthz")).status).toBe(200)
+          expect((yield* send("/readyz")).status).toBe(503)
+          const down = yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "while-down" })))
+          expect([down.status, down.headers.get("retry-after"), (down.json as { reason: string }).reason]).toEqual([
+            503,
+            "5",
+            "down"
+          ])
+          yield* Effect.promise(() => startService("kafka"))
+          // nobody restarts the edge: its supervisor reconnects (backoff at most 5 s) and creates the topics
+          yield* eventually(
+            Effect.map(send("/readyz"), (r) => r.status === 200),
+            "ready after the broker came back",
+            "60 seconds",
+            "100 millis"
+          )
+          const up = yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "after-start" })))
+          expect(up.status).toBe(200)
+          const keys = (yield* Effect.promise(() => readTopic(env.kafkaBrokers, topic))).map((m) => m.key)
+          expect(keys).toEqual(["after-start"])
+        }).pipe(
+          Effect.provide(
+            kafkaServer({ KAFKA_BROKERS: env.kafkaBrokers.join(","), PINS_TOPIC: topic, KAFKA_PARTITIONS: "1" })
+          )
+        )
+        return Effect.promise(() => stopService("kafka")).pipe(
+          Effect.andThen(edge),
+          Effect.ensuring(Effect.promise(() => startService("kafka")))
+        )
+      },
+      120_000
     )
   }
 )

@@ -2,7 +2,7 @@
 import { request as httpRequest } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { type BatcherOptions, InMemoryLog, PinLog } from "@pinflow/adapters"
-import { Effect, Layer, Schedule } from "effect"
+import { type Duration, Effect, Layer, Schedule } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { IngestRoutes } from "../src/IngestHttp.ts"
 import { IngestSettings, type IngestSettingsShape } from "../src/IngestSettings.ts"
@@ -95,10 +95,15 @@ export const sampleEvent = (overrides: Record<string, unknown> = {}) => ({
   ...overrides
 })
 
-/** Waits until `condition` holds (checked every few ms, at most 5 s): orders a test by state, not by sleeps. */
-export const eventually = (condition: Effect.Effect<boolean>, what: string) =>
+/** Waits until `condition` holds (checked every few ms, by default at most 5 s): orders a test by state, not by sleeps. */
+export const eventually = <E, R>(
+  condition: Effect.Effect<boolean, E, R>,
+  what: string,
+  within: Duration.Input = "5 seconds",
+  every: Duration.Input = "2 millis"
+) =>
   condition.pipe(
-    Effect.repeat({ schedule: Schedule.spaced("2 millis"), until: (held) => held }),
-    Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => Effect.die(new Error(`never happened: ${what}`)) }),
+    Effect.repeat({ schedule: Schedule.spaced(every), until: (held) => held }),
+    Effect.timeoutOrElse({ duration: within, orElse: () => Effect.die(new Error(`never happened: ${what}`)) }),
     Effect.asVoid
   )
