@@ -302,6 +302,16 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
   }
 ]
 
+/**
+ * Rows in an order where the rows of one class of batch poison are consecutive (classes in order of first
+ * appearance; rows without a class form one group where the first of them stands).
+ */
+export const groupedByBatch = <P extends Poison>(rows: ReadonlyArray<P>): ReadonlyArray<P> => {
+  const groups = new Map<string | undefined, Array<P>>()
+  for (const row of rows) groups.set(row.batch, [...(groups.get(row.batch) ?? []), row])
+  return [...groups.values()].flat()
+}
+
 /** Rows written straight to Kafka (only the Kafka pipeline has them). */
 export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
   {
@@ -367,17 +377,50 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
   },
   {
     kind: "kafka",
-    name: "pins record with follower_count of 400 digits and a 5 KB category",
+    name: "two pins records whose unique_ids differ only in lone surrogates, in one send",
     topic: "pins",
-    records: (m) => [
-      {
-        key: `${elementMarker(m, 0)}id`,
-        value: bytes(
-          logged(marked(m, 0, { follower_count: "9".repeat(400), category: "k".repeat(5 * 1024) }), nowIso())
-        )
-      }
-    ],
-    elements: 1
+    records: (m) =>
+      [0, 1].map((i) => ({
+        key: `${m}a`,
+        value: bytes(logged(marked(m, i, { unique_id: `${m}a${i === 0 ? "\ud800" : "\udc00"}` }), nowIso()))
+      })),
+    elements: 2
+  },
+  {
+    kind: "kafka",
+    name: "pins records with follower_count '1.' + 400 zeros and '0.' + 309 digits",
+    topic: "pins",
+    batch: "follower_count",
+    records: (m) =>
+      [`1.${"0".repeat(400)}`, `0.${"5".repeat(309)}`].map((count, i) => ({
+        key: `${elementMarker(m, i)}id`,
+        value: bytes(logged(marked(m, i, { follower_count: count }), nowIso()))
+      })),
+    elements: 2
+  },
+  {
+    kind: "kafka",
+    name: "pins records with a 5 KB tag, and with two tags differing only in lone surrogates",
+    topic: "pins",
+    batch: "tags",
+    records: (m) =>
+      [`short,${"t".repeat(5 * 1024)}`, "poison\ud800,poison\udc00"].map((tags, i) => ({
+        key: `${elementMarker(m, i)}id`,
+        value: bytes(logged(marked(m, i, { tag_list: tags }), nowIso()))
+      })),
+    elements: 2
+  },
+  {
+    kind: "kafka",
+    name: "pins records with a 5 KB category, and two categories differing only in lone surrogates",
+    topic: "pins",
+    batch: "categories",
+    records: (m) =>
+      ["k".repeat(5 * 1024), "poison\ud800", "poison\udc00"].map((category, i) => ({
+        key: `${elementMarker(m, i)}id`,
+        value: bytes(logged(marked(m, i, { category }), nowIso()))
+      })),
+    elements: 3
   },
   {
     kind: "kafka",
