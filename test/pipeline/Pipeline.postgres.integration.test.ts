@@ -11,7 +11,7 @@ import postgres from "postgres"
 import { afterAll, beforeAll, it } from "vitest"
 import { describeIntegration, uniqueName } from "../support/integration.ts"
 import { PipelineEnv, runCase, type Stored } from "./PipelineCase.ts"
-import { requests } from "./Requests.ts"
+import { cases } from "./Requests.ts"
 
 describeIntegration("the whole pipeline with PostgreSQL stores", ["postgres"], (env) => {
   const schema = uniqueName("pipeline", "_")
@@ -63,7 +63,7 @@ describeIntegration("the whole pipeline with PostgreSQL stores", ["postgres"], (
 
   it("no request stops, stalls or corrupts a stage; every accepted event ends as one row or one reject", async () => {
     await fc.assert(
-      fc.asyncProperty(requests, async (generated) => {
+      fc.asyncProperty(cases, async (generated) => {
         const sql = Context.get(database, Database).sql
         await sql`truncate pins, pin_rejects, daily_category_stats, daily_tag_counts`
         await Effect.runPromise(

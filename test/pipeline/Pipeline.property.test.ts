@@ -11,7 +11,7 @@ import { Effect, Layer } from "effect"
 import fc from "fast-check"
 import { describe, it } from "vitest"
 import { PipelineEnv, runCase, storedInMemory } from "./PipelineCase.ts"
-import { requests } from "./Requests.ts"
+import { cases } from "./Requests.ts"
 
 interface FreshLog {
   readonly layer: Layer.Layer<InMemoryLog, unknown>
@@ -49,7 +49,7 @@ describe("the whole pipeline on in-memory Layers", () => {
   for (const log of logs)
     it(`on ${log.name}: no request stops, stalls or corrupts a stage; every accepted event ends as one row or one reject`, async () => {
       await fc.assert(
-        fc.asyncProperty(requests, async (generated) => {
+        fc.asyncProperty(cases, async (generated) => {
           const fresh = log.fresh()
           try {
             await Effect.runPromise(runCase(generated, PipelineEnv(fresh.layer, memoryStores), storedInMemory))

@@ -26,7 +26,7 @@ import { runWorker, StreamSettings } from "@pinflow/stream"
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, References } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { expect } from "vitest"
-import type { Request } from "./Requests.ts"
+import type { Case, Request } from "./Requests.ts"
 
 const topics = { pins: "pins", rejected: "pins.rejected" } as const
 
@@ -159,17 +159,17 @@ const checkAnswer = (answer: Answer) => {
 }
 
 /** Runs one case in `env` (a fresh `PipelineEnv`), reading what was stored with `stored`. */
-export const runCase = <E, R, RS>(
-  generated: ReadonlyArray<Request>,
-  env: Layer.Layer<R, E>,
-  stored: Effect.Effect<Stored, never, RS>
-) =>
+export const runCase = <E, R, RS>(generated: Case, env: Layer.Layer<R, E>, stored: Effect.Effect<Stored, never, RS>) =>
   Effect.gen(function* () {
     const base = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address))
     let accepted = 0
     let refused = 0
-    for (const request of generated) {
-      const counts = checkAnswer(yield* post(base, request))
+    // in order, or all at once (concurrent requests share the edge's sends)
+    const answers = yield* Effect.forEach(generated.requests, (request) => post(base, request), {
+      concurrency: generated.concurrent ? "unbounded" : 1
+    })
+    for (const answer of answers) {
+      const counts = checkAnswer(answer)
       accepted += counts.accepted
       refused += counts.refused
     }
@@ -233,10 +233,13 @@ export const runCase = <E, R, RS>(
       const row = rows.find((r) => r.unique_id === id)
       expect(row, `${key} (${id}) is neither a row nor a reject: ${record.value.slice(0, 300)}`).toBeDefined()
       if (row !== undefined && row.offset !== record.offset) {
-        // superseded: the row is a later version (same key, same partition; the edge stamps in order)
+        // superseded by a later version: the later ingested_at, then the later offset (one key, one partition)
+        const winner = pinRecords.find((r) => r.partition === row.partition && r.offset === row.offset)
+        const winnerAt = winner === undefined ? "" : (JSON.parse(winner.value) as { ingested_at: string }).ingested_at
         expect(
-          row.partition === record.partition && (row.offset ?? -1) > record.offset,
-          `${key} lost to an older version`
+          row.partition === record.partition &&
+            (winnerAt > event.ingested_at || (winnerAt === event.ingested_at && (row.offset ?? -1) > record.offset)),
+          `${key} (${event.ingested_at}) lost to an older version (${winnerAt}, offset ${row.offset})`
         ).toBe(true)
       }
     }

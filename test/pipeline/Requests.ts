@@ -176,12 +176,21 @@ const odd = fc
   )
   .map(([path, body, contentType]): Request => ({ path, contentType, body, items: [] }))
 
-export const requests = fc.array(
-  fc.oneof(
-    { weight: 3, arbitrary: single },
-    { weight: 2, arbitrary: array },
-    { weight: 3, arbitrary: ndjson },
-    { weight: 1, arbitrary: odd }
+/** The requests of one case, and whether they are sent one after the other or all at once. */
+export interface Case {
+  readonly requests: ReadonlyArray<Request>
+  readonly concurrent: boolean
+}
+
+export const cases: fc.Arbitrary<Case> = fc.record({
+  requests: fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: single },
+      { weight: 2, arbitrary: array },
+      { weight: 3, arbitrary: ndjson },
+      { weight: 1, arbitrary: odd }
+    ),
+    { minLength: 1, maxLength: 6 }
   ),
-  { minLength: 1, maxLength: 6 }
-)
+  concurrent: fc.boolean()
+})
