@@ -1,9 +1,9 @@
 // Every limit of the edge is enforced before work grows, and one bad request never changes another's answer.
 import { assert, describe, layer } from "@effect/vitest"
-import { encodePin, PinLogMemory } from "@pinflow/adapters"
+import { encodePin, PinLog, PinLogMemory } from "@pinflow/adapters"
 import { toLoggedPinEvent } from "@pinflow/domain"
-import { Effect } from "effect"
-import { postJson, sampleEvent, send, testServer } from "./support.ts"
+import { Effect, Fiber } from "effect"
+import { eventually, postJson, sampleEvent, send, testServer } from "./support.ts"
 
 const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`
 
@@ -272,6 +272,50 @@ describe("a poison request never changes another client's answer", () => {
         )
         const keys = new Set((yield* (yield* PinLogMemory).pins).map((p) => p.key))
         for (let i = 0; i < good.length; i++) assert.isTrue(keys.has(`good-${i}`), `good-${i}`)
+      })
+    )
+  })
+})
+
+describe("a poison request while Kafka is slow", () => {
+  layer(testServer(), { excludeTestServices: true })((it) => {
+    it.effect("200K events refused while a send is held leave the queue to the others: every good request 200", () =>
+      Effect.gen(function* () {
+        const memory = yield* PinLogMemory
+        const log = yield* PinLog
+        yield* memory.hold(true)
+        const first = yield* Effect.forkChild(postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: "slow-0" }))))
+        yield* eventually(
+          Effect.map(memory.heldSends, (n) => n === 1),
+          "slow-0 in flight"
+        )
+        // 200,000 invalid events: answered without a write, or (unbounded) 200,000 rejects filling the queue
+        const poison = yield* Effect.forkChild(
+          postJson("/pins", `[${Array.from({ length: 200_000 }, () => "0").join(",")}]`)
+        )
+        yield* eventually(
+          Effect.map(log.depth, (d) => d.events > 0 || poison.pollUnsafe() !== undefined),
+          "the poison request answered or queued"
+        )
+        const good = yield* Effect.forkChild(
+          Effect.all(
+            Array.from({ length: 20 }, (_, i) =>
+              postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: `slow-${i + 1}` })))
+            ),
+            { concurrency: "unbounded" }
+          )
+        )
+        yield* eventually(
+          Effect.map(log.depth, (d) => d.events >= 20 || good.pollUnsafe() !== undefined),
+          "queued"
+        )
+        yield* memory.hold(false)
+        assert.deepStrictEqual(
+          (yield* Fiber.join(good)).map((r) => r.status),
+          Array.from({ length: 20 }, () => 200)
+        )
+        assert.strictEqual((yield* Fiber.join(first)).status, 200)
+        assert.strictEqual((yield* Fiber.join(poison)).status, 413)
       })
     )
   })
