@@ -86,3 +86,48 @@ export type Worker = Program
 /** `node packages/stream/src/main.ts` with these variables on top of the environment. */
 export const spawnWorker = (vars: Record<string, string>): Worker =>
   spawnProgram("packages/stream/src/main.ts", [], { ...process.env, METRICS_PORT: "0", LOG_LEVEL: "Info", ...vars })
+
+/** The worker's `/metrics` text, at the address its "metrics server listening" log line gave. */
+export const metricsOf = async (worker: Worker): Promise<string> => {
+  const match = /"metrics":"http:\/\/[^:"]+:(\d+)\/metrics"/.exec(worker.output())
+  if (match === null) throw new Error(`no metrics address in the worker's output:\n${worker.output().slice(-2000)}`)
+  const response = await fetch(`http://127.0.0.1:${match[1]}/metrics`)
+  return response.text()
+}
+
+export interface MetricSample {
+  readonly labels: Readonly<Record<string, string>>
+  readonly value: number
+}
+
+/** The samples of metric `name` in a Prometheus text (`name{a="1",b="2"} 3`), labels parsed. */
+export const metricSamples = (text: string, name: string): ReadonlyArray<MetricSample> =>
+  text
+    .split("\n")
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .map((line) => {
+      const labels: Record<string, string> = {}
+      const braces = /^[^{ ]+\{(.*)\} /.exec(line)
+      for (const m of (braces?.[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)) labels[m[1] as string] = m[2] as string
+      return { labels, value: Number(line.slice(line.lastIndexOf(" ") + 1)) }
+    })
+
+/** The one sample of `name` without labels or with exactly `labels`; NaN when absent. */
+export const metricValue = (text: string, name: string, labels: Record<string, string> = {}): number =>
+  metricSamples(text, name).find(
+    (s) =>
+      Object.keys(s.labels).length === Object.keys(labels).length &&
+      Object.entries(labels).every(([k, v]) => s.labels[k] === v)
+  )?.value ?? Number.NaN
+
+/** The partitions of the last "partitions assigned" line of a worker's output ("topic/0,topic/2"). */
+export const lastAssignment = (worker: Worker): ReadonlyArray<string> => {
+  const lines = worker
+    .output()
+    .split("\n")
+    .filter((l) => l.includes('"partitions assigned"'))
+  const last = lines.at(-1)
+  if (last === undefined) return []
+  const partitions = (JSON.parse(last) as { annotations?: { partitions?: string } }).annotations?.partitions ?? ""
+  return partitions === "" ? [] : partitions.split(",")
+}

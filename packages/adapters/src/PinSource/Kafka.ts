@@ -73,8 +73,18 @@ export const makeKafkaPinSource = Effect.gen(function* () {
       consumer.on(consumer.events.REBALANCING, newGeneration)
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         newGeneration()
+        const assigned: Array<string> = []
         for (const [topic, partitions] of Object.entries(event.payload.memberAssignment))
-          for (const p of partitions) owned.set(key(topic, p), generation)
+          for (const p of partitions) {
+            owned.set(key(topic, p), generation)
+            assigned.push(`${topic}/${p}`)
+          }
+        // which member reads what: the first thing to know when a partition's lag grows
+        Effect.runForkWith(context)(
+          Effect.logInfo("partitions assigned").pipe(
+            Effect.annotateLogs({ group: options.group, partitions: assigned.join(",") })
+          )
+        )
       })
 
       yield* Effect.acquireRelease(Effect.tryPromise({ try: () => consumer.connect(), catch: fail("connect") }), () =>
