@@ -46,6 +46,14 @@ const jsonBody = (operation: Json): Json =>
 const bodyLimit = (bytes: number) =>
   `The body is at most ${bytes} bytes (413 above); one event's Kafka message (key + value) at most the server's INGEST_MAX_MESSAGE_BYTES (413, reason too_large).`
 
+const getOnly = (operationId: string, description: string, mediaType: string, schema: Json) => ({
+  get: {
+    operationId,
+    description,
+    responses: { 200: { description: "Success", content: { [mediaType]: { schema } } } }
+  }
+})
+
 /** The OpenAPI document of the edge for these settings. */
 export const openApiContract = (settings: IngestSettingsShape): Json => {
   const spec = structuredClone(OpenApi.fromApi(IngestApi)) as unknown as Json
@@ -64,5 +72,11 @@ export const openApiContract = (settings: IngestSettingsShape): Json => {
     }
   }
   postPins.description = `${postPins.description} At most ${settings.maxEvents} events (413 above). ${bodyLimit(settings.maxPinsBody)}`
+  // served beside the HttpApi (Prometheus, this document, the Scalar page): declared so their answers are checked too
+  paths["/metrics"] = getOnly("metrics", "Prometheus text exposition of the edge's metrics", "text/plain", {
+    type: "string"
+  })
+  paths["/openapi.json"] = getOnly("openapi", "This document", "application/json", { type: "object" })
+  paths["/docs"] = getOnly("docs", "The API browsable (Scalar)", "text/html", { type: "string" })
   return spec
 }
