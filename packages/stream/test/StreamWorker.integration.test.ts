@@ -188,6 +188,13 @@ describeIntegration("stream worker against Kafka and PostgreSQL", ["kafka", "pos
     expect(first.output()).toContain("stream worker stopped")
     const a = start()
     const b = start()
+    // both in the group with a share each before the second half is produced
+    await waitFor(
+      "both workers assigned",
+      async () => [a, b].every((w) => lastAssignment(w).some((p) => p.startsWith(`${topic}/`))),
+      60_000,
+      () => a.output() + b.output()
+    )
     await produce(kafka, topic, events.slice(n / 2))
     await waitFor(
       "all events",
