@@ -7,7 +7,7 @@
  * `ackTimeout`, the caller fails with `PinLogUnavailable` at once (callers answer 503; nothing is ever
  * reported written that was not).
  */
-import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Metric } from "effect"
+import { Clock, Data, Deferred, Duration, Effect, Exit, Fiber, Metric, Schedule } from "effect"
 
 /** One message bound for a topic; `partition` is set when the batcher routed it (see `makeBatcher`). */
 export interface OutMessage {
@@ -296,23 +296,21 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     }
   })
 
+  /** Every 50 ms: answers "timeout" to the callers whose deadline passed (deadlines are in arrival order). */
   const sweep = Effect.gen(function* () {
-    while (true) {
-      yield* Effect.sleep(Duration.millis(50))
-      const now = yield* Clock.currentTimeMillis
-      while (deadlineHead < byDeadline.length) {
-        const entry = byDeadline[deadlineHead] as Entry
-        if (!entry.settled && entry.deadline > now) break
-        deadlineHead += 1
-        if (!entry.settled)
-          settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
-      }
-      if (deadlineHead > 1024 && deadlineHead * 2 > byDeadline.length) {
-        byDeadline.splice(0, deadlineHead)
-        deadlineHead = 0
-      }
+    const now = yield* Clock.currentTimeMillis
+    while (deadlineHead < byDeadline.length) {
+      const entry = byDeadline[deadlineHead] as Entry
+      if (!entry.settled && entry.deadline > now) break
+      deadlineHead += 1
+      if (!entry.settled)
+        settle(entry, Exit.fail(unavailable("timeout", "Kafka did not acknowledge in time; retry later")))
     }
-  })
+    if (deadlineHead > 1024 && deadlineHead * 2 > byDeadline.length) {
+      byDeadline.splice(0, deadlineHead)
+      deadlineHead = 0
+    }
+  }).pipe(Effect.repeat(Schedule.spaced("50 millis")))
 
   const flusher = yield* Effect.forkDetach(loop)
   const sweeper = yield* Effect.forkDetach(sweep)
