@@ -110,6 +110,16 @@ const follower =
   (value: string): ((m: string) => Record<string, unknown>) =>
   () => ({ follower_count: value })
 
+/**
+ * Four text fields of 65,536 code points each, 4 UTF-8 bytes apiece: every field within its limit, the
+ * event (over 1 MiB) beyond one Kafka message.
+ */
+const overLimit = (marker: string, i: number): Record<string, unknown> => {
+  const wide = "\u{1F600}".repeat(65_536)
+  const title = `${elementMarker(marker, i)}${"\u{1F600}".repeat(65_536 - elementMarker(marker, i).length)}`
+  return { title, description: wide, image_src: wide, tag_list: wide }
+}
+
 /** The same row, marked as a poison of the daily batch of this class. */
 const forBatch = <P extends Poison>(batch: string, row: P): P => ({ ...row, batch })
 
@@ -235,6 +245,24 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
       ]),
     elements: 2,
     expected: "not5xx"
+  },
+  {
+    kind: "http",
+    name: "an event over the Kafka message limit with every field within its own limit",
+    path: "/pin/",
+    contentType: json,
+    body: (m) => JSON.stringify(marked(m, 0, overLimit(m, 0))),
+    elements: 1,
+    expected: 413
+  },
+  {
+    kind: "http",
+    name: "an event over the Kafka message limit beside a good event in /pins",
+    path: "/pins",
+    contentType: json,
+    body: (m) => JSON.stringify([marked(m, 0, {}), marked(m, 1, overLimit(m, 1))]),
+    elements: 2,
+    expected: 200
   },
   // structure the edge must refuse (cleaning rule 1, media types, bodies)
   pin("NUL in the title", (m) => ({ title: `a\u0000b ${elementMarker(m, 0)}` }), 400),
