@@ -87,12 +87,21 @@ export type Worker = Program
 export const spawnWorker = (vars: Record<string, string>): Worker =>
   spawnProgram("packages/stream/src/main.ts", [], { ...process.env, METRICS_PORT: "0", LOG_LEVEL: "Info", ...vars })
 
-/** The worker's `/metrics` text, at the address its "metrics server listening" log line gave. */
-export const metricsOf = async (worker: Worker): Promise<string> => {
+/** The worker's metrics server, at the address its "metrics server listening" log line gave. */
+const metricsServer = (worker: Worker): string => {
   const match = /"metrics":"http:\/\/[^:"]+:(\d+)\/metrics"/.exec(worker.output())
   if (match === null) throw new Error(`no metrics address in the worker's output:\n${worker.output().slice(-2000)}`)
-  const response = await fetch(`http://127.0.0.1:${match[1]}/metrics`)
-  return response.text()
+  return `http://127.0.0.1:${match[1]}`
+}
+
+/** The worker's `/metrics` text. */
+export const metricsOf = async (worker: Worker): Promise<string> =>
+  (await fetch(`${metricsServer(worker)}/metrics`)).text()
+
+/** The worker's `/healthz` answer. */
+export const healthOf = async (worker: Worker): Promise<{ readonly status: number; readonly body: string }> => {
+  const response = await fetch(`${metricsServer(worker)}/healthz`)
+  return { status: response.status, body: await response.text() }
 }
 
 export interface MetricSample {
