@@ -73,4 +73,30 @@ describe("PinSource.layerMemory", { timeout: 10_000 }, () => {
       assert.strictEqual(ends.reduce((a, b) => a + b, 0) - committed.reduce((a, b) => a + b, 0), 5)
     }).pipe(Effect.provide(Env))
   )
+
+  it.effect("lag: each partition's end offset minus the group's committed offset, read from the log", () =>
+    Effect.gen(function* () {
+      const log = yield* InMemoryLog
+      yield* log.createTopic("lagged", 2)
+      yield* append("lagged", keys(10))
+      const source = yield* PinSource
+      const ends = yield* Effect.forEach([0, 1], (p) => log.endOffset("lagged", p))
+      const before = yield* source.lag({ group: "lg", topics: ["lagged"] })
+      assert.deepStrictEqual(before, [
+        { topic: "lagged", partition: 0, end: ends[0] ?? -1, committed: 0, lag: ends[0] ?? -1 },
+        { topic: "lagged", partition: 1, end: ends[1] ?? -1, committed: 0, lag: ends[1] ?? -1 }
+      ])
+      assert.strictEqual((ends[0] ?? 0) + (ends[1] ?? 0), 10)
+      yield* log.commit("lg", "lagged", 0, 1)
+      yield* log.commit("lg", "lagged", 1, ends[1] ?? 0)
+      const after = yield* source.lag({ group: "lg", topics: ["lagged"] })
+      assert.deepStrictEqual(
+        after.map((l) => [l.partition, l.committed, l.lag]),
+        [
+          [0, 1, (ends[0] ?? 0) - 1],
+          [1, ends[1] ?? -1, 0]
+        ]
+      )
+    }).pipe(Effect.provide(Env))
+  )
 })
