@@ -271,6 +271,39 @@ describe("stream worker on the in-memory log and store", () => {
     }).pipe(Effect.provide(env({ batchSize: 100 })))
   )
 
+  it.effect("keeps a pin whose write makes the store die (a defect, not an error) as an unstorable reject", () =>
+    Effect.gen(function* () {
+      const store = yield* PinStoreMemory
+      yield* startWorker
+      yield* append([
+        { key: "a", value: event("a") },
+        { key: "dies", value: event("dies") },
+        { key: "b", value: event("b") }
+      ])
+      yield* adjust("200 millis")
+      yield* settle(Effect.map(committed(), (c) => c === 3))
+      assert.deepStrictEqual([...(yield* store.pins).keys()].sort(), ["a", "b"])
+      assert.deepStrictEqual(
+        (yield* store.rejects).map((r) => [r.reason, r.unique_id, r.offset, r.detail]),
+        [["unstorable", "dies", 1, "the database refused this pin: the driver threw"]]
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.effect(
+          PinStore,
+          Effect.map(PinStoreMemory, (memory) =>
+            PinStore.of({
+              writeBatch: (batch) =>
+                batch.pins.some((p) => p.unique_id === "dies")
+                  ? Effect.die(new TypeError("the driver threw"))
+                  : memory.writeBatch(batch)
+            })
+          )
+        ).pipe(Layer.provideMerge(env({ batchSize: 100 })))
+      )
+    )
+  )
+
   it.effect("splits a rejects-only batch like any other: only the refused reject changes form", () =>
     Effect.gen(function* () {
       const store = yield* PinStoreMemory
