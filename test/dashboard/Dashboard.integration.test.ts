@@ -125,6 +125,23 @@ describeIntegration("dashboard (real PostgreSQL, headless Chromium)", ["postgres
       expected.map((r) => r.unique_id)
     )
     assert.strictEqual((await api("/api/feed?before=not-a-cursor")).status, 400)
+    // rejects by id, numerically (ids 9 and 10 are in the fixture)
+    const rejects: Array<string> = []
+    let next: string | null = null
+    do {
+      const body = (await (await api(`/api/rejects?limit=7${next === null ? "" : `&before=${next}`}`)).json()) as {
+        items: Array<{ id: string }>
+        next: string | null
+      }
+      rejects.push(...body.items.map((r) => r.id))
+      next = body.next
+    } while (next !== null)
+    const ids = await sql<Array<{ id: string }>>`select id::text as id from pin_rejects order by pin_rejects.id desc`
+    assert.deepStrictEqual(
+      rejects,
+      ids.map((r) => r.id)
+    )
+    assert.isAbove(rejects.length, 10)
   })
 
   it("runs its queries READ ONLY: a write through the same helper is refused (25006)", async () => {

@@ -13,6 +13,7 @@ create index if not exists pins_processed_at on pins (processed_at);
 create index if not exists pin_rejects_rejected_at on pin_rejects (rejected_at);
 create index if not exists pin_rejects_reason_id on pin_rejects (reason, id);
 create index if not exists pin_rejects_source_id on pin_rejects (source, id);
+create index if not exists pin_rejects_reason_source_id on pin_rejects (reason, source, id);
 create index if not exists daily_tag_counts_top on daily_tag_counts (day, pins desc, tag);
 `
 }
