@@ -14,9 +14,40 @@ export type BatchBody =
 
 const blank = /^\s*$/
 
+const COMMA = 44
+const QUOTE = 34
+const BACKSLASH = 92
+const OPEN_ARRAY = 91
+const OPEN_OBJECT = 123
+const CLOSE_ARRAY = 93
+const CLOSE_OBJECT = 125
+
+/**
+ * Whether the JSON array starting at `text`'s first `[` has more than `max` elements, by one scan of the
+ * text (commas at the top level, outside strings), stopping at the first comma past the limit: so an
+ * oversized array is refused before it is parsed.
+ */
+const arrayExceeds = (text: string, max: number): boolean => {
+  let depth = 0
+  let inString = false
+  let commas = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === BACKSLASH) i++
+      else if (c === QUOTE) inString = false
+    } else if (c === QUOTE) inString = true
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
+    else if (c === COMMA && depth === 1 && ++commas >= max) return true
+  }
+  return false
+}
+
 export const splitBatch = (text: string, maxEvents: number): BatchBody => {
   const trimmed = text.trimStart()
   if (trimmed.startsWith("[")) {
+    if (arrayExceeds(text, maxEvents)) return { _tag: "TooMany", limit: maxEvents }
     const parsed = parseJson(text)
     if (Result.isFailure(parsed)) return { _tag: "Malformed", detail: parserDetail(parsed.failure) }
     const items = parsed.success as ReadonlyArray<unknown>

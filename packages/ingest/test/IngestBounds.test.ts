@@ -165,6 +165,16 @@ describe("events per request", () => {
             .join("\n")}\n`
         )
         assert.deepStrictEqual([ndjson.status, ndjson.json], [413, tooMany])
+        // counted before parsing: an array that would not even parse is refused for its size
+        const unparsed = yield* postJson("/pins", "[0,0,0,0,")
+        assert.deepStrictEqual([unparsed.status, unparsed.json], [413, tooMany])
+        // commas inside strings and nested values are not elements
+        const nested = yield* postJson(
+          "/pins",
+          JSON.stringify([{ a: [1, 2, 3, 4] }, "a,b,c,d", { b: { c: 1, d: 2, e: 3 } }])
+        )
+        assert.strictEqual(nested.status, 400)
+        assert.strictEqual((nested.json as Results).rejected, 3)
         const atLimit = yield* postJson(
           "/pins",
           `${events(3)
