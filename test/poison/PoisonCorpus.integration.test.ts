@@ -8,7 +8,14 @@
 import { Kafka, logLevel, type Producer } from "kafkajs"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { describeIntegration, uniqueName } from "../support/integration.ts"
-import { dropGeneration, type Generation, runBatch, startGeneration, stopGeneration } from "./KafkaPipeline.ts"
+import {
+  dropGeneration,
+  type Generation,
+  outcomesIn,
+  runBatch,
+  startGeneration,
+  stopGeneration
+} from "./KafkaPipeline.ts"
 import {
   elementMarker,
   groupedByBatch,
@@ -67,6 +74,15 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
     expect.soft(o.missing, `not landed within ${landingMs} ms (generation ${g.n});\n${workerTails(g)}`).toEqual([])
   }
 
+  /** Where the design says exactly what an element becomes, each store holds exactly that. */
+  const checkOutcomes = async (g: Generation, marker: string, row: Poison) => {
+    if (row.outcomes === undefined || g.broken) return
+    for (const store of g.stores) {
+      const { expected, actual } = await outcomesIn(store, marker, row.outcomes)
+      expect.soft(actual, `${store.method}: what each poison element became`).toEqual(expected)
+    }
+  }
+
   beforeAll(async () => {
     const kafka = new Kafka({ clientId: "poison-corpus", brokers: [...env.kafkaBrokers], logLevel: logLevel.NOTHING })
     producer = kafka.producer({ allowAutoTopicCreation: false })
@@ -82,7 +98,8 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
   const httpRow = (row: HttpPoison) =>
     it(`edge: ${row.name}`, async () => {
       const g = await current(row)
-      const o = await observeHttpRow(g, row, uniqueName("p"), landingMs)
+      const marker = uniqueName("p")
+      const o = await observeHttpRow(g, row, marker, landingMs)
       for (const answer of o.answers) {
         expect
           .soft(
@@ -94,6 +111,7 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
           expect.soft(answer.bytes, "answer body bytes").toBeLessThanOrEqual(row.maxResponseBytes)
       }
       checkLanding(g, o)
+      if (o.answers.every((a) => a.status >= 200 && a.status < 300)) await checkOutcomes(g, marker, row)
     }, 150_000)
 
   const kafkaRow = (row: KafkaPoison) =>
@@ -108,6 +126,7 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
       const stored = Array.from({ length: row.elements }, (_, i) => elementMarker(marker, i))
       const { missing, dead } = await watchLanding(g, check, good, stored, landingMs)
       checkLanding(g, { goodAnswers, missing, dead })
+      await checkOutcomes(g, marker, row)
     }, 150_000)
 
   // rows of one class of batch poison are consecutive, so they share one pipeline and one day's run

@@ -4,6 +4,14 @@
  * a `pins` row or a `pin_rejects` row, the test can find it: element i carries `<marker>.<i>.` in its text.
  */
 
+/**
+ * What element i must become where the design says exactly: a pin with these values (`follower_count` as
+ * text, bigint), or a reject with this reason and source.
+ */
+export type Outcome =
+  | { readonly pin: { readonly follower_count?: string | null; readonly tags?: ReadonlyArray<string> } }
+  | { readonly reject: { readonly reason: string; readonly source: "ingest" | "stream" } }
+
 /** What the edge must answer: any 2xx or 4xx ("not5xx"), any 4xx, or exactly this status. */
 export type Expected = "not5xx" | "4xx" | number
 
@@ -15,6 +23,8 @@ export interface HttpPoison {
   readonly body: (marker: string) => string | Uint8Array
   /** Events in the body carrying `<marker>.<i>.`: each must become a row when the answer is 2xx. */
   readonly elements: number
+  /** Per element, where the design says exactly what it becomes once accepted. */
+  readonly outcomes?: ReadonlyArray<Outcome>
   readonly expected: Expected
   /** An upper bound on the answer's body: work per request stays bounded. */
   readonly maxResponseBytes?: number
@@ -35,6 +45,8 @@ export interface KafkaPoison {
   readonly records: (marker: string) => ReadonlyArray<{ readonly key: string | null; readonly value: Buffer }>
   /** Records carrying `<marker>.<i>.`: each must become a row. */
   readonly elements: number
+  /** Per element, where the design says exactly what it becomes. */
+  readonly outcomes?: ReadonlyArray<Outcome>
   /** The class of batch poison it belongs to (see HttpPoison). */
   readonly batch?: string
 }
@@ -120,6 +132,10 @@ const overLimit = (marker: string, i: number): Record<string, unknown> => {
   return { title, description: wide, image_src: wide, tag_list: wide }
 }
 
+const asPin = (values: { follower_count?: string | null; tags?: ReadonlyArray<string> }): Outcome => ({ pin: values })
+const asReject = (reason: string, source: "ingest" | "stream"): Outcome => ({ reject: { reason, source } })
+const withOutcomes = <P extends Poison>(row: P, ...outcomes: ReadonlyArray<Outcome>): P => ({ ...row, outcomes })
+
 /** The same row, marked as a poison of the daily batch of this class. */
 const forBatch = <P extends Poison>(batch: string, row: P): P => ({ ...row, batch })
 
@@ -130,9 +146,28 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
   forBatch("follower_count", pin("follower_count of 309 digits", follower("9".repeat(309)))),
   forBatch("follower_count", pin("follower_count '0.' + 309 digits", follower(`0.${"5".repeat(309)}`))),
   forBatch("follower_count", pin("follower_count '9'x64 + 'M'", follower(`${"9".repeat(64)}M`))),
-  forBatch("follower_count", pin("follower_count '9'x63 (above 2^63-1)", follower("9".repeat(63)))),
-  forBatch("follower_count", pin("follower_count 2^63 exactly", follower("9223372036854775808"))),
-  forBatch("follower_count", pin("follower_count '9223372036854775.808k'", follower("9223372036854775.808k"))),
+  forBatch(
+    "follower_count",
+    withOutcomes(pin("follower_count '9'x63 (above 2^63-1)", follower("9".repeat(63))), asPin({ follower_count: null }))
+  ),
+  forBatch(
+    "follower_count",
+    withOutcomes(pin("follower_count 2^63 exactly", follower("9223372036854775808")), asPin({ follower_count: null }))
+  ),
+  forBatch(
+    "follower_count",
+    withOutcomes(
+      pin("follower_count '9223372036854775.808k'", follower("9223372036854775.808k")),
+      asPin({ follower_count: null })
+    )
+  ),
+  forBatch(
+    "follower_count",
+    withOutcomes(
+      pin("follower_count 2^63-1 as '9223372036854775.807k'", follower("9223372036854775.807k")),
+      asPin({ follower_count: "9223372036854775807" })
+    )
+  ),
   // lone surrogates: two ids the database would see as one
   {
     kind: "http",
@@ -159,7 +194,10 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
   // oversized analytics keys
   forBatch(
     "tags",
-    pin("a tag of 5 KB", () => ({ tag_list: `short,${"t".repeat(5 * 1024)}` }))
+    withOutcomes(
+      pin("a tag of 5 KB", () => ({ tag_list: `short,${"t".repeat(5 * 1024)}` })),
+      asPin({ tags: ["short"] })
+    )
   ),
   forBatch("tags", {
     kind: "http",
@@ -244,6 +282,7 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
         marked(m, 1, { unique_id: `${elementMarker(m, 1)}${"u".repeat(600 * 1024)}` })
       ]),
     elements: 2,
+    outcomes: [asPin({ follower_count: "7000" })],
     expected: "not5xx"
   },
   {
@@ -262,6 +301,7 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
     contentType: json,
     body: (m) => JSON.stringify([marked(m, 0, {}), marked(m, 1, overLimit(m, 1))]),
     elements: 2,
+    outcomes: [asPin({ follower_count: "7000" }), asReject("too_large", "ingest")],
     expected: 200
   },
   // structure the edge must refuse (cleaning rule 1, media types, bodies)
@@ -391,7 +431,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
     records: (m) => [
       { key: `${elementMarker(m, 0)}id`, value: bytes(logged(marked(m, 0, {}), "2026-13-45T00:00:00Z")) }
     ],
-    elements: 1
+    elements: 1,
+    outcomes: [asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -401,7 +442,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
       { key: `${elementMarker(m, 0)}id`, value: bytes(logged(marked(m, 0, {}), "2026-02-30T00:00:00Z")) },
       { key: `${elementMarker(m, 1)}id`, value: bytes(logged(marked(m, 1, {}), "0000-01-01T00:00:00Z")) }
     ],
-    elements: 2
+    elements: 2,
+    outcomes: [asReject("schema", "stream"), asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -412,7 +454,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
         key: `${m}a`,
         value: bytes(logged(marked(m, i, { unique_id: `${m}a${i === 0 ? "\ud800" : "\udc00"}` }), nowIso()))
       })),
-    elements: 2
+    elements: 2,
+    outcomes: [asReject("schema", "stream"), asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -424,7 +467,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
         key: `${elementMarker(m, i)}id`,
         value: bytes(logged(marked(m, i, { follower_count: count }), nowIso()))
       })),
-    elements: 2
+    elements: 2,
+    outcomes: [asReject("schema", "stream"), asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -436,7 +480,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
         key: `${elementMarker(m, i)}id`,
         value: bytes(logged(marked(m, i, { tag_list: tags }), nowIso()))
       })),
-    elements: 2
+    elements: 2,
+    outcomes: [asPin({ tags: ["short"] }), asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -448,7 +493,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
         key: `${elementMarker(m, i)}id`,
         value: bytes(logged(marked(m, i, { category }), nowIso()))
       })),
-    elements: 3
+    elements: 3,
+    outcomes: [asReject("schema", "stream"), asReject("schema", "stream"), asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -461,7 +507,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
       },
       { key: null, value: bytes(`${elementMarker(m, 1)} not json`) }
     ],
-    elements: 2
+    elements: 2,
+    outcomes: [asReject("invalid_json", "stream"), asReject("invalid_json", "stream")]
   },
   {
     kind: "kafka",
@@ -474,7 +521,8 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
         value: bytes(logged(marked(m, 0, { title: `a\u0000b ${elementMarker(m, 0)}` }), nowIso()))
       }
     ],
-    elements: 1
+    elements: 1,
+    outcomes: [asReject("schema", "stream")]
   },
   {
     kind: "kafka",
@@ -490,6 +538,7 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
         }
       ]
     },
-    elements: 1
+    elements: 1,
+    outcomes: [asReject("invalid_json", "stream")]
   }
 ]
