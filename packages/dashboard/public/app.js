@@ -178,9 +178,16 @@ const drawCategories = (stats) => {
     categoriesChart = new uPlot(
       {
         ...chartSize("categories-chart", 240),
-        scales: { x: { time: true } },
+        // half a day either side, so the first and last dates are not cut off
+        scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] } },
         axes: [
-          { stroke: "#6b7686", grid: { stroke: "#eef1f5" } },
+          // one tick per day, labelled with the date (uPlot's time ticks would label hours)
+          {
+            stroke: "#6b7686",
+            grid: { stroke: "#eef1f5" },
+            splits: (u) => [...u.data[0]],
+            values: (_u, splits) => splits.map((x) => new Date(x * 1000).toISOString().slice(0, 10))
+          },
           { stroke: "#6b7686", grid: { stroke: "#eef1f5" }, size: 50 }
         ],
         series: [
