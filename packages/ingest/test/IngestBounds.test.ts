@@ -166,12 +166,13 @@ describe("events per request", () => {
         )
         assert.deepStrictEqual([ndjson.status, ndjson.json], [413, tooMany])
         // counted before parsing: an array that would not even parse is refused for its size
-        const unparsed = yield* postJson("/pins", "[0,0,0,0,")
+        const unparsed = yield* postJson("/pins", `[${"0,".repeat(150)}`)
         assert.deepStrictEqual([unparsed.status, unparsed.json], [413, tooMany])
         // commas inside strings and nested values are not elements
+        const many = Array.from({ length: 100 }, (_, i) => i)
         const nested = yield* postJson(
           "/pins",
-          JSON.stringify([{ a: [1, 2, 3, 4] }, "a,b,c,d", { b: { c: 1, d: 2, e: 3 } }])
+          JSON.stringify([{ a: many }, many.join(","), { b: Object.fromEntries(many.map((i) => [`k${i}`, i])) }])
         )
         assert.strictEqual(nested.status, 400)
         assert.strictEqual((nested.json as Results).rejected, 3)
