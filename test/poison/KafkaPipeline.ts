@@ -10,10 +10,16 @@ import { freePort } from "../support/freePort.ts"
 import type { IntegrationEnv } from "../support/integration.ts"
 import { uniqueName } from "../support/integration.ts"
 import { type Program, spawnProgram } from "../support/spawnProgram.ts"
-import { elementMarker, type Outcome } from "./PoisonCorpus.ts"
+import type { Query } from "./Outcomes.ts"
 import { deadPrograms, goodIds, postGood, sleep, type Target, watchLanding } from "./PoisonRow.ts"
 
 const bin = "packages/cli/src/bin.ts"
+
+/** Runs parameterised SQL on a store (for the outcome checks). */
+export const storeQuery =
+  (store: Store): Query =>
+  async <R>(text: string, params: ReadonlyArray<unknown>) =>
+    [...(await store.sql.unsafe(text, params as Array<never>))] as Array<R>
 
 export interface Store {
   readonly method: "unnest" | "copy"
@@ -90,38 +96,6 @@ const missingIn = async (
     // e.g. before the worker migrated its schema
     return [`${store.method}: ${error instanceof Error ? error.message : String(error)}`]
   }
-}
-
-/** What each element with an outcome became in a store, beside what it should have become. */
-export const outcomesIn = async (
-  store: Store,
-  marker: string,
-  outcomes: ReadonlyArray<Outcome>
-): Promise<{ readonly expected: ReadonlyArray<unknown>; readonly actual: ReadonlyArray<unknown> }> => {
-  const expected: Array<unknown> = []
-  const actual: Array<unknown> = []
-  for (const [i, outcome] of outcomes.entries()) {
-    const m = elementMarker(marker, i)
-    const pins = await store.sql<Array<{ follower_count: string | null; tags: Array<string> }>>`
-      select follower_count::text as follower_count, tags from pins
-      where strpos(title, ${m}) > 0 or strpos(unique_id, ${m}) > 0`
-    const rejects = await store.sql<Array<{ reason: string; source: string }>>`
-      select reason, source from pin_rejects
-      where strpos(raw, ${m}) > 0 or strpos(coalesce(unique_id, ''), ${m}) > 0 or strpos(detail, ${m}) > 0
-      order by id`
-    const keys = "pin" in outcome ? Object.keys(outcome.pin) : []
-    const pick = (row: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, row[k]]))
-    expected.push({
-      element: m,
-      ...("pin" in outcome ? { pins: [outcome.pin], rejects: [] } : { pins: [], rejects: [outcome.reject] })
-    })
-    actual.push({
-      element: m,
-      pins: pins.map(pick),
-      rejects: rejects.map((r) => ({ reason: r.reason, source: r.source }))
-    })
-  }
-  return { expected, actual }
 }
 
 const waitReady = async (url: string, program: Program, timeoutMs: number): Promise<void> => {

@@ -11,11 +11,12 @@ import { describeIntegration, uniqueName } from "../support/integration.ts"
 import {
   dropGeneration,
   type Generation,
-  outcomesIn,
   runBatch,
   startGeneration,
-  stopGeneration
+  stopGeneration,
+  storeQuery
 } from "./KafkaPipeline.ts"
+import { outcomesIn } from "./Outcomes.ts"
 import {
   elementMarker,
   groupedByBatch,
@@ -78,7 +79,7 @@ describeIntegration("poison corpus through ingest, stream and batch", ["kafka", 
   const checkOutcomes = async (g: Generation, marker: string, row: Poison) => {
     if (row.outcomes === undefined || g.broken) return
     for (const store of g.stores) {
-      const { expected, actual } = await outcomesIn(store, marker, row.outcomes)
+      const { expected, actual } = await outcomesIn(storeQuery(store), marker, row.outcomes)
       expect.soft(actual, `${store.method}: what each poison element became`).toEqual(expected)
     }
   }

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort } from "../support/freePort.ts"
 import { type Program, spawnProgram } from "../support/spawnProgram.ts"
+import { outcomesIn } from "./Outcomes.ts"
+import type { Outcome } from "./PoisonCorpus.ts"
 import { deadPrograms, goodIds, postGood, sleep, type Target, watchLanding } from "./PoisonRow.ts"
 
 export interface StartGeneration extends Target {
@@ -18,6 +20,8 @@ export interface StartGeneration extends Target {
   /** Good ids and accepted poison markers posted to it: rows expected in its database. */
   readonly good: Array<string>
   readonly stored: Array<string>
+  /** Rows accepted with an exact outcome, checked in its database after the stop. */
+  readonly outcomes: Array<{ readonly marker: string; readonly outcomes: ReadonlyArray<Outcome> }>
   broken: boolean
 }
 
@@ -51,6 +55,7 @@ export const startEmbedded = async (n: number): Promise<StartGeneration> => {
     rows: [],
     good: [],
     stored: [],
+    outcomes: [],
     broken: false,
     dead: () => deadPrograms([{ name: "pinflow start", program }]),
     watch: async () => {
@@ -112,8 +117,11 @@ export const stopEmbedded = (generation: StartGeneration): Promise<Stopped> => {
   return result
 }
 
-/** After the stop: the good ids not in `pins`, and the markers in neither `pins` nor `pin_rejects`. */
-export const missingRows = async (generation: StartGeneration): Promise<ReadonlyArray<string>> => {
+/**
+ * After the stop: the good ids not in `pins`, the markers in neither `pins` nor `pin_rejects`, and what
+ * the elements with an exact outcome became beside what they must become.
+ */
+export const readBack = async (generation: StartGeneration) => {
   const { PGlite } = await import("@electric-sql/pglite")
   const db = await PGlite.create(join(generation.home, "postgres"))
   try {
@@ -130,10 +138,21 @@ export const missingRows = async (generation: StartGeneration): Promise<Readonly
            where strpos(raw, m) > 0 or strpos(coalesce(unique_id, ''), m) > 0 or strpos(detail, m) > 0)`,
       [generation.stored]
     )
-    return [
-      ...generation.good.filter((id) => !found.has(id)).map((id) => `good event ${id} not in pins`),
-      ...unstored.rows.map((r) => `accepted poison ${r.m} neither in pins nor in pin_rejects`)
-    ]
+    const query = async <R>(text: string, params: ReadonlyArray<unknown>) => (await db.query<R>(text, [...params])).rows
+    const expected: Array<unknown> = []
+    const actual: Array<unknown> = []
+    for (const row of generation.outcomes) {
+      const compared = await outcomesIn(query, row.marker, row.outcomes)
+      expected.push(...compared.expected)
+      actual.push(...compared.actual)
+    }
+    return {
+      missing: [
+        ...generation.good.filter((id) => !found.has(id)).map((id) => `good event ${id} not in pins`),
+        ...unstored.rows.map((r) => `accepted poison ${r.m} neither in pins nor in pin_rejects`)
+      ],
+      outcomes: { expected, actual }
+    }
   } finally {
     await db.close()
   }
