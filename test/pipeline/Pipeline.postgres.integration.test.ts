@@ -11,7 +11,7 @@ import postgres from "postgres"
 import { afterAll, beforeAll, it } from "vitest"
 import { describeIntegration, uniqueName } from "../support/integration.ts"
 import { PipelineEnv, runCase, type Stored } from "./PipelineCase.ts"
-import { cases } from "./Requests.ts"
+import { cases, outOfRangeInstants } from "./Requests.ts"
 
 describeIntegration("the whole pipeline with PostgreSQL stores", ["postgres"], (env) => {
   const schema = uniqueName("pipeline", "_")
@@ -59,6 +59,14 @@ describeIntegration("the whole pipeline with PostgreSQL stores", ["postgres"], (
       rows: rows.map((r) => ({ ...r, offset: number(r.offset) })),
       rejects: rejects.map((r) => ({ ...r, offset: number(r.offset) }))
     }
+  })
+
+  it("a logged time outside years 0001-9999 is one reject in the stream and in the batch, never a failed day", async () => {
+    const sql = Context.get(database, Database).sql
+    await sql`truncate pins, pin_rejects, daily_category_stats, daily_tag_counts`
+    await Effect.runPromise(
+      runCase(outOfRangeInstants, PipelineEnv(InMemoryLog.layerPartitions(2), stores()), storedInPostgres)
+    )
   })
 
   it("no request stops, stalls or corrupts a stage; every accepted event ends as one row or one reject", async () => {

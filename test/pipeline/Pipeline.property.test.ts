@@ -11,7 +11,7 @@ import { Effect, Layer } from "effect"
 import fc from "fast-check"
 import { describe, it } from "vitest"
 import { PipelineEnv, runCase, storedInMemory } from "./PipelineCase.ts"
-import { cases } from "./Requests.ts"
+import { cases, outOfRangeInstants } from "./Requests.ts"
 
 interface FreshLog {
   readonly layer: Layer.Layer<InMemoryLog, unknown>
@@ -46,6 +46,12 @@ const logs: ReadonlyArray<{ readonly name: string; readonly runs: number; readon
 const memoryStores = Layer.mergeAll(PinStore.layerMemory, AnalyticsStore.layerMemory)
 
 describe("the whole pipeline on in-memory Layers", () => {
+  it("a logged time outside years 0001-9999 is one reject in the stream and in the batch, never a day of its own", async () => {
+    await Effect.runPromise(
+      runCase(outOfRangeInstants, PipelineEnv(InMemoryLog.layerPartitions(2), memoryStores), storedInMemory)
+    )
+  })
+
   for (const log of logs)
     it(`on ${log.name}: no request stops, stalls or corrupts a stage; every accepted event ends as one row or one reject`, async () => {
       await fc.assert(

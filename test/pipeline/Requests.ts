@@ -176,10 +176,49 @@ const odd = fc
   )
   .map(([path, body, contentType]): Request => ({ path, contentType, body, items: [] }))
 
-/** The requests of one case, and whether they are sent one after the other or all at once. */
+/**
+ * A record another producer put on the `pins` topic, not the edge: any text, keyed by its trimmed id when
+ * it has one (as a well-behaved producer keys), stamped with a good, impossible or no `ingested_at`.
+ */
+export interface Foreign {
+  readonly key: string | null
+  readonly value: string
+}
+
+const stamp = fc.constantFrom(
+  "2026-11-30T12:00:00.000Z",
+  "2026-11-30T23:59:59.999+05:00",
+  "2026-02-30T00:00:00.000Z",
+  // instants JavaScript has but ISO days of years 0001-9999 do not
+  "+275760-09-13T00:00:00.000Z",
+  "-000001-01-01T00:00:00.000Z",
+  "0000-06-01T00:00:00.000Z",
+  "Tue, 01 Dec 2026 10:00:00 GMT",
+  "not a time",
+  "",
+  undefined
+)
+
+const foreign: fc.Arbitrary<Foreign> = fc.tuple(item, stamp).map(([i, at]): Foreign => {
+  let value = i.text
+  let id: unknown
+  try {
+    const parsed: unknown = JSON.parse(i.text)
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+      id = (parsed as { unique_id?: unknown }).unique_id
+      if (at !== undefined) value = JSON.stringify({ ...parsed, ingested_at: at })
+    }
+  } catch {
+    // not JSON: kept as it is
+  }
+  return { key: typeof id === "string" ? id.trim() : null, value }
+})
+
+/** The requests of one case, whether they are sent one after the other or all at once, and foreign records. */
 export interface Case {
   readonly requests: ReadonlyArray<Request>
   readonly concurrent: boolean
+  readonly foreign: ReadonlyArray<Foreign>
 }
 
 export const cases: fc.Arbitrary<Case> = fc.record({
@@ -190,7 +229,39 @@ export const cases: fc.Arbitrary<Case> = fc.record({
       { weight: 3, arbitrary: ndjson },
       { weight: 1, arbitrary: odd }
     ),
-    { minLength: 1, maxLength: 6 }
+    { maxLength: 6 }
   ),
-  concurrent: fc.boolean()
+  concurrent: fc.boolean(),
+  foreign: fc.array(foreign, { maxLength: 3 })
 })
+
+/** A valid pin as another producer might log it, stamped `ingestedAt`. */
+const foreignPin = (id: string, ingestedAt: string) => ({
+  key: id,
+  value: JSON.stringify({
+    index: 1,
+    unique_id: id,
+    title: "A title",
+    description: "A description",
+    follower_count: "7k",
+    tag_list: "a,b",
+    is_image_or_video: "image",
+    image_src: "https://i.pinimg.com/a.jpg",
+    downloaded: 0,
+    save_location: "Local save in /data/art",
+    category: "art",
+    ingested_at: ingestedAt
+  })
+})
+
+/** Instants JavaScript parses whose ISO text is no day of years 0001-9999: one reject each, in both stages. */
+export const outOfRangeInstants: Case = {
+  requests: [],
+  concurrent: false,
+  foreign: [
+    foreignPin("year-275760", "+275760-09-13T00:00:00.000Z"),
+    foreignPin("year-minus-1", "-000001-01-01T00:00:00.000Z"),
+    foreignPin("year-0", "0000-06-01T00:00:00.000Z"),
+    foreignPin("a-good-neighbour", "2026-11-30T12:00:00.000Z")
+  ]
+}
