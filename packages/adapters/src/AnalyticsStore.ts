@@ -5,8 +5,12 @@
  *
  *   const store = yield* AnalyticsStore
  *   yield* store.replaceDay("2026-11-26", aggregates)   // one transaction: the day's rows, replaced
+ *
+ * A day too large to aggregate in the batch's memory is staged instead (`clearStaged`, `stagePins` in
+ * reading order, `aggregateStaged`): the database keeps the latest version of each pin and computes the
+ * same aggregates the domain's `aggregates` would.
  */
-import type { DailyAggregates, DailyCategoryStats, DailyTagCount } from "@pinflow/domain"
+import type { DailyAggregates, DailyCategoryStats, DailyTagCount, DatedPin } from "@pinflow/domain"
 import { Context, Effect, Layer } from "effect"
 import type { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
 import { makeMemoryAnalytics } from "./AnalyticsStore/Memory.ts"
@@ -58,6 +62,26 @@ export interface BatchReject {
   readonly line?: number | undefined
 }
 
+/**
+ * A clean pin of the day being processed, staged for `aggregateStaged`. `seq` is its reading order: of two
+ * versions of a pin with the same `ingested_at`, the one with the larger `seq` wins (the domain's rule).
+ */
+export interface StagedPin extends DatedPin {
+  readonly seq: number
+}
+
+/** What `aggregateStaged` found: the day's aggregates and its number of distinct pins. */
+export interface StagedDay {
+  readonly aggregates: DailyAggregates
+  readonly pins: number
+}
+
+/** A staged pin the database refused for its content: left out of the day (never expected; see `stagePins`). */
+export interface RefusedStagedPin {
+  readonly pin: StagedPin
+  readonly error: string
+}
+
 /** A row of the daily tables the database refused for its content; the rest of the day was stored. */
 export type RefusedAggregate =
   | { readonly table: "daily_category_stats"; readonly row: DailyCategoryStats; readonly error: string }
@@ -102,6 +126,22 @@ export interface AnalyticsStoreApi {
     day: string,
     aggregates: DailyAggregates
   ) => Effect.Effect<ReadonlyArray<RefusedAggregate>, AnalyticsStoreError>
+  /** Empties the staging area (call it holding the run lock, before and after staging a day). */
+  readonly clearStaged: Effect.Effect<void, AnalyticsStoreError>
+  /**
+   * Adds pins of one day to the staging area. Text is sent in a form the database always stores (ids
+   * escaped, keys already storable), so nothing is expected back; a pin refused anyway is left out and
+   * returned, the others are staged.
+   */
+  readonly stagePins: (
+    pins: ReadonlyArray<StagedPin>
+  ) => Effect.Effect<ReadonlyArray<RefusedStagedPin>, AnalyticsStoreError>
+  /**
+   * The aggregates of the staged pins as day `day`'s (one row per category and tag, sorted like the
+   * domain's `aggregates`), keeping per `unique_id` the version with the latest `ingested_ms`, then the
+   * larger `seq`. Does not write the daily tables: pass the result to `replaceDay`.
+   */
+  readonly aggregateStaged: (day: string) => Effect.Effect<StagedDay, AnalyticsStoreError>
   /**
    * Adds rejects with source `batch`; a reject already recorded (same coordinates) is skipped. Text is made
    * storable first (`storableReject`); a row the database still refuses is stored as `lastResortReject`.

@@ -4,7 +4,10 @@
  * per archive object before gzip], `BATCH_GZIP_LEVEL` [6], `BATCH_UPLOAD_CONCURRENCY` [4],
  * `BATCH_RETENTION_DAYS` [30], `BATCH_CRON` [0 0 * * *, UTC], `BATCH_RETRIES` [3], `BATCH_RETRY_DELAY`
  * [1 minute, doubled each retry], `BATCH_CATCH_UP_MAX_DAYS` [31], `BATCH_LEGACY_PREFIX` [unset: legacy
- * objects only in day folders; "/" = the bucket's top level].
+ * objects only in day folders; "/" = the bucket's top level], `BATCH_AGGREGATION` [database: the day's
+ * clean pins are staged in Postgres and aggregated there, so the batch's memory does not grow with the
+ * number of pins; memory: the domain's accumulator, one entry per pin — the earlier design, kept as the
+ * benchmark's baseline].
  */
 import { Config, Context, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 
@@ -21,7 +24,11 @@ export interface BatchSettingsShape {
   readonly catchUpMaxDays: number
   /** Where the original design's `<uuid>.json` objects live, if outside the day folders ("" = top level). */
   readonly legacyPrefix: string | undefined
+  /** Where a day's pins are aggregated: staged in the database (default), or in this process's memory. */
+  readonly aggregation: Aggregation
 }
+
+export type Aggregation = "database" | "memory"
 
 export const defaultBatchSettings: BatchSettingsShape = {
   topic: "pins",
@@ -34,7 +41,8 @@ export const defaultBatchSettings: BatchSettingsShape = {
   retries: 3,
   retryDelay: Duration.minutes(1),
   catchUpMaxDays: 31,
-  legacyPrefix: undefined
+  legacyPrefix: undefined,
+  aggregation: "database"
 }
 
 const intBetween = (name: string, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
@@ -65,6 +73,9 @@ export const BatchSettingsConfig = Config.all({
   legacyPrefix: Config.option(Config.String("BATCH_LEGACY_PREFIX")).pipe(
     Config.map(Option.map((prefix) => (prefix === "/" ? "" : prefix))),
     Config.map(Option.getOrUndefined)
+  ),
+  aggregation: Config.schema(Schema.Literals(["database", "memory"]), "BATCH_AGGREGATION").pipe(
+    Config.withDefault(defaultBatchSettings.aggregation)
   )
 })
 

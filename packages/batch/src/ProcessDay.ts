@@ -1,8 +1,10 @@
 /**
  * Step 2 of a run, for one UTC day D: read back every object of the day (our gzip NDJSON parts, and the
- * original design's per-event `<uuid>.json` objects), clean each event with the domain's rules, aggregate with
- * the domain's accumulator (one entry per pin: the raw day is never held), then replace D's rows of the
- * daily tables in one transaction. Rejects go to `pin_rejects` (source `batch`, located by object and
+ * original design's per-event `<uuid>.json` objects), clean each event with the domain's rules, stage the clean
+ * pins in the database in reading order and let it aggregate them (`BATCH_AGGREGATION=database`: the batch
+ * holds a few thousand pins at a time, whatever the size of the day) — or, as before, aggregate with the
+ * domain's accumulator in memory (one entry per pin) — then replace D's rows of the daily tables in one
+ * transaction. Rejects go to `pin_rejects` (source `batch`, located by object and
  * line, so a re-run adds none). Ends with the reconciliation against what the stream worker landed.
  *
  * Total per line and per object: cleaning that throws, a pin whose facts cannot be aggregated, a daily row
@@ -22,7 +24,9 @@ import {
   type ObjectInfo,
   ObjectStore,
   ObjectStoreError,
-  type RefusedAggregate
+  type RefusedAggregate,
+  type RefusedStagedPin,
+  type StagedPin
 } from "@pinflow/adapters"
 import {
   accumulate,
@@ -30,12 +34,14 @@ import {
   type CleanOutcome,
   cleanLoggedPin,
   cleanLoggedPinLine,
+  type DailyAggregates,
+  type DatedPin,
   emptyAccumulator,
   parseJson,
   stringifyJson,
   utcDay
 } from "@pinflow/domain"
-import { Effect, Result, Stream } from "effect"
+import { Effect, Fiber, Result, Stream } from "effect"
 import { aggregatablePin, cleanTotal } from "./AggregatablePin.ts"
 import { type ArchivedObject, byPartitionAndOffset, dayPrefix, parseKey } from "./ArchiveLayout.ts"
 import { BatchSettings } from "./BatchSettings.ts"
@@ -73,6 +79,8 @@ export const createdMs = (info: ObjectInfo): number => Math.floor(info.created)
 type Source = { readonly info: ObjectInfo; readonly object: ArchivedObject }
 
 const rejectFlushSize = 500
+/** Pins per staging statement: ~1 MB of parameters, few enough statements for a million pins. */
+const stageChunkSize = 10_000
 const progressEvery = 100_000
 
 /** The day's objects in reading order. */
@@ -138,6 +146,102 @@ const refusedReject = (day: string, refused: RefusedAggregate): BatchReject => {
   }
 }
 
+/** A staged pin the database refused (not expected: see `stagePins`), as a reject located by its reading order. */
+const refusedStagedReject = (day: string, refused: RefusedStagedPin): BatchReject => ({
+  reason: "unstorable",
+  detail: `pin refused by the database when staged for aggregation: ${refused.error}`,
+  unique_id: refused.pin.unique_id,
+  raw: stringifyJson(refused.pin),
+  object_key: `batch_staged_pins/dt=${day}`,
+  line: refused.pin.seq
+})
+
+/** Where the day's aggregatable pins go, and what they add up to once all were added. */
+interface PinSink {
+  readonly add: (pin: DatedPin) => void
+  /** Called after each chunk of lines: may write what was added so far. */
+  readonly afterChunk: Effect.Effect<void, AnalyticsStoreError>
+  readonly finish: Effect.Effect<
+    { readonly aggregates: DailyAggregates; readonly pins: number; readonly refused: ReadonlyArray<BatchReject> },
+    AnalyticsStoreError
+  >
+}
+
+/** The domain's accumulator in this process: one entry per distinct pin of the day. */
+const memorySink = (): PinSink => {
+  const accumulator = emptyAccumulator()
+  // A day holds a few hundred distinct categories and tags but up to millions of pins: the accumulator
+  // keeps one shared copy of each such string instead of one per pin.
+  const shared = new Map<string, string>()
+  const intern = (text: string): string => {
+    const known = shared.get(text)
+    if (known !== undefined) return known
+    shared.set(text, text)
+    return text
+  }
+  return {
+    add: (pin) => {
+      accumulate(accumulator, {
+        ...pin,
+        category: pin.category === null ? null : intern(pin.category),
+        tags: pin.tags.map(intern)
+      })
+    },
+    afterChunk: Effect.void,
+    finish: Effect.sync(() => ({ aggregates: aggregates(accumulator), pins: accumulator.latest.size, refused: [] }))
+  }
+}
+
+/**
+ * Pins staged in the database in chunks, one statement in flight while the next chunk is read; the
+ * database keeps each pin's latest version (`seq` = reading order breaks ties) and aggregates.
+ */
+const databaseSink = (day: string) =>
+  Effect.gen(function* () {
+    const analytics = yield* AnalyticsStore
+    yield* analytics.clearStaged
+    let buffer: Array<StagedPin> = []
+    let seq = 0
+    let inFlight: Fiber.Fiber<ReadonlyArray<RefusedStagedPin>, AnalyticsStoreError> | undefined
+    const refused: Array<RefusedStagedPin> = []
+    const settle = Effect.suspend(() => {
+      const fiber = inFlight
+      inFlight = undefined
+      return fiber === undefined
+        ? Effect.void
+        : Effect.map(Fiber.join(fiber), (r) => {
+            for (const pin of r) refused.push(pin)
+          })
+    })
+    const send = Effect.suspend(() => {
+      const chunk = buffer
+      buffer = []
+      return Effect.andThen(
+        settle,
+        chunk.length === 0
+          ? Effect.void
+          : Effect.map(Effect.forkChild(analytics.stagePins(chunk)), (fiber) => {
+              inFlight = fiber
+            })
+      )
+    })
+    return {
+      add: (pin) => {
+        seq += 1
+        buffer.push({ ...pin, seq })
+      },
+      afterChunk: Effect.suspend(() => (buffer.length >= stageChunkSize ? send : Effect.void)),
+      finish: Effect.gen(function* () {
+        yield* send
+        yield* settle
+        const staged = yield* analytics.aggregateStaged(day)
+        // scratch space: a day's pins are not kept once aggregated (a failed day's are emptied next time)
+        yield* analytics.clearStaged
+        return { ...staged, refused: refused.map((r) => refusedStagedReject(day, r)) }
+      })
+    } satisfies PinSink
+  })
+
 export const processDay = Effect.fn("Batch.process")(function* (
   day: string
 ): Effect.fn.Return<
@@ -151,16 +255,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
   const sources = yield* objectsOfDay(day)
   yield* Effect.logInfo("process: reading the day back").pipe(Effect.annotateLogs({ day, objects: sources.length }))
 
-  const accumulator = emptyAccumulator()
-  // A day holds a few hundred distinct categories and tags but up to millions of pins: the accumulator
-  // keeps one shared copy of each such string instead of one per pin.
-  const shared = new Map<string, string>()
-  const intern = (text: string): string => {
-    const known = shared.get(text)
-    if (known !== undefined) return known
-    shared.set(text, text)
-    return text
-  }
+  const sink = settings.aggregation === "memory" ? memorySink() : yield* databaseSink(day)
   const totals = { objects: 0, legacyObjects: 0, bytes: 0, events: 0, rejects: 0, unreadableObjects: 0 }
   let pending: Array<BatchReject> = []
   let nextProgress = progressEvery
@@ -175,12 +270,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
     totals.events += 1
     const outcome = Result.flatMap(cleanTotal(clean), (pin) => aggregatablePin(pin, day))
     if (Result.isSuccess(outcome)) {
-      const pin = outcome.success
-      accumulate(accumulator, {
-        ...pin,
-        category: pin.category === null ? null : intern(pin.category),
-        tags: pin.tags.map(intern)
-      })
+      sink.add(outcome.success)
       return
     }
     totals.rejects += 1
@@ -197,6 +287,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
   }
 
   const afterChunk = Effect.gen(function* () {
+    yield* sink.afterChunk
     if (pending.length >= rejectFlushSize) yield* flushRejects
     if (totals.events >= nextProgress) {
       nextProgress += progressEvery
@@ -266,9 +357,12 @@ export const processDay = Effect.fn("Batch.process")(function* (
     totals.objects += 1
     totals.bytes += info.size
   }
+  const finished = yield* sink.finish
+  for (const reject of finished.refused) pending.push(reject)
+  totals.rejects += finished.refused.length
   yield* flushRejects
 
-  const result = aggregates(accumulator)
+  const result = finished.aggregates
   const refused = yield* analytics.replaceDay(day, result)
   if (refused.length > 0) {
     yield* analytics.writeRejects(refused.map((r) => refusedReject(day, r)))
@@ -278,7 +372,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
     )
   }
   const landed = yield* analytics.landedPins(day)
-  const pins = accumulator.latest.size
+  const pins = finished.pins
   return {
     ...totals,
     refusedRows: refused.length,

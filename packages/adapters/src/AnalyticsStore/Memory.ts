@@ -1,4 +1,5 @@
 /** The analytics store in memory, for tests: the state is the `AnalyticsMemory` handle tests read. */
+import { accumulate, aggregates, emptyAccumulator } from "@pinflow/domain"
 import { Effect, Option, Semaphore } from "effect"
 import type {
   AnalyticsMemoryState,
@@ -6,7 +7,8 @@ import type {
   BatchReject,
   BatchRun,
   ProcessedDay,
-  RefusedAggregate
+  RefusedAggregate,
+  StagedPin
 } from "../AnalyticsStore.ts"
 import { BatchRunInProgress } from "./AnalyticsStoreError.ts"
 import { storableReject } from "./Storable.ts"
@@ -54,6 +56,7 @@ const keepStorable = <Row>(
 export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStoreApi => {
   const lock = Semaphore.makeUnsafe(1)
   const seen = new Set<string>()
+  let staged: Array<StagedPin> = []
   const abandonRunning = Effect.clockWith((clock) =>
     Effect.sync(() => {
       const now = new Date(clock.currentTimeMillisUnsafe())
@@ -133,6 +136,21 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
         )
         state.days.set(day, { categories, tags })
         return refused
+      }),
+    clearStaged: Effect.sync(() => {
+      staged = []
+    }),
+    stagePins: (pins) =>
+      Effect.sync(() => {
+        for (const pin of pins) staged.push(pin)
+        return []
+      }),
+    // The domain's accumulator over the staged pins in reading order: what the database must match.
+    aggregateStaged: (day) =>
+      Effect.sync(() => {
+        const accumulator = emptyAccumulator()
+        for (const pin of [...staged].sort((a, b) => a.seq - b.seq)) accumulate(accumulator, { ...pin, day })
+        return { aggregates: aggregates(accumulator), pins: accumulator.latest.size }
       }),
     writeRejects: (rejects) =>
       Effect.sync(() => {

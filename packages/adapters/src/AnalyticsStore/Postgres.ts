@@ -4,6 +4,7 @@
  * `unnest` so a day with many tags is still one statement. Rows the server refuses for their content are
  * isolated by halving (see `Storable.ts`), so they never fail a day.
  */
+import { type DailyCategoryStats, type DailyTagCount, noCategory } from "@pinflow/domain"
 import { Effect, Option, Semaphore } from "effect"
 import type postgres from "postgres"
 import type {
@@ -12,10 +13,14 @@ import type {
   BatchRun,
   ProcessedDay,
   RefusedAggregate,
+  RefusedStagedPin,
   RunCounts,
-  RunStatus
+  RunStatus,
+  StagedPin
 } from "../AnalyticsStore.ts"
+import { booleanArray, nestedTextArray, numberArray, textArray } from "../PinStore/ArrayLiteral.ts"
 import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
+import { stagedId } from "./StagedId.ts"
 import { isolatable, lastResortReject, storableReject, storableText } from "./Storable.ts"
 
 /** "pinflowb" in ASCII: the session advisory lock a batch run holds (migrations use "pinflow"). */
@@ -54,6 +59,30 @@ const toRun = (row: RunRow): BatchRun => ({
 })
 
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/** Sorted like the domain's `aggregates`: by UTF-16 code units, whatever the database's collation. */
+const byText =
+  <A>(key: (a: A) => string) =>
+  (a: A, b: A): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0
+
+/**
+ * The aggregation of a day of many pins takes longer than an ordinary statement may (a 5M-pin sort);
+ * a timeout would look like an outage (57014) and be retried for ever.
+ */
+const aggregateTimeout = "30min"
+
+/** One statement: the pins' columns as array literals (see ArrayLiteral.ts), unnested into rows. */
+const stageInsert = (sql: postgres.Sql, pins: ReadonlyArray<StagedPin>) =>
+  sql`insert into batch_staged_pins (seq, unique_id, ingested_ms, category, follower_count, downloaded, media_type, tags)
+    select seq, unique_id, ingested_ms, category, follower_count, downloaded, media_type, tags::text[]
+    from unnest(
+      ${numberArray(pins, (p) => p.seq)}::bigint[], ${textArray(pins, (p) => stagedId(p.unique_id))}::text[],
+      ${numberArray(pins, (p) => p.ingested_ms)}::float8[], ${textArray(pins, (p) => p.category)}::text[],
+      ${numberArray(pins, (p) => p.follower_count)}::float8[], ${booleanArray(pins, (p) => p.downloaded)}::boolean[],
+      ${textArray(pins, (p) => p.media_type)}::text[],
+      ${nestedTextArray(pins, (p) => (p.tags.length < 2 ? p.tags : [...new Set(p.tags)]))}::text[]
+    ) as t(seq, unique_id, ingested_ms, category, follower_count, downloaded, media_type, tags)`
 
 /**
  * Inserts `rows` with `insert` inside the transaction, each attempt under a savepoint: when the server
@@ -233,6 +262,75 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
         })
       )
     },
+    clearStaged: attempt("clear staged pins", () => sql`truncate batch_staged_pins`).pipe(Effect.asVoid),
+    stagePins: (pins) => {
+      // Halves a statement refused for its rows until the refused pins are found; an outage fails.
+      const stage = (rows: ReadonlyArray<StagedPin>): Effect.Effect<Array<RefusedStagedPin>, AnalyticsStoreError> =>
+        rows.length === 0
+          ? Effect.succeed([])
+          : attempt("stage pins", () => stageInsert(sql, rows)).pipe(
+              Effect.as<Array<RefusedStagedPin>>([]),
+              Effect.catchIf(
+                (error) => isolatable(error.cause),
+                (error) => {
+                  const [only] = rows
+                  if (rows.length === 1 && only !== undefined)
+                    return Effect.succeed([{ pin: only, error: messageOf(error.cause) }])
+                  const half = rows.length >> 1
+                  return Effect.zipWith(stage(rows.slice(0, half)), stage(rows.slice(half)), (a, b) => [...a, ...b])
+                }
+              )
+            )
+      return stage(pins)
+    },
+    aggregateStaged: (day) =>
+      attempt("aggregate staged pins", () =>
+        sql.begin(async (tx) => {
+          await tx`select set_config('statement_timeout', ${aggregateTimeout}, true)`
+          // The latest version of each pin (the domain's rule); "C" collation: only equality matters here.
+          await tx`create temp table batch_latest_pins on commit drop as
+            select distinct on (unique_id collate "C") coalesce(category, ${noCategory}) as category,
+              follower_count, downloaded, media_type, tags
+            from batch_staged_pins order by unique_id collate "C", ingested_ms desc, seq desc`
+          const categories = await tx<
+            Array<{
+              category: string
+              pins: number
+              median: number | null
+              downloaded_ratio: number
+              images: number
+              videos: number
+            }>
+          >`select category, count(*)::int as pins,
+              percentile_cont(0.5) within group (order by follower_count) as median,
+              (count(*) filter (where downloaded))::float8 / count(*) as downloaded_ratio,
+              (count(*) filter (where media_type = 'image'))::int as images,
+              (count(*) filter (where media_type = 'video'))::int as videos
+            from batch_latest_pins group by category`
+          const tags = await tx<Array<{ tag: string; pins: number }>>`select tag, count(*)::int as pins
+            from batch_latest_pins, unnest(tags) as tag group by tag`
+          return {
+            aggregates: {
+              categories: categories
+                .map(
+                  (c): DailyCategoryStats => ({
+                    day,
+                    category: c.category,
+                    pins: c.pins,
+                    median_follower_count: c.median,
+                    downloaded_ratio: c.downloaded_ratio,
+                    images: c.images,
+                    videos: c.videos,
+                    stories: c.pins - c.images - c.videos
+                  })
+                )
+                .sort(byText((c) => c.category)),
+              tags: tags.map((t): DailyTagCount => ({ day, tag: t.tag, pins: t.pins })).sort(byText((t) => t.tag))
+            },
+            pins: categories.reduce((n, c) => n + c.pins, 0)
+          }
+        })
+      ),
     writeRejects: (rejects) =>
       Effect.forEach(
         Array.from({ length: Math.ceil(rejects.length / rejectChunk) }, (_, i) =>
