@@ -1,9 +1,11 @@
 /**
- * pinflow ships postgres 3.4.9 with one patch (patches/postgres+3.4.9.patch, applied by `npm ci`'s
+ * pinflow ships postgres 3.4.9 with two guards (patches/postgres+3.4.9.patch, applied by `npm ci`'s
  * postinstall): a deferred write on a connection that closed meanwhile settles its queries with
  * CONNECTION_CLOSED instead of throwing from a timer and killing the process (upstream issues #1154,
- * #1208, fix not released). This checks the installed client is the patched one, so an upgrade or a
- * skipped postinstall is noticed here rather than as a crashed worker during a database restart.
+ * #1208, fix not released); and a COPY FROM STDIN the server refuses fails its writable with the
+ * server's error instead of leaving it unfinished forever (PinStore.integration's copy tests show the
+ * behaviour). This checks the installed client is the patched one, so an upgrade or a skipped
+ * postinstall is noticed here rather than as a crashed or stuck worker.
  */
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -25,6 +27,10 @@ describe("the postgres client", () => {
       )
       expect(nextWrite).toContain("if (socket === null) {")
       expect(nextWrite).toContain("error(Errors.connection('CONNECTION_CLOSED', options))")
+      const from = source.indexOf("function ReadyForQuery(x) {")
+      const readyForQuery = source.slice(from, source.indexOf("if (query) {", from))
+      expect(readyForQuery).toContain("if (errorResponse && final) {")
+      expect(readyForQuery).toContain("callback(errorResponse)")
     }
   })
 })

@@ -82,40 +82,7 @@ const copyLine = (p: PinRow): string =>
     .map(copyField)
     .join("\t")
 
-/** What `toISOString` prints for years 1–9999 (Postgres has no year 0); the day is checked below. */
-const copyableTime = /^(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/
-
-/** An ISO time Postgres reads as it is: the shape above, on a day its month has (no roll-over). */
-const isCopyableTime = (time: string): boolean => {
-  if (!copyableTime.test(time)) return false
-  if (Number(time.slice(8, 10)) <= 28) return true
-  const millis = Date.parse(time)
-  return !Number.isNaN(millis) && new Date(millis).toISOString() === time
-}
-
-/** A number `String` prints as the digits a bigint column reads (below 2^63, no exponent). */
-const isBigint = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 63
-
-/**
- * What COPY would refuse. A COPY that fails mid-stream leaves postgres.js' writable unfinished (no error,
- * no finish: the write hangs), so such rows fail here first, as the same data error the unnest path gives.
- */
-const copyRefusal = (pins: ReadonlyArray<PinRow>): string | undefined => {
-  for (const p of pins) {
-    for (const text of [p.unique_id, p.title, p.description, p.image_src, p.save_location, p.category, ...p.tags])
-      if (text?.includes("\u0000"))
-        return `pin ${p.unique_id}: text contains NUL (0x00), which Postgres text cannot hold`
-    if (p.ingested_at !== null && !isCopyableTime(p.ingested_at))
-      return `pin ${p.unique_id}: ingested_at ${JSON.stringify(p.ingested_at)} is not an ISO 8601 time Postgres accepts`
-    if (!isBigint(p.index) || (p.follower_count !== null && !isBigint(p.follower_count)))
-      return `pin ${p.unique_id}: index or follower_count is not an integer Postgres can read from COPY`
-  }
-  return undefined
-}
-
 const upsertCopy = async (tx: postgres.TransactionSql, pins: ReadonlyArray<PinRow>) => {
-  const refused = copyRefusal(pins)
-  if (refused !== undefined) throw Object.assign(new Error(refused), { code: "22021" })
   await tx`create temp table if not exists pins_staging (like pins including defaults) on commit delete rows`
   const stream = await tx.unsafe(`copy pins_staging (${columns}) from stdin`).writable()
   await new Promise<void>((resolve, reject) => {
