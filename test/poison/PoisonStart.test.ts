@@ -3,6 +3,8 @@
  * the process stays up, five good events posted after each poison are written within seconds; at the
  * end SIGTERM exits 0 and the embedded database holds every good event and every accepted poison.
  */
+import { rmSync } from "node:fs"
+import { dirname } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { uniqueName } from "../support/integration.ts"
 import { httpCorpus } from "./PoisonCorpus.ts"
@@ -26,6 +28,7 @@ describe("poison corpus through pinflow start on embedded defaults", () => {
 
   afterAll(async () => {
     await Promise.all(generations.map(stopEmbedded))
+    for (const g of generations) rmSync(dirname(g.home), { recursive: true, force: true })
   }, 60_000)
 
   for (const row of httpCorpus) {
