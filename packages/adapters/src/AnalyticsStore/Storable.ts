@@ -7,14 +7,10 @@
  * and is isolated to that row.
  */
 import type { BatchReject } from "../AnalyticsStore.ts"
+import { isConnectivityError, sqlState } from "../DatabaseFailure.ts"
 
-const connectivityClasses = new Set(["08", "53", "57", "58"])
-
-/** Whether the server refused the statement because of the rows it carried (not an outage). */
-export const isolatable = (cause: unknown): boolean => {
-  const code = (cause as { code?: unknown } | null)?.code
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !connectivityClasses.has(code.slice(0, 2))
-}
+/** Whether the server refused the statement because of the rows it carried (an answer, not an outage). */
+export const isolatable = (cause: unknown): boolean => sqlState(cause) !== undefined && !isConnectivityError(cause)
 
 const hex4 = (unit: number) => `\\u${unit.toString(16).padStart(4, "0")}`
 

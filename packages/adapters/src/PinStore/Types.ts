@@ -65,34 +65,7 @@ export class PinStoreError extends Data.TaggedError("PinStoreError")<{
   }
 }
 
-/** SQLSTATE classes of an unavailable server: connection exception, resources, operator intervention, system. */
-const connectivityClasses = new Set(["08", "53", "57", "58"])
-
-/** postgres.js' and Node's codes for a connection that closed, was refused or timed out. */
-const connectivityCodes = new Set([
-  "CONNECTION_CLOSED",
-  "CONNECTION_DESTROYED",
-  "CONNECTION_ENDED",
-  "CONNECT_TIMEOUT",
-  "STATEMENT_DEADLINE",
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN"
-])
-
-/** Whether `cause` says the database is unavailable (retry) rather than refusing the batch (isolate). */
-export const isConnectivityError = (cause: unknown): boolean => {
-  const code = (cause as { code?: unknown } | null)?.code
-  if (typeof code !== "string") return false
-  if (connectivityCodes.has(code)) return true
-  return /^[0-9A-Z]{5}$/.test(code) && connectivityClasses.has(code.slice(0, 2))
-}
+export { isConnectivityError } from "../DatabaseFailure.ts"
 
 /**
  * The key Postgres sees: text is sent as UTF-8, where every lone surrogate becomes U+FFFD, so two ids
