@@ -1,11 +1,14 @@
 /**
- * What every long-running program shares about its process: the minimum log level from `LOG_LEVEL`, and
- * the exit code after `NodeRuntime.runMain` (a graceful stop on SIGTERM/SIGINT is a success).
+ * What every long-running program shares about its process: the log level (`LOG_LEVEL`) and format
+ * (`LOG_FORMAT`), how a failure is reported (one line; the stack only at Debug), and the exit code.
+ *
+ *   runProgram(Layer.launch(Main))    // instead of NodeRuntime.runMain(…)
  */
-import { Config, ConfigProvider, Exit, Layer, References } from "effect"
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Logger, Option, References, Runtime } from "effect"
 
 /** `LOG_LEVEL` (default Info), in any case: "warn", "WARN", "Warning" all work. */
-export const LogLevelLayer = Layer.effect(
+export const MinimumLogLevelLayer = Layer.effect(
   References.MinimumLogLevel,
   Config.String("LOG_LEVEL").pipe(
     Config.withDefault("Info"),
@@ -16,6 +19,82 @@ export const LogLevelLayer = Layer.effect(
   )
 )
 
-/** `runMain`'s teardown: 0 after success or an interruption alone (SIGTERM/SIGINT), 1 after a failure. */
+export type LogFormat = "pretty" | "json"
+
+/** A person reads a terminal; anything else (a file, a pipe, a collector) gets one JSON object per line. */
+const defaultLogFormat = (): LogFormat =>
+  process.stdout.isTTY === true || process.stderr.isTTY === true ? "pretty" : "json"
+
+/** `LOG_FORMAT=pretty|json` (any case); unset: pretty on a terminal, JSON otherwise. */
+export const LogFormatConfig: Config.Config<LogFormat> = Config.option(Config.String("LOG_FORMAT")).pipe(
+  Config.mapEffect((raw) =>
+    Option.isNone(raw)
+      ? Effect.sync(defaultLogFormat)
+      : Config.Literals(["pretty", "json"], "LOG_FORMAT").parse(
+          ConfigProvider.fromUnknown({ LOG_FORMAT: raw.value.trim().toLowerCase() })
+        )
+  )
+)
+
+/** The one logger of every program, in the format `LOG_FORMAT` selects. */
+export const LogFormatLayer = Layer.unwrap(
+  Effect.map(LogFormatConfig, (format) =>
+    Logger.layer([format === "json" ? Logger.consoleJson : Logger.consolePretty()])
+  )
+)
+
+/** Level and format together: what each program's main provides (the name predates `LOG_FORMAT`). */
+export const LogLevelLayer = Layer.merge(MinimumLogLevelLayer, LogFormatLayer)
+
+/** The message a person needs from a failure: the error's own message, else its tag and its cause's. */
+export const describeFailure = (error: unknown): string => {
+  if (error instanceof Error || (typeof error === "object" && error !== null)) {
+    const e = error as {
+      readonly message?: unknown
+      readonly _tag?: unknown
+      readonly name?: unknown
+      readonly cause?: unknown
+    }
+    const message = typeof e.message === "string" ? e.message.trim() : ""
+    if (message.length > 0) return message
+    const name = typeof e._tag === "string" ? e._tag : typeof e.name === "string" ? e.name : "Error"
+    return e.cause === undefined ? name : `${name}: ${describeFailure(e.cause)}`
+  }
+  return String(error)
+}
+
+/**
+ * Reports a failure as one error log line (in the program's format); the full cause, stacks included,
+ * follows only at LOG_LEVEL=Debug. An interruption alone (SIGTERM/SIGINT) is not a failure.
+ */
+export const reportFailure = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.tapCause(effect, (cause) => {
+    const error = Cause.squash(cause)
+    // Errors that were already shown (the CLI's help and usage errors) say so with `errorReported`.
+    return Cause.hasInterruptsOnly(cause) || !Runtime.getErrorReported(error)
+      ? Effect.void
+      : Effect.logError(describeFailure(error)).pipe(Effect.andThen(Effect.logDebug(cause)))
+  })
+
+/**
+ * `runMain`'s teardown: 0 after success or an interruption alone (SIGTERM/SIGINT); after a failure the
+ * error's own `errorExitCode` (the CLI's help: 0) or 1.
+ */
 export const gracefulTeardown = (exit: Exit.Exit<unknown, unknown>, onExit: (code: number) => void): void =>
-  onExit(Exit.isSuccess(exit) || (Exit.hasInterrupts(exit) && !Exit.hasFails(exit) && !Exit.hasDies(exit)) ? 0 : 1)
+  onExit(
+    Exit.isSuccess(exit) || (Exit.hasInterrupts(exit) && !Exit.hasFails(exit) && !Exit.hasDies(exit))
+      ? 0
+      : Runtime.getErrorExitCode(Cause.squash(exit.cause))
+  )
+
+/** Runs a program as the process: failures reported by `reportFailure` in the program's log format. */
+export const runProgram = <A, E>(program: Effect.Effect<A, E>): void =>
+  NodeRuntime.runMain(
+    // Built first and apart, so a bad LOG_LEVEL or LOG_FORMAT is itself reported (by the default logger).
+    Effect.scoped(
+      Effect.flatMap(reportFailure(Layer.build(LogLevelLayer)), (logging) =>
+        reportFailure(program).pipe(Effect.provideContext(logging))
+      )
+    ),
+    { disableErrorReporting: true, teardown: gracefulTeardown }
+  )

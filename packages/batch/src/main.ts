@@ -5,16 +5,15 @@
  * `pinflow batch schedule` (and `node packages/batch/src/main.ts`) launch `BatchScheduleMain`, which also
  * serves `/healthz` and `/metrics` on `METRICS_PORT` (default 9465).
  */
-import { NodeRuntime } from "@effect/platform-node"
 import {
   AnalyticsStore,
   Database,
-  gracefulTeardown,
   KafkaClient,
   LogLevelLayer,
   Migrations,
   ObjectStore,
-  PinSource
+  PinSource,
+  runProgram
 } from "@pinflow/adapters"
 import { MetricsServer } from "@pinflow/adapters/MetricsServer"
 import { Effect, Layer } from "effect"
@@ -57,7 +56,14 @@ export const runOnce = (options: RunOptions) =>
       if (result.failed > 0) return yield* Effect.fail(new Error(`${result.failed} of ${result.days} days failed`))
       return
     }
-    yield* runDay(options.date ?? (yield* yesterday))
+    if (options.date !== undefined) return yield* runDay(options.date)
+    const day = yield* yesterday
+    const summary = yield* runDay(day)
+    // A first try right after producing events finds none: they belong to today, which a plain run skips.
+    if (summary.process.events === 0)
+      yield* Effect.logInfo(
+        `batch: no events of ${day} (yesterday, UTC); events of today are processed by \`pinflow batch run --date $(date -u +%F)\``
+      )
   })
 
 export const runBatch = (options: RunOptions) =>
@@ -91,4 +97,4 @@ export const runSchedule = (options: { readonly catchUp?: boolean } = {}) =>
   Layer.launch(BatchScheduleMain(options)).pipe(Effect.annotateLogs({ service: "batch" }))
 
 // SIGTERM/SIGINT end the schedule by interruption: exit 0 after that graceful stop, 1 after a failure.
-if (import.meta.main) NodeRuntime.runMain(runSchedule(), { teardown: gracefulTeardown })
+if (import.meta.main) runProgram(runSchedule())

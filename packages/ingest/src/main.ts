@@ -4,8 +4,8 @@
  * On SIGTERM the server stops accepting, finishes in-flight requests, the log flushes, the process exits 0.
  */
 import { createServer } from "node:http"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { gracefulTeardown, KafkaClient, LogLevelLayer, PinLog } from "@pinflow/adapters"
+import { NodeHttpServer } from "@effect/platform-node"
+import { KafkaClient, LogLevelLayer, PinLog, runProgram } from "@pinflow/adapters"
 import { Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { IngestRoutes } from "./IngestHttp.ts"
@@ -34,4 +34,4 @@ export const IngestMain = IngestServer.pipe(
 export const runIngest = Layer.launch(IngestMain).pipe(Effect.annotateLogs({ service: "ingest" }))
 
 // SIGTERM/SIGINT end the program by interruption: exit 0 after that graceful stop, 1 after a failure.
-if (import.meta.main) NodeRuntime.runMain(runIngest, { teardown: gracefulTeardown })
+if (import.meta.main) runProgram(runIngest)

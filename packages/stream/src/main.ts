@@ -1,21 +1,20 @@
 /**
  * The stream program's wiring: the worker over Kafka (`PinSource.layer`, group `STREAM_GROUP`) and
  * Postgres (`PinStore.layer`, migrations run first), the `/healthz` + `/metrics` server on `METRICS_PORT`
- * (9464), JSON logs at `LOG_LEVEL`. `pinflow stream` runs `runStream`; so does `node packages/stream/src/main.ts`.
+ * (9464), logs at `LOG_LEVEL` in `LOG_FORMAT`. `pinflow stream` runs `runStream`; so does `node packages/stream/src/main.ts`.
  */
-import { NodeRuntime } from "@effect/platform-node"
 import {
   Database,
-  gracefulTeardown,
   KafkaClient,
   LogLevelLayer,
   MetricsServer,
   Migrations,
   PinSource,
   PinStore,
-  PinsTopicsLayer
+  PinsTopicsLayer,
+  runProgram
 } from "@pinflow/adapters"
-import { Effect, Layer, Logger } from "effect"
+import { Effect, Layer } from "effect"
 import { layerHealthCheck, layerStreamHealth } from "./StreamHealth.ts"
 import { StreamSettings } from "./StreamSettings.ts"
 import { streamWorker } from "./StreamWorker.ts"
@@ -39,7 +38,7 @@ export const StreamLayers = Layer.mergeAll(
 export const runStream = streamWorker.pipe(
   Effect.provide(StreamLayers),
   Effect.annotateLogs({ service: "stream" }),
-  Effect.provide(Layer.mergeAll(Logger.layer([Logger.consoleJson]), LogLevelLayer))
+  Effect.provide(LogLevelLayer)
 )
 
-if (import.meta.main) NodeRuntime.runMain(runStream, { teardown: gracefulTeardown })
+if (import.meta.main) runProgram(runStream)
