@@ -125,6 +125,9 @@ describeIntegration("dashboard (real PostgreSQL, headless Chromium)", ["postgres
       expected.map((r) => r.unique_id)
     )
     assert.strictEqual((await api("/api/feed?before=not-a-cursor")).status, 400)
+    // a date that does not exist is refused (the client library would have made 30 February 2 March)
+    assert.strictEqual((await api("/api/feed?from=2026-02-30T00:00:00Z")).status, 400)
+    assert.strictEqual((await api("/api/analytics/tags?day=2026-02-30")).status, 400)
     // rejects by id, numerically (ids 9 and 10 are in the fixture)
     const rejects: Array<string> = []
     let next: string | null = null

@@ -2,8 +2,9 @@
  * The dashboard's JSON contract under `/api/`: every endpoint's query and answer as Schemas, served by
  * `HttpApiBuilder` and published as `/api/openapi.json`. Lists are keyset-paginated (`limit`, `before`).
  */
+import { IsoInstant, isoInstantMillis } from "@pinflow/domain"
 import { Schema } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, OpenApi } from "effect/http-api"
 
 /** The key is missing or wrong (`DASHBOARD_KEY`, else `INGEST_API_KEY`). */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", { detail: Schema.String }) {}
@@ -29,6 +30,16 @@ const Instant = Schema.String.check(
   Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/)
 )
 const IsoDay = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/))
+/**
+ * Query instants and days must name a real one: the database client would turn "2026-02-30" into
+ * 2 March (a JS Date) rather than refuse it.
+ */
+const QueryInstant = IsoInstant
+const QueryDay = IsoDay.check(
+  Schema.makeFilter<string>((day) => isoInstantMillis(`${day}T00:00:00Z`) !== undefined, {
+    message: "Expected a calendar day that exists, such as 2026-11-30"
+  })
+)
 
 export const MinuteCount = Schema.Struct({ minute: Instant, accepted: Schema.Int, refused: Schema.Int })
 export const Overview = Schema.Struct({
@@ -171,8 +182,8 @@ export class DashboardGroup extends HttpApiGroup.make("dashboard", { topLevel: t
         type: Schema.optionalKey(EventType),
         limit: Limit,
         before: Schema.optionalKey(Schema.String),
-        from: Schema.optionalKey(Instant),
-        to: Schema.optionalKey(Instant)
+        from: Schema.optionalKey(QueryInstant),
+        to: Schema.optionalKey(QueryInstant)
       },
       success: FeedPage,
       error: errors
@@ -233,7 +244,7 @@ export class DashboardGroup extends HttpApiGroup.make("dashboard", { topLevel: t
   )
   .add(
     HttpApiEndpoint.get("tags", "/api/analytics/tags", {
-      query: { day: Schema.optionalKey(IsoDay), limit: Limit },
+      query: { day: Schema.optionalKey(QueryDay), limit: Limit },
       success: TopTags,
       error: errors
     }).annotateMerge(OpenApi.annotations({ description: "The top tags of `day` (default: the latest processed day)." }))
@@ -248,6 +259,8 @@ export class DashboardGroup extends HttpApiGroup.make("dashboard", { topLevel: t
 
 export class DashboardApi extends HttpApi.make("pinflow-dashboard")
   .add(DashboardGroup)
+  // a bad query answers 400 with what is wrong (the default is an empty body)
+  .middleware(HttpApiMiddleware.ProblemDetails)
   .annotateMerge(
     OpenApi.annotations({
       title: "pinflow dashboard",

@@ -5,7 +5,7 @@
  */
 import { Effect, Layer, Option } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { DashboardApi, Unauthorized } from "./DashboardApi.ts"
 import { loadAssets, loadPage } from "./DashboardAssets.ts"
 import { apiRefusal, cookieName, hasSession, isKey, sessionToken } from "./DashboardAuth.ts"
@@ -112,7 +112,10 @@ const PageRoutes = Layer.unwrap(
 
 /** Every dashboard route; needs `Database`, `DashboardMetrics` and the server's platform services. */
 export const DashboardRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(DashboardApi, { openapiPath: "/api/openapi.json" }).pipe(Layer.provide(Handlers)),
+  HttpApiBuilder.layer(DashboardApi, { openapiPath: "/api/openapi.json" }).pipe(
+    Layer.provide(Handlers),
+    Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
+  ),
   PageRoutes
 ).pipe(Layer.provide(DashboardStore.layer), Layer.provide(DashboardSettings.layer))
 
