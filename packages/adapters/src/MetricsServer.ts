@@ -12,6 +12,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
+import { explainListenFailure } from "./ListenError.ts"
 
 export interface MetricsServerOptions {
   /** Used when `METRICS_PORT` is unset. */
@@ -60,7 +61,7 @@ export const MetricsServer = {
           port: Config.Int("METRICS_PORT").pipe(Config.withDefault(options.defaultPort)),
           host: Config.String("METRICS_HOST").pipe(Config.withDefault("0.0.0.0")),
           gracefulShutdownTimeout: Config.succeed(Duration.seconds(1))
-        })
+        }).pipe(explainListenFailure({ port: "METRICS_PORT (0: any free port)", host: "METRICS_HOST" }))
       )
     )
 }

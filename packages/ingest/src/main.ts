@@ -6,6 +6,7 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { KafkaClient, LogLevelLayer, PinLog, runProgram } from "@pinflow/adapters"
+import { explainListenFailure } from "@pinflow/adapters/ListenError"
 import { Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { IngestRoutes } from "./IngestHttp.ts"
@@ -16,7 +17,7 @@ export const NodeServerLayer = NodeHttpServer.layerConfig(() => createServer({ k
   port: Config.Port("PORT").pipe(Config.withDefault(8000)),
   host: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
   gracefulShutdownTimeout: Config.succeed(Duration.seconds(10))
-})
+}).pipe(explainListenFailure({ port: "PORT or --port", host: "HOST or --host" }))
 
 /** The edge over any `PinLog` (Kafka in production, the in-process log in `pinflow start` and tests). */
 export const IngestServer = HttpRouter.serve(IngestRoutes, { disableLogger: true }).pipe(

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
+import { explainListenFailure } from "@pinflow/adapters/ListenError"
 import { Config, Duration, Effect } from "effect"
 
 export const makeEdgeServer = () => {
@@ -19,7 +20,7 @@ export const makeEdgeServer = () => {
       host: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
       gracefulShutdownTimeout: Config.succeed(Duration.seconds(10))
     }
-  )
+  ).pipe(explainListenFailure({ port: "PORT or --port", host: "HOST or --host" }))
   /** Fails when the server errors or closes; runs until interrupted otherwise. */
   const watch = Effect.callback<never, Error>((resume) => {
     const watched = server
