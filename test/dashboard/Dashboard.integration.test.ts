@@ -282,6 +282,38 @@ describeIntegration("dashboard (real PostgreSQL, headless Chromium)", ["postgres
       assert.deepStrictEqual(dialogs, [])
     })
 
+    it("Pause stops the 2 s refresh and Resume refreshes at once (the page's clock driven by the test)", async () => {
+      const paced = await context.newPage()
+      // data-started is set synchronously when a refresh starts; data-refreshes when one has finished
+      const body = (name: "started" | "refreshes") =>
+        paced.evaluate(
+          (n) => (document.querySelector("body") as { dataset: Record<string, string> }).dataset[n] ?? "0",
+          name
+        )
+      try {
+        await paced.clock.install()
+        await paced.goto(`${dashboard.baseUrl}/dashboard`)
+        await paced.waitForFunction(
+          () => (document.querySelector("body") as { dataset: Record<string, string> }).dataset.refreshes === "1"
+        )
+        await paced.clock.runFor(2_000)
+        assert.strictEqual(await body("started"), "2")
+        await paced.waitForFunction(
+          () => (document.querySelector("body") as { dataset: Record<string, string> }).dataset.refreshes === "2"
+        )
+        await paced.click("#pause")
+        assert.strictEqual(await paced.getAttribute("#pause", "aria-pressed"), "true")
+        assert.strictEqual(await paced.textContent("#pause"), "Resume")
+        await paced.clock.runFor(20_000)
+        assert.strictEqual(await body("started"), "2")
+        await paced.click("#pause")
+        assert.strictEqual(await body("started"), "3")
+        assert.strictEqual(await paced.getAttribute("#pause", "aria-pressed"), "false")
+      } finally {
+        await paced.close()
+      }
+    })
+
     it("batch runs: the failed run stands out with its error; analytics and a screenshot", async () => {
       await page.waitForFunction(() => document.querySelectorAll("#runs tr.run-row").length === 2)
       assert.strictEqual(

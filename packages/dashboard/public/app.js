@@ -412,6 +412,8 @@ const report = (error) => {
 
 const refresh = async () => {
   state.tick += 1
+  // set synchronously when a refresh starts (tests read it right after driving the page's clock)
+  document.body.dataset.started = String(state.tick)
   const jobs = [loadOverview(), loadMetrics(), loadFeed(), loadRejects(), loadRejectSummary()]
   if (state.tick % 5 === 1) jobs.push(loadRuns(), loadAnalytics())
   const results = await Promise.allSettled(jobs)
