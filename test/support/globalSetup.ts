@@ -5,7 +5,7 @@
 // - KAFKA_BROKERS / DATABASE_URL / GCS_ENDPOINT set: those are used (checked to answer), nothing started.
 // - otherwise `npm run services -- up` for the missing ones (idempotent; ~0.3 s when already up).
 // - no integration test file in the run (e.g. `npx vitest run packages/domain`): nothing is started.
-// - PINFLOW_SERVICES=off: nothing is started; integration tests skip (fail under CI=true).
+// - PINFLOW_SERVICES=off: nothing is started; integration tests skip (fail under CI, see ci.ts).
 // - PINFLOW_SERVICES=lazy: nothing here; the first integration file resolves them (as in watch mode after the
 //   file filter changed).
 // Services are left running afterwards; `npm run services -- down` stops them.

@@ -55,7 +55,7 @@ const unavailable = (reason: string): ReadonlyArray<[ServiceName, Availability]>
 /**
  * For each service: when its variable (KAFKA_BROKERS, DATABASE_URL, GCS_ENDPOINT) is set, checks that it
  * answers; otherwise runs the services' `up` for it (idempotent; seconds when already up).
- * PINFLOW_SERVICES=off starts nothing (integration tests then skip, or fail under CI=true).
+ * PINFLOW_SERVICES=off starts nothing (integration tests then skip, or fail under CI, see ci.ts).
  */
 export const resolveServices = async (
   vars: NodeJS.ProcessEnv,
