@@ -73,14 +73,16 @@ export class KafkaClient extends Context.Service<
         // An outage makes kafkajs repeat the same error for every retry: keep one per message per 10 s.
         const lastLogged = new Map<string, number>()
         const logCreator = () => (entry: LogEntry) => {
-          const { message, timestamp: _t, logger: _l, ...extra } = entry.log
+          const { message, timestamp: _t, logger: _l, stack, ...extra } = entry.log
           const now = clock.currentTimeMillisUnsafe()
           const key = `${entry.namespace}:${message}`
           if ((lastLogged.get(key) ?? 0) > now - 10_000) return
           if (lastLogged.size > 1_000) lastLogged.clear()
           lastLogged.set(key, now)
           const annotated = Effect.annotateLogs({ kafka: entry.namespace, ...extra })
-          log(annotated(entry.level <= logLevel.ERROR ? Effect.logError(message) : Effect.logWarning(message)))
+          const logged = entry.level <= logLevel.ERROR ? Effect.logError(message) : Effect.logWarning(message)
+          // kafkajs attaches a stack to connection errors: worth reading only when debugging.
+          log(annotated(stack === undefined ? logged : Effect.andThen(logged, Effect.logDebug(String(stack)))))
         }
         const kafka = new Kafka({
           clientId: options.clientId,

@@ -24,7 +24,7 @@ import { yesterday } from "./Days.ts"
 
 /** Everything a run needs, from the environment. */
 export const BatchServices = Layer.mergeAll(
-  PinSource.layer.pipe(Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-batch" }))),
+  PinSource.layer.pipe(Layer.provideMerge(KafkaClient.layerConfig({ clientId: "pinflow-batch" }))),
   ObjectStore.layer,
   AnalyticsStore.layer.pipe(Layer.provide(Migrations.layer)),
   BatchSettings.layer
@@ -44,10 +44,22 @@ export interface RunOptions {
   readonly catchUp?: boolean
 }
 
+/**
+ * Before a run reads anything: the bucket answers a listing (a missing one is named with its setting) and
+ * a broker answers (the same `KAFKA_BROKERS` hint as ingest and stream, not kafkajs' retries).
+ */
+const preflight = Effect.gen(function* () {
+  const store = yield* ObjectStore
+  yield* store.list("", { pageSize: 1 })
+  const kafka = yield* KafkaClient
+  yield* kafka.awaitReachable()
+})
+
 /** `batch run`: the given day (or yesterday), or the missed days; no retries (the caller sees the error). */
 export const runOnce = (options: RunOptions) =>
   Effect.gen(function* () {
     yield* announce
+    yield* preflight
     if (options.catchUp === true) {
       const missed = yield* missedDays
       const days = [...new Set([...missed, ...(options.date === undefined ? [] : [options.date])])].sort()

@@ -58,8 +58,21 @@ export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
       ? Effect.void
       : Effect.fail(new ObjectStoreError({ operation, key, cause: new Error(problem) }))
   }
+  const where = options.endpoint === undefined ? "on GCS" : `at ${options.endpoint}`
+  // A listing or an upload answers 404 only when the bucket itself is missing: say which setting names it.
+  const missingBucket = new Error(
+    `GCS_BUCKET=${options.bucket}: no such bucket ${where} — create it, or set GCS_BUCKET to an existing bucket (unset: the local folder .pinflow/bucket)`
+  )
   const attempt = <A>(operation: ObjectStoreError["operation"], key: string, f: () => Promise<A>) =>
-    Effect.tryPromise({ try: f, catch: (cause) => new ObjectStoreError({ operation, key, cause }) })
+    Effect.tryPromise({
+      try: f,
+      catch: (cause) =>
+        new ObjectStoreError({
+          operation,
+          key,
+          cause: (operation === "list" || operation === "put") && isNotFound(cause) ? missingBucket : cause
+        })
+    })
 
   return {
     location: `gs://${options.bucket}${options.endpoint === undefined ? "" : ` at ${options.endpoint}`}`,
