@@ -6,7 +6,10 @@
  */
 import {
   Database,
+  DatabaseSchemaConfig,
+  defaultEmbeddedPort,
   EmbeddedDatabase,
+  embeddedUrl,
   KafkaClient,
   ObjectStore,
   PinLog,
@@ -16,13 +19,17 @@ import {
 import { EmbeddedLog } from "@pinflow/adapters/EmbeddedLog"
 import { BatchSettingsConfig } from "@pinflow/batch"
 import { StreamConfig } from "@pinflow/stream"
-import { Config, Effect, Layer, Option } from "effect"
+import { Config, Effect, Layer, Option, Schema } from "effect"
 
 export interface BackendChoice {
   readonly home: string
   readonly kafka: Option.Option<string>
   readonly database: Option.Option<string>
   readonly bucket: Option.Option<string>
+  /** `PINFLOW_DB_PORT`: where the embedded database is served (0 = any free port). */
+  readonly dbPort?: number
+  /** `DATABASE_SCHEMA`, for either database (the DATABASE_URL one reads it itself). */
+  readonly schema?: Option.Option<string>
 }
 
 const present = (name: string) => Config.option(Config.NonEmptyString(name))
@@ -31,7 +38,11 @@ export const BackendChoice: Config.Config<BackendChoice> = Config.all({
   home: Config.NonEmptyString("PINFLOW_HOME").pipe(Config.withDefault(".pinflow")),
   kafka: present("KAFKA_BROKERS"),
   database: present("DATABASE_URL"),
-  bucket: present("GCS_BUCKET")
+  bucket: present("GCS_BUCKET"),
+  dbPort: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "PINFLOW_DB_PORT").pipe(
+    Config.withDefault(defaultEmbeddedPort)
+  ),
+  schema: DatabaseSchemaConfig
 })
 
 export const logDir = (choice: BackendChoice): string => `${choice.home}/log`
@@ -45,7 +56,8 @@ export const describeBackends = (choice: BackendChoice): ReadonlyArray<string> =
     onSome: (brokers) => `log:      Kafka at ${brokers}`
   }),
   Option.match(choice.database, {
-    onNone: () => `database: embedded PostgreSQL (PGlite) in ${databaseDir(choice)} (set DATABASE_URL for PostgreSQL)`,
+    onNone: () =>
+      `database: embedded PostgreSQL (PGlite) in ${databaseDir(choice)}, served at ${embeddedUrl(choice.dbPort ?? defaultEmbeddedPort)} for psql or \`pinflow sql\` (PINFLOW_DB_PORT; set DATABASE_URL for PostgreSQL)`,
     onSome: () => "database: PostgreSQL at DATABASE_URL"
   }),
   Option.match(choice.bucket, {
@@ -80,8 +92,38 @@ export const logLayer = (choice: BackendChoice): Layer.Layer<PinLog | PinSource,
       )
     : Layer.mergeAll(PinLog.layerMemoryWith(), PinSource.layerMemory).pipe(Layer.provide(embeddedLog(choice)))
 
+/** The rows an earlier run left (tables not yet created count 0), as the banner's line. */
+export const describeHoldings = Effect.fn("Backends.describeHoldings")(function* () {
+  const db = yield* Database
+  const rows = yield* Effect.tryPromise(
+    () => db.sql<Array<{ pins: string; rejects: string }>>`
+      select
+        case when to_regclass('pins') is null then 0 else (select count(*) from pins) end::text as pins,
+        case when to_regclass('pin_rejects') is null then 0 else (select count(*) from pin_rejects) end::text as rejects`
+  )
+  const { pins = "0", rejects = "0" } = rows[0] ?? {}
+  const where = db.url === undefined ? db.description : db.url
+  return `database ${where} holds ${pins} pins and ${rejects} rejects (earlier runs included; the status line counts this run only)`
+})
+
+/** The chosen database; once open, one line says where to reach it and what it already holds. */
 export const databaseLayer = (choice: BackendChoice): Layer.Layer<Database, unknown> =>
-  Option.isSome(choice.database) ? Database.layer : EmbeddedDatabase.layer(databaseDir(choice))
+  (Option.isSome(choice.database)
+    ? Database.layer
+    : EmbeddedDatabase.layer(databaseDir(choice), {
+        port: choice.dbPort ?? defaultEmbeddedPort,
+        ...(choice.schema !== undefined && Option.isSome(choice.schema) ? { schema: choice.schema.value } : {})
+      })
+  ).pipe(
+    Layer.tap((context) =>
+      describeHoldings().pipe(
+        Effect.flatMap((line) => Effect.logInfo(line)),
+        // a count is news, not a duty: never let it stop the start
+        Effect.catchCause((cause) => Effect.logDebug("could not count the database's rows", cause)),
+        Effect.provideContext(context)
+      )
+    )
+  )
 
 export const objectStoreLayer = (choice: BackendChoice): Layer.Layer<ObjectStore, unknown> =>
   Option.isSome(choice.bucket) ? ObjectStore.layerGcs : ObjectStore.layerLocalFolder(bucketDir(choice))
