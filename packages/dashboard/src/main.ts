@@ -3,8 +3,9 @@
  * `DATABASE_URL` (a read-only role is enough) and the programs' `/metrics` (`DASHBOARD_METRICS`).
  */
 import { createServer } from "node:http"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Database, gracefulTeardown, LogLevelLayer } from "@pinflow/adapters"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Database, LogLevelLayer, runProgram } from "@pinflow/adapters"
+import { explainListenFailure } from "@pinflow/adapters/ListenError"
 import { Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { DashboardMetrics } from "./DashboardMetrics.ts"
@@ -15,7 +16,7 @@ const ServerLayer = NodeHttpServer.layerConfig(() => createServer({ keepAliveTim
   port: Config.Port("DASHBOARD_PORT").pipe(Config.withDefault(8090)),
   host: Config.String("HOST").pipe(Config.withDefault("0.0.0.0")),
   gracefulShutdownTimeout: Config.succeed(Duration.seconds(5))
-})
+}).pipe(explainListenFailure({ port: "DASHBOARD_PORT or --port", host: "HOST" }))
 
 const MetricsFromSettings = Layer.unwrap(
   Effect.gen(function* () {
@@ -39,4 +40,5 @@ export const DashboardMain = DashboardServer.pipe(
 
 export const runDashboard = Layer.launch(DashboardMain).pipe(Effect.annotateLogs({ service: "dashboard" }))
 
-if (import.meta.main) NodeRuntime.runMain(runDashboard, { teardown: gracefulTeardown })
+// SIGTERM/SIGINT end the program by interruption: exit 0 after that graceful stop, 1 after a failure.
+if (import.meta.main) runProgram(runDashboard)
