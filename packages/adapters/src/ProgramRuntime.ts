@@ -5,18 +5,21 @@
  *   runProgram(Layer.launch(Main))    // instead of NodeRuntime.runMain(…)
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Logger, Option, References, Runtime } from "effect"
+import { Cause, Config, Data, Effect, Exit, Layer, Logger, LogLevel, Option, References, Runtime } from "effect"
+
+/** `LOG_LEVEL` or `LOG_FORMAT` holds a value no program understands. */
+export class LogSettingInvalid extends Data.TaggedError("LogSettingInvalid")<{ readonly message: string }> {}
 
 /** `LOG_LEVEL` (default Info), in any case: "warn", "WARN", "Warning" all work. */
 export const MinimumLogLevelLayer = Layer.effect(
   References.MinimumLogLevel,
-  Config.String("LOG_LEVEL").pipe(
-    Config.withDefault("Info"),
-    Config.map((raw) => raw.trim().toLowerCase()),
-    Config.map((raw) => (raw === "warning" ? "warn" : raw)),
-    Config.map((raw) => `${raw.charAt(0).toUpperCase()}${raw.slice(1)}`),
-    Config.mapEffect((level) => Config.LogLevel("LOG_LEVEL").parse(ConfigProvider.fromUnknown({ LOG_LEVEL: level })))
-  )
+  Effect.gen(function* () {
+    const raw = yield* Config.String("LOG_LEVEL").pipe(Config.withDefault("Info"))
+    const wanted = raw.trim().toLowerCase()
+    const level = LogLevel.values.find((l) => l.toLowerCase() === (wanted === "warning" ? "warn" : wanted))
+    if (level !== undefined) return level
+    return yield* new LogSettingInvalid({ message: `LOG_LEVEL=${raw}: expected one of ${LogLevel.values.join(", ")}` })
+  })
 )
 
 export type LogFormat = "pretty" | "json"
@@ -26,21 +29,17 @@ const defaultLogFormat = (): LogFormat =>
   process.stdout.isTTY === true || process.stderr.isTTY === true ? "pretty" : "json"
 
 /** `LOG_FORMAT=pretty|json` (any case); unset: pretty on a terminal, JSON otherwise. */
-export const LogFormatConfig: Config.Config<LogFormat> = Config.option(Config.String("LOG_FORMAT")).pipe(
-  Config.mapEffect((raw) =>
-    Option.isNone(raw)
-      ? Effect.sync(defaultLogFormat)
-      : Config.Literals(["pretty", "json"], "LOG_FORMAT").parse(
-          ConfigProvider.fromUnknown({ LOG_FORMAT: raw.value.trim().toLowerCase() })
-        )
-  )
-)
+export const logFormat: Effect.Effect<LogFormat, LogSettingInvalid | Config.ConfigError> = Effect.gen(function* () {
+  const raw = yield* Config.option(Config.String("LOG_FORMAT"))
+  if (Option.isNone(raw)) return defaultLogFormat()
+  const wanted = raw.value.trim().toLowerCase()
+  if (wanted === "pretty" || wanted === "json") return wanted
+  return yield* new LogSettingInvalid({ message: `LOG_FORMAT=${raw.value}: expected pretty or json` })
+})
 
 /** The one logger of every program, in the format `LOG_FORMAT` selects. */
 export const LogFormatLayer = Layer.unwrap(
-  Effect.map(LogFormatConfig, (format) =>
-    Logger.layer([format === "json" ? Logger.consoleJson : Logger.consolePretty()])
-  )
+  Effect.map(logFormat, (format) => Logger.layer([format === "json" ? Logger.consoleJson : Logger.consolePretty()]))
 )
 
 /** Level and format together: what each program's main provides (the name predates `LOG_FORMAT`). */
