@@ -49,15 +49,24 @@ const isAlive = (pid: number): boolean => {
   }
 }
 
-/** The pid of another live process holding `dataDir`, if any. */
-export const embeddedHolder = (dataDir: string): number | undefined => {
-  let pid: number
+/** Another live process holding `dataDir`: its pid, and the port it serves on once it does. */
+export interface EmbeddedHolder {
+  readonly pid: number
+  readonly port: number | undefined
+}
+
+/** The other live process holding `dataDir`, if any (`pinflow.pid`: its pid, then its port). */
+export const embeddedHolder = (dataDir: string): EmbeddedHolder | undefined => {
+  let lines: Array<string>
   try {
-    pid = Number(readFileSync(lockFile(dataDir), "utf8").trim())
+    lines = readFileSync(lockFile(dataDir), "utf8").split("\n")
   } catch {
     return undefined
   }
-  return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? pid : undefined
+  const pid = Number(lines[0]?.trim())
+  const port = Number(lines[1]?.trim())
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return undefined
+  return { pid, port: Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined }
 }
 
 /** Takes `dataDir` for this process (a stale file of a dead process is replaced), released with the scope. */
@@ -67,8 +76,9 @@ const holdFolder = (dataDir: string) =>
       yield* Effect.try({ try: () => mkdirSync(dataDir, { recursive: true }), catch: startFailed(dataDir) })
       const holder = embeddedHolder(dataDir)
       if (holder !== undefined) {
+        const where = holder.port === undefined ? "" : ` at ${embeddedUrl(holder.port)}`
         return yield* new DatabaseUnreachable({
-          message: `embedded PostgreSQL in ${dataDir} is in use by process ${holder} (a running \`pinflow start\`?) — stop it, or while it runs reach its database with \`pinflow sql\` or psql on PINFLOW_DB_PORT`
+          message: `embedded PostgreSQL in ${dataDir} is in use by process ${holder.pid} (a running \`pinflow start\`?) — stop it, or while it runs reach its database${where} with \`pinflow sql\` or psql`
         })
       }
       yield* Effect.try({
@@ -125,6 +135,11 @@ const acquire = (dataDir: string, options: EmbeddedOptions) =>
     )
     const server = yield* serve(db, dataDir, options.port ?? defaultEmbeddedPort)
     const [host = "127.0.0.1", port = "0"] = server.getServerConn().split(":")
+    // where `pinflow sql` finds this process's database, even on a fallback port
+    yield* Effect.try({
+      try: () => writeFileSync(lockFile(dataDir), `${process.pid}\n${port}\n`),
+      catch: startFailed(dataDir)
+    })
     const sql = yield* Effect.acquireRelease(
       Effect.sync(() =>
         postgres({

@@ -6,6 +6,7 @@ import { dashboard } from "./commands/dashboard.ts"
 import { emulate } from "./commands/emulate.ts"
 import { ingest } from "./commands/ingest.ts"
 import { migrate } from "./commands/migrate.ts"
+import { sql } from "./commands/sql.ts"
 import { start } from "./commands/start.ts"
 import { stream } from "./commands/stream.ts"
 
@@ -13,5 +14,5 @@ export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
     "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
   ),
-  Command.withSubcommands([start, clean, ingest, emulate, batch, stream, migrate, dashboard])
+  Command.withSubcommands([start, clean, ingest, emulate, batch, stream, migrate, dashboard, sql])
 )
