@@ -1,27 +1,49 @@
 /**
- * Where the archive keeps things, as pure functions over object keys. Everything pinflow writes is under
- * `raw/pins/`:
- *   raw/pins/dt=YYYY-MM-DD/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz   events of that UTC day
- *   raw/pins/unreadable/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz      messages without a day
- * Names depend only on the messages they hold, so a re-run overwrites instead of doubling. Legacy objects
- * (the original design's one `<uuid>.json` per event) are recognised under a day folder or a configured
- * legacy prefix; any other name is not ours, so it is never read nor deleted (a legacy prefix may be the
- * bucket's top level, next to other people's files).
+ * Where the archive keeps things, as pure functions over object keys. Everything pinflow writes for a topic
+ * is under its root `<ARCHIVE_PREFIX>raw/<topic>/` (`raw/pins/` by default):
+ *   <root>dt=YYYY-MM-DD/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz   events of that UTC day
+ *   <root>unreadable/part-<partition>-<firstOffset>-<lastOffset>.ndjson.gz      messages without a day
+ * The topic is in the root so that two topics (two people, two test runs) sharing a bucket never write the
+ * same names; the prefix puts a whole deployment's archive in its own folder. Names depend only on the
+ * messages they hold, so a re-run overwrites instead of doubling. Legacy objects (the original design's one
+ * `<uuid>.json` per event) are recognised under a day folder or a configured legacy prefix; any other name
+ * is not ours, so it is never read nor deleted (a legacy prefix may be the bucket's top level, next to
+ * other people's files). Every function takes the root, `archiveRoot` (the default topic's) when omitted.
  */
 
-export const archiveRoot = "raw/pins/"
-export const unreadablePrefix = `${archiveRoot}unreadable/`
+/**
+ * The root of `topic`'s archive under `prefix` ("" = the bucket's top level; a missing trailing "/" is
+ * added, leading ones dropped, so "team-a" and "/team-a/" are the same folder).
+ */
+export const archiveRootFor = (topic: string, prefix = ""): string => {
+  const folder = prefix.replace(/^\/+/, "")
+  return `${folder === "" || folder.endsWith("/") ? folder : `${folder}/`}raw/${topic}/`
+}
+
+/** The default root: topic `pins`, no prefix — the contract's `raw/pins/`. */
+export const archiveRoot = archiveRootFor("pins")
+
+/** The folder of the messages without a day. */
+export const unreadableFolder = (root: string = archiveRoot): string => `${root}unreadable/`
+
+/** The default root's folder of the messages without a day. */
+export const unreadablePrefix = unreadableFolder()
 
 /** The folder of one day's objects. */
-export const dayPrefix = (day: string): string => `${archiveRoot}dt=${day}/`
+export const dayPrefix = (day: string, root: string = archiveRoot): string => `${root}dt=${day}/`
 
 /** The folder of one day's parts of one partition (for finding parts a crashed run left). */
-export const partitionPrefix = (day: string | null, partition: number): string =>
-  `${day === null ? unreadablePrefix : dayPrefix(day)}part-${partition}-`
+export const partitionPrefix = (day: string | null, partition: number, root: string = archiveRoot): string =>
+  `${day === null ? unreadableFolder(root) : dayPrefix(day, root)}part-${partition}-`
 
 /** A part's key; `day` null for the unreadable folder. */
-export const partKey = (day: string | null, partition: number, firstOffset: number, lastOffset: number): string =>
-  `${partitionPrefix(day, partition)}${firstOffset}-${lastOffset}.ndjson.gz`
+export const partKey = (
+  day: string | null,
+  partition: number,
+  firstOffset: number,
+  lastOffset: number,
+  root: string = archiveRoot
+): string => `${partitionPrefix(day, partition, root)}${firstOffset}-${lastOffset}.ndjson.gz`
 
 /** What an archive key holds, or undefined for an object pinflow neither wrote nor reads. */
 export type ArchivedObject =
@@ -49,12 +71,17 @@ export const isDay = (text: string): boolean =>
   dayPattern.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
 
 /**
- * Reads a key: one of our parts, a legacy per-event `<uuid>.json` object directly in a day folder, or
- * (outside `raw/pins/`) a legacy `<uuid>.json` directly under `legacyPrefix` ("" = the bucket's top level).
+ * Reads a key: one of our parts under `root`, a legacy per-event `<uuid>.json` object directly in a day
+ * folder, or (outside `root`) a legacy `<uuid>.json` directly under `legacyPrefix` ("" = the bucket's top
+ * level). Another topic's or prefix's objects are not ours.
  */
-export const parseKey = (key: string, legacyPrefix?: string): ArchivedObject | undefined => {
-  if (key.startsWith(archiveRoot)) {
-    const rest = key.slice(archiveRoot.length)
+export const parseKey = (
+  key: string,
+  legacyPrefix?: string,
+  root: string = archiveRoot
+): ArchivedObject | undefined => {
+  if (key.startsWith(root)) {
+    const rest = key.slice(root.length)
     const slash = rest.indexOf("/")
     if (slash < 0 || rest.indexOf("/", slash + 1) >= 0) return undefined
     const folder = rest.slice(0, slash)

@@ -7,9 +7,11 @@
  * objects only in day folders; "/" = the bucket's top level], `BATCH_AGGREGATION` [database: the day's
  * clean pins are staged in Postgres and aggregated there, so the batch's memory does not grow with the
  * number of pins; memory: the domain's accumulator, one entry per pin — the earlier design, kept as the
- * benchmark's baseline].
+ * benchmark's baseline], `ARCHIVE_PREFIX` [unset: the bucket's top level; otherwise the folder the
+ * archive lives in: objects under `<prefix>/raw/<topic>/`].
  */
 import { Config, Context, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
+import { archiveRootFor } from "./ArchiveLayout.ts"
 
 export interface BatchSettingsShape {
   readonly topic: string
@@ -26,6 +28,8 @@ export interface BatchSettingsShape {
   readonly legacyPrefix: string | undefined
   /** Where a day's pins are aggregated: staged in the database (default), or in this process's memory. */
   readonly aggregation: Aggregation
+  /** The folder of this deployment's archive in the bucket ("" = the top level). */
+  readonly archivePrefix: string
 }
 
 export type Aggregation = "database" | "memory"
@@ -42,7 +46,8 @@ export const defaultBatchSettings: BatchSettingsShape = {
   retryDelay: Duration.minutes(1),
   catchUpMaxDays: 31,
   legacyPrefix: undefined,
-  aggregation: "database"
+  aggregation: "database",
+  archivePrefix: ""
 }
 
 const intBetween = (name: string, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
@@ -76,8 +81,16 @@ export const BatchSettingsConfig = Config.all({
   ),
   aggregation: Config.schema(Schema.Literals(["database", "memory"]), "BATCH_AGGREGATION").pipe(
     Config.withDefault(defaultBatchSettings.aggregation)
+  ),
+  archivePrefix: Config.String("ARCHIVE_PREFIX").pipe(
+    Config.map((prefix) => prefix.trim()),
+    Config.withDefault(defaultBatchSettings.archivePrefix)
   )
 })
+
+/** Where these settings' archive lives: `<ARCHIVE_PREFIX>raw/<PINS_TOPIC>/` (`raw/pins/` by default). */
+export const archiveRootOf = (settings: Pick<BatchSettingsShape, "topic" | "archivePrefix">): string =>
+  archiveRootFor(settings.topic, settings.archivePrefix)
 
 export class BatchSettings extends Context.Service<BatchSettings, BatchSettingsShape>()("pinflow/batch/BatchSettings") {
   static readonly layer = Layer.effect(BatchSettings, Effect.map(BatchSettingsConfig, BatchSettings.of))
