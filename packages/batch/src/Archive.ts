@@ -19,7 +19,7 @@ import {
 import { Effect, type Scope, Stream } from "effect"
 import { parseKey, partitionPrefix } from "./ArchiveLayout.ts"
 import { toArchiveLine } from "./ArchiveLine.ts"
-import { BatchSettings } from "./BatchSettings.ts"
+import { archiveRootOf, BatchSettings } from "./BatchSettings.ts"
 import { gzipSink } from "./NdjsonGzip.ts"
 import { type Part, PartBuilder } from "./PartBuilder.ts"
 
@@ -62,7 +62,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
   const analytics = yield* AnalyticsStore
 
   const consumption = yield* source.readToEnd({ group: settings.group, topics: [settings.topic] })
-  const builder = new PartBuilder(settings.partMaxBytes, () => gzipSink(settings.gzipLevel))
+  const builder = new PartBuilder(settings.partMaxBytes, () => gzipSink(settings.gzipLevel), archiveRootOf(settings))
   /** The last record read per partition: what gets committed at the end. */
   const lastRead = new Map<string, SourceRecord>()
   const groups = new Map<string, Group>()
@@ -167,9 +167,10 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
 const removeStaleParts = (group: Group) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const listed = yield* Stream.runCollect(listAll(store, partitionPrefix(group.day, group.partition)))
+    const root = archiveRootOf(yield* BatchSettings)
+    const listed = yield* Stream.runCollect(listAll(store, partitionPrefix(group.day, group.partition, root)))
     const stale = listed.flatMap((info) => {
-      const parsed = parseKey(info.key)
+      const parsed = parseKey(info.key, undefined, root)
       return parsed?._tag === "Part" &&
         parsed.partition === group.partition &&
         parsed.firstOffset >= group.firstOffset &&

@@ -14,7 +14,7 @@
  * later than the last one added for its partition is ignored (`isRepeat`), so every part is named
  * first ≤ last and no two parts of a run overlap.
  */
-import { partKey } from "./ArchiveLayout.ts"
+import { archiveRoot, partKey } from "./ArchiveLayout.ts"
 
 /** Where an open part's lines go; `close` yields the part's content. */
 export interface PartSink<C> {
@@ -44,8 +44,8 @@ interface Open<C> {
   readonly sink: PartSink<C>
 }
 
-const close = <C>(open: Open<C>): Part<C> => ({
-  key: partKey(open.day, open.partition, open.firstOffset, open.lastOffset),
+const close = <C>(open: Open<C>, root: string): Part<C> => ({
+  key: partKey(open.day, open.partition, open.firstOffset, open.lastOffset, root),
   day: open.day,
   partition: open.partition,
   firstOffset: open.firstOffset,
@@ -66,15 +66,18 @@ const none: ReadonlyArray<never> = []
 export class PartBuilder<C> {
   readonly #maxBytes: number
   readonly #openSink: () => PartSink<C>
+  /** The archive root the parts' keys are under. */
+  readonly #root: string
   readonly #open = new Map<string, Open<C>>()
   /** The latest day each partition's lines reached. */
   readonly #latestDay = new Map<number, string>()
   /** The last offset added per partition in this run (kept across `flush`). */
   readonly #lastOffset = new Map<number, number>()
 
-  constructor(maxBytes: number, openSink: () => PartSink<C>) {
+  constructor(maxBytes: number, openSink: () => PartSink<C>, root: string = archiveRoot) {
     this.#maxBytes = Math.max(1, maxBytes)
     this.#openSink = openSink
+    this.#root = root
   }
 
   /** Whether `offset` was already added for `partition` (or an offset after it was): a re-delivery. */
@@ -101,7 +104,7 @@ export class PartBuilder<C> {
     const sink = this.#openSink()
     sink.add(line)
     this.#open.set(groupKey, { day, partition, firstOffset: offset, lastOffset: offset, events: 1, bytes: size, sink })
-    return open === undefined ? earlier : [...earlier, close(open)]
+    return open === undefined ? earlier : [...earlier, close(open, this.#root)]
   }
 
   /** Records that `partition` reached `day`; when that is a later day, closes its parts of earlier days. */
@@ -116,14 +119,14 @@ export class PartBuilder<C> {
         closed.push(open)
         this.#open.delete(groupKey)
       }
-    return closed.sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "")).map(close)
+    return closed.sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "")).map((open) => close(open, this.#root))
   }
 
   /** Closes every open part, in partition then day order. */
   flush(): ReadonlyArray<Part<C>> {
     const parts = [...this.#open.values()]
       .sort((a, b) => a.partition - b.partition || (a.day ?? "").localeCompare(b.day ?? ""))
-      .map(close)
+      .map((open) => close(open, this.#root))
     this.#open.clear()
     this.#latestDay.clear()
     return parts

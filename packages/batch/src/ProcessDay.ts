@@ -44,7 +44,7 @@ import {
 import { Effect, Fiber, Result, Stream } from "effect"
 import { aggregatablePin, cleanTotal } from "./AggregatablePin.ts"
 import { type ArchivedObject, byPartitionAndOffset, dayPrefix, parseKey } from "./ArchiveLayout.ts"
-import { BatchSettings } from "./BatchSettings.ts"
+import { archiveRootOf, BatchSettings } from "./BatchSettings.ts"
 import { ndjsonLines } from "./NdjsonGzip.ts"
 
 export interface ProcessSummary {
@@ -88,8 +88,9 @@ const objectsOfDay = (day: string) =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
     const settings = yield* BatchSettings
-    const inFolder = (yield* Stream.runCollect(listAll(store, dayPrefix(day)))).flatMap((info): Array<Source> => {
-      const object = parseKey(info.key)
+    const root = archiveRootOf(settings)
+    const inFolder = (yield* Stream.runCollect(listAll(store, dayPrefix(day, root)))).flatMap((info): Array<Source> => {
+      const object = parseKey(info.key, undefined, root)
       return object !== undefined && object.day === day ? [{ info, object }] : []
     })
     const legacyPrefix = settings.legacyPrefix
@@ -97,7 +98,7 @@ const objectsOfDay = (day: string) =>
       legacyPrefix === undefined
         ? []
         : (yield* Stream.runCollect(listAll(store, legacyPrefix))).flatMap((info): Array<Source> => {
-            const object = parseKey(info.key, legacyPrefix)
+            const object = parseKey(info.key, legacyPrefix, root)
             // Outside day folders, a legacy object's day is the UTC day it was written.
             return object?._tag === "Legacy" &&
               object.day === null &&

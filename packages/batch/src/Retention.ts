@@ -16,8 +16,8 @@ import {
 } from "@pinflow/adapters"
 import { utcDay } from "@pinflow/domain"
 import { Effect, Stream } from "effect"
-import { archiveRoot, parseKey } from "./ArchiveLayout.ts"
-import { BatchSettings } from "./BatchSettings.ts"
+import { parseKey } from "./ArchiveLayout.ts"
+import { archiveRootOf, BatchSettings } from "./BatchSettings.ts"
 import { addDays } from "./Days.ts"
 import { createdMs } from "./ProcessDay.ts"
 
@@ -44,8 +44,9 @@ export const retention = Effect.fn("Batch.retention")(function* (
   const cutoff = addDays(today, -settings.retentionDays)
   const readThrough = new Map((yield* analytics.processedDays).map((p) => [p.day, p.readThrough?.getTime() ?? null]))
 
-  const expired = (yield* Stream.runCollect(listAll(store, `${archiveRoot}dt=`))).flatMap((info) => {
-    const object = parseKey(info.key)
+  const root = archiveRootOf(settings)
+  const expired = (yield* Stream.runCollect(listAll(store, `${root}dt=`))).flatMap((info) => {
+    const object = parseKey(info.key, undefined, root)
     return object?.day != null && object.day < cutoff
       ? [{ key: info.key, day: object.day, created: createdMs(info) }]
       : []
@@ -56,7 +57,7 @@ export const retention = Effect.fn("Batch.retention")(function* (
       ? []
       : (yield* Stream.runCollect(listAll(store, legacyPrefix))).flatMap((info) => {
           const day = utcDay(new Date(info.created).toISOString())
-          return parseKey(info.key, legacyPrefix)?._tag === "Legacy" && day !== null && day < cutoff
+          return parseKey(info.key, legacyPrefix, root)?._tag === "Legacy" && day !== null && day < cutoff
             ? [{ key: info.key, day, created: createdMs(info) }]
             : []
         })

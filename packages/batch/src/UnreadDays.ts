@@ -14,17 +14,21 @@ import {
 } from "@pinflow/adapters"
 import { Effect, Stream } from "effect"
 import { dayPrefix, parseKey } from "./ArchiveLayout.ts"
+import { archiveRootOf, BatchSettings } from "./BatchSettings.ts"
 import { createdMs } from "./ProcessDay.ts"
 
 /** Whether the day's folder holds a part or legacy object created after `after` (null: any such object). */
 export const holdsObjectsAfter = (
   day: string,
   after: number | null
-): Effect.Effect<boolean, ObjectStoreError, ObjectStore> =>
+): Effect.Effect<boolean, ObjectStoreError, ObjectStore | BatchSettings> =>
   Effect.gen(function* () {
     const store = yield* ObjectStore
-    const found = yield* listAll(store, dayPrefix(day)).pipe(
-      Stream.filter((info) => parseKey(info.key)?.day === day && (after === null || createdMs(info) > after)),
+    const root = archiveRootOf(yield* BatchSettings)
+    const found = yield* listAll(store, dayPrefix(day, root)).pipe(
+      Stream.filter(
+        (info) => parseKey(info.key, undefined, root)?.day === day && (after === null || createdMs(info) > after)
+      ),
       Stream.take(1),
       Stream.runCollect
     )
@@ -34,7 +38,11 @@ export const holdsObjectsAfter = (
 /** Of `days`, those holding archived objects no succeeded processing read, ascending. */
 export const unreadDays = Effect.fn("Batch.unreadDays")(function* (
   days: ReadonlyArray<string>
-): Effect.fn.Return<ReadonlyArray<string>, ObjectStoreError | AnalyticsStoreError, ObjectStore | AnalyticsStore> {
+): Effect.fn.Return<
+  ReadonlyArray<string>,
+  ObjectStoreError | AnalyticsStoreError,
+  ObjectStore | AnalyticsStore | BatchSettings
+> {
   const analytics = yield* AnalyticsStore
   const readThrough = new Map((yield* analytics.processedDays).map((p) => [p.day, p.readThrough?.getTime() ?? null]))
   return yield* Effect.filter(
