@@ -6,16 +6,15 @@
  * When a component fails (`StartHealth`), the edge turns unready and refuses posts at once, and after
  * `START_FAILURE_GRACE` (2 seconds) the program stops the same way and exits 1.
  */
-import { NodeRuntime } from "@effect/platform-node"
 import {
   AnalyticsStore,
-  gracefulTeardown,
   LogLevelLayer,
   Migrations,
   ObjectStore,
   type PinLog,
   type PinSource,
-  PinStore
+  PinStore,
+  runProgram
 } from "@pinflow/adapters"
 import { BatchSettings, schedule } from "@pinflow/batch"
 import { runEmulator } from "@pinflow/emulator"
@@ -161,4 +160,4 @@ export const runStartWith = <E>(main: Layer.Layer<StartHealth, E>) =>
 export const runStart = (options: StartOptions) =>
   Effect.flatMap(BackendChoice, (choice) => runStartWith(StartMain(choice, options)))
 
-if (import.meta.main) NodeRuntime.runMain(runStart({ demo: false, demoRate: 20 }), { teardown: gracefulTeardown })
+if (import.meta.main) runProgram(runStart({ demo: false, demoRate: 20 }))
