@@ -54,6 +54,21 @@ describe("port in use", () => {
     assert.include(run.output, "EADDRINUSE")
   })
 
+  it("LOG_FORMAT=pretty: ingest's failure is one readable line, the shape batch's has", async () => {
+    const run = await runCli(
+      ["ingest", "--port", String(held.port), "--host", "127.0.0.1"],
+      baseEnv({ LOG_FORMAT: "pretty" })
+    )
+    assert.strictEqual(run.code, 1, run.output)
+    assert.strictEqual(run.lines.length, 1, run.output)
+    assert.match(
+      run.lines[0] ?? "",
+      new RegExp(
+        `^\\[\\d{2}:\\d{2}:\\d{2}\\.\\d{3}\\] ERROR \\(#\\d+\\): cannot listen on 127\\.0\\.0\\.1:${held.port}: the port is already in use by another process — stop it, or choose another port with PORT or --port$`
+      )
+    )
+  })
+
   it("pinflow start --port P (embedded): one line naming PORT/--port, exit 1, no stack", async () => {
     const run = await runCli(
       ["start", "--port", String(held.port), "--host", "127.0.0.1"],
