@@ -23,8 +23,11 @@ import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.t
 import { stagedId } from "./StagedId.ts"
 import { isolatable, lastResortReject, storableReject, storableText } from "./Storable.ts"
 
-/** "pinflowb" in ASCII: the session advisory lock a batch run holds (migrations use "pinflow"). */
-const runLockKey = 0x70696e666c6f7762n.toString()
+/**
+ * The session advisory lock a batch run holds: "pinf" in ASCII and the schema's hash, so that runs of
+ * deployments kept apart by DATABASE_SCHEMA in one database never block each other.
+ */
+const runLockClass = 0x70696e66
 const rejectChunk = 500
 
 const attempt = <A>(operation: string, f: () => Promise<A>) =>
@@ -164,7 +167,10 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
         Effect.flatMap((conn) =>
           attempt(
             "batch lock",
-            () => conn<Array<{ locked: boolean }>>`select pg_try_advisory_lock(${runLockKey}::bigint) as locked`
+            () =>
+              conn<
+                Array<{ locked: boolean }>
+              >`select pg_try_advisory_lock(${runLockClass}::int, hashtext(coalesce(current_schema(), ''))) as locked`
           ).pipe(
             Effect.map((rows) => ({ conn, locked: rows[0]?.locked === true })),
             Effect.onError(() => Effect.sync(() => conn.release()))
@@ -177,7 +183,11 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
           : Effect.fail(new BatchRunInProgress({ holder: "another process" })),
       ({ conn, locked }) =>
         (locked
-          ? Effect.promise(() => conn`select pg_advisory_unlock(${runLockKey}::bigint)`.catch(() => undefined))
+          ? Effect.promise(() =>
+              conn`select pg_advisory_unlock(${runLockClass}::int, hashtext(coalesce(current_schema(), '')))`.catch(
+                () => undefined
+              )
+            )
           : Effect.void
         ).pipe(Effect.ensuring(Effect.sync(() => conn.release())))
     )
