@@ -95,13 +95,16 @@ export const logLayer = (choice: BackendChoice): Layer.Layer<PinLog | PinSource,
 /** The rows an earlier run left (tables not yet created count 0), as the banner's line. */
 export const describeHoldings = Effect.fn("Backends.describeHoldings")(function* () {
   const db = yield* Database
-  const rows = yield* Effect.tryPromise(
-    () => db.sql<Array<{ pins: string; rejects: string }>>`
-      select
-        case when to_regclass('pins') is null then 0 else (select count(*) from pins) end::text as pins,
-        case when to_regclass('pin_rejects') is null then 0 else (select count(*) from pin_rejects) end::text as rejects`
-  )
-  const { pins = "0", rejects = "0" } = rows[0] ?? {}
+  // a table the migrations have not created yet holds nothing (naming it in a query would fail)
+  const count = (table: "pins" | "pin_rejects") =>
+    Effect.tryPromise(async () => {
+      const [found] = await db.sql<Array<{ exists: boolean }>>`select to_regclass(${table}) is not null as exists`
+      if (found?.exists !== true) return "0"
+      const [row] = await db.sql<Array<{ n: string }>>`select count(*)::text as n from ${db.sql(table)}`
+      return row?.n ?? "0"
+    })
+  const pins = yield* count("pins")
+  const rejects = yield* count("pin_rejects")
   const where = db.url === undefined ? db.description : db.url
   return `database ${where} holds ${pins} pins and ${rejects} rejects (earlier runs included; the status line counts this run only)`
 })
