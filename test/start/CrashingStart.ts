@@ -1,19 +1,18 @@
 /**
- * `pinflow start` as a process (the same `runStartWith`, `StartMain` and `runMain` teardown as
+ * `pinflow start` as a process (the same `runStartWith`, `StartMain` and `runProgram` as
  * packages/start/src/main.ts) on in-memory services, except that the stream worker's consumer crashes for
  * good once it has read its first record — as a Kafka consumer whose partitions are gone does. Spawned by
  * start.failure.test.ts; `PORT`/`HOST`/`START_FAILURE_GRACE` come from its environment.
  */
-import { NodeRuntime } from "@effect/platform-node"
 import {
   AnalyticsStore,
-  gracefulTeardown,
   InMemoryLog,
   ObjectStore,
   PinLog,
   PinSource,
   PinSourceError,
-  PinStore
+  PinStore,
+  runProgram
 } from "@pinflow/adapters"
 import { BatchSettings } from "@pinflow/batch"
 import { runStartWith, StartMain } from "@pinflow/start/main"
@@ -58,7 +57,4 @@ const Services = Layer.mergeAll(
 
 const choice = { home: ".pinflow-test", kafka: Option.none(), database: Option.none(), bucket: Option.none() }
 
-if (import.meta.main)
-  NodeRuntime.runMain(runStartWith(StartMain(choice, { demo: false, demoRate: 20 }, Services)), {
-    teardown: gracefulTeardown
-  })
+if (import.meta.main) runProgram(runStartWith(StartMain(choice, { demo: false, demoRate: 20 }, Services)))

@@ -4,8 +4,9 @@
  * marks the process failed: it is logged once, clearly, the edge turns unready and refuses posts, and
  * `runStart` ends the program with that failure (a non-zero exit), instead of serving 200s nobody writes.
  */
+import { describeConfigError } from "@pinflow/adapters"
 import { stringifyJson } from "@pinflow/domain"
-import { Cause, Context, Data, Deferred, Effect, Exit, Layer, Option, Ref, Runtime } from "effect"
+import { Cause, Config, Context, Data, Deferred, Effect, Exit, Layer, Option, Ref, Runtime } from "effect"
 
 export class ComponentFailed extends Data.TaggedError("ComponentFailed")<{
   readonly component: string
@@ -21,7 +22,14 @@ export class ComponentFailed extends Data.TaggedError("ComponentFailed")<{
 /** A cause as one line of text: the error's message (a defect says so). */
 export const reasonOf = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
-  const text = error instanceof Error ? error.message : typeof error === "string" ? error : stringifyJson(error)
+  const text =
+    error instanceof Config.ConfigError
+      ? describeConfigError(error, () => undefined)
+      : error instanceof Error
+        ? error.message
+        : typeof error === "string"
+          ? error
+          : stringifyJson(error)
   const line = text.replace(/\s*\n\s*/g, " ").trim() || "no reason given"
   return Cause.hasDies(cause) && !Cause.hasFails(cause) ? `unexpected error: ${line}` : line
 }

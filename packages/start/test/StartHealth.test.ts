@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Data, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
+import { Cause, Config, ConfigProvider, Data, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { ComponentFailed, reasonOf, StartHealth, supervised } from "../src/StartHealth.ts"
 
 class SourceCrashed extends Data.TaggedError("SourceCrashed")<{ readonly message: string }> {}
@@ -84,5 +84,10 @@ describe("StartHealth", () => {
     assert.strictEqual((failure as Error)["~effect/Runtime/errorReported" as never], false)
     assert.strictEqual(reasonOf(Cause.fail("plain\ntext")), "plain text")
     assert.strictEqual(reasonOf(Cause.fail({ code: 42 })), '{"code":42}')
+    const badPort = Effect.runSyncExit(Config.Port("PORT").parse(ConfigProvider.fromUnknown({ PORT: "99999" })))
+    assert.strictEqual(
+      Exit.isFailure(badPort) ? reasonOf(badPort.cause) : "parsed",
+      "PORT: expected a value between 1 and 65535"
+    )
   })
 })
