@@ -40,7 +40,8 @@ const sql = async (home: string, dbPort: number, args: ReadonlyArray<string>) =>
 /** Holds a TCP port on 127.0.0.1 (so the embedded database must fall back) until `close`. */
 const occupyPort = () =>
   new Promise<{ port: number; close: () => Promise<void> }>((resolve, reject) => {
-    const server = createServer()
+    // a connection is closed at once: whoever mistakes this port for the database fails fast
+    const server = createServer((socket) => socket.destroy())
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
