@@ -47,10 +47,15 @@ export interface DailyAggregates {
 
 export const noCategory = "(none)"
 
-/** The UTC calendar day (YYYY-MM-DD) of an ISO timestamp, or null when it is not a time. */
+const calendarDay = /^\d{4}-\d{2}-\d{2}$/
+
+/** The UTC calendar day (YYYY-MM-DD, years 0001–9999) of a timestamp, or null when it names none. */
 export const utcDay = (isoTime: string): string | null => {
   const millis = Date.parse(isoTime)
-  return Number.isNaN(millis) ? null : new Date(millis).toISOString().slice(0, 10)
+  if (Number.isNaN(millis)) return null
+  const day = new Date(millis).toISOString().slice(0, 10)
+  // years past 9999 print as "+275760-…", before 0001 as "-000001-…" or "0000-…": no folder, no table row
+  return calendarDay.test(day) && !day.startsWith("0000") ? day : null
 }
 
 /**

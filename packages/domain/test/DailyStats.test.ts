@@ -28,6 +28,12 @@ describe("utcDay", () => {
     assert.strictEqual(utcDay("2026-11-25T23:59:59.999Z"), "2026-11-25")
     assert.strictEqual(utcDay("2026-11-26T00:30:00+02:00"), "2026-11-25")
     assert.strictEqual(utcDay("not a time"), null)
+    // other producers' times whose day has no YYYY-MM-DD form (and no PostgreSQL date)
+    assert.strictEqual(utcDay("+275760-09-13T00:00:00.000Z"), null)
+    assert.strictEqual(utcDay("-000001-01-01T00:00:00.000Z"), null)
+    assert.strictEqual(utcDay("0000-06-01T00:00:00.000Z"), null)
+    assert.strictEqual(utcDay("0001-01-01T00:00:00.000Z"), "0001-01-01")
+    assert.strictEqual(utcDay("9999-12-31T23:59:59.999Z"), "9999-12-31")
   })
 })
 
