@@ -127,7 +127,7 @@ const interactive = (asJson: boolean) =>
         let pending = ""
         for (;;) {
           const line = yield* input.next(pending === "" ? "pinflow=> " : "pinflow-> ")
-          if (Option.isNone(line) || (pending === "" && line.value.trim() === "\\q")) return
+          if (Option.isNone(line) || line.value.trim() === "\\q") return
           const split = splitStatements(`${pending}${line.value}\n`)
           pending = split.rest === "" ? "" : `${split.rest}\n`
           for (const statement of split.statements) {
