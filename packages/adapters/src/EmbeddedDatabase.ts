@@ -23,7 +23,7 @@ export const defaultEmbeddedPort = 5433
 export const embeddedUrl = (port: number): string => `postgres://postgres@127.0.0.1:${port}/postgres`
 
 export interface EmbeddedOptions {
-  /** The loopback port to serve on (0 = any free one); a taken port falls back to a free one. */
+  /** The loopback port to serve on (default 0: any free one; `pinflow start` passes PINFLOW_DB_PORT); a taken port falls back to a free one. */
   readonly port?: number
   /** `DATABASE_SCHEMA`: every table in this schema (created when missing). */
   readonly schema?: string
@@ -133,7 +133,7 @@ const acquire = (dataDir: string, options: EmbeddedOptions) =>
       Effect.tryPromise({ try: () => PGlite.create(dataDir), catch: startFailed(dataDir) }),
       (db) => Effect.promise(() => db.close())
     )
-    const server = yield* serve(db, dataDir, options.port ?? defaultEmbeddedPort)
+    const server = yield* serve(db, dataDir, options.port ?? 0)
     const [host = "127.0.0.1", port = "0"] = server.getServerConn().split(":")
     // where `pinflow sql` finds this process's database, even on a fallback port
     yield* Effect.try({
