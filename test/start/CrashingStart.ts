@@ -6,6 +6,7 @@
  */
 import {
   AnalyticsStore,
+  Database,
   InMemoryLog,
   ObjectStore,
   PinLog,
@@ -18,6 +19,7 @@ import { BatchSettings } from "@pinflow/batch"
 import { runStartWith, StartMain } from "@pinflow/start/main"
 import { StreamSettings } from "@pinflow/stream"
 import { Effect, Layer, Option, Stream } from "effect"
+import postgres from "postgres"
 
 const crashMessage = "the partition leader is gone for good"
 
@@ -45,7 +47,13 @@ const CrashingSource = Layer.effect(
   })
 ).pipe(Layer.provide(PinSource.layerMemory))
 
+/** The dashboard's database: a client that never connects, since this test asks the dashboard nothing. */
+const UnusedDatabase = Database.layerFrom(
+  Effect.sync(() => ({ sql: postgres("postgres://127.0.0.1:1/unused"), description: "unused", embedded: false }))
+)
+
 const Services = Layer.mergeAll(
+  UnusedDatabase,
   PinLog.layerMemoryWith({ linger: 0 }),
   CrashingSource,
   PinStore.layerMemory,

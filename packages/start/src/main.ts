@@ -8,6 +8,7 @@
  */
 import {
   AnalyticsStore,
+  type Database,
   LogLevelLayer,
   Migrations,
   ObjectStore,
@@ -17,11 +18,13 @@ import {
   runProgram
 } from "@pinflow/adapters"
 import { BatchSettings, schedule } from "@pinflow/batch"
+import { DashboardRoutesInProcess } from "@pinflow/dashboard"
 import { runEmulator } from "@pinflow/emulator"
-import { IngestServer } from "@pinflow/ingest/main"
+import { IngestRoutes } from "@pinflow/ingest/IngestHttp"
+import { IngestSettings } from "@pinflow/ingest/IngestSettings"
 import { StreamSettings, streamWorker } from "@pinflow/stream"
 import { Cause, Config, Console, Context, Duration, Effect, Layer, Option, Schedule } from "effect"
-import { HttpServer } from "effect/http"
+import { HttpRouter, HttpServer } from "effect/http"
 import { BackendChoice, databaseLayer, describeBackends, logLayer, objectStoreLayer } from "./Backends.ts"
 import { makeEdgeServer } from "./EdgeServer.ts"
 import { ReadinessGate } from "./ReadinessGate.ts"
@@ -37,6 +40,7 @@ export interface StartOptions {
 
 /** Every port the programs need. */
 export type StartServices =
+  | Database
   | PinLog
   | PinSource
   | PinStore
@@ -51,7 +55,7 @@ export const StartServices = (choice: BackendChoice): Layer.Layer<StartServices,
     logLayer(choice),
     Layer.mergeAll(PinStore.layer, AnalyticsStore.layer).pipe(
       Layer.provideMerge(Migrations.layer),
-      Layer.provide(databaseLayer(choice))
+      Layer.provideMerge(databaseLayer(choice))
     ),
     objectStoreLayer(choice),
     StreamSettings.layer,
@@ -64,7 +68,7 @@ const Announce = (choice: BackendChoice) =>
     HttpServer.addressFormattedWith((address) =>
       Effect.logInfo(
         [
-          `pinflow start: edge on ${address} (POST /pin/ and /pins; /docs, /openapi.json, /metrics, /healthz)`,
+          `pinflow start: edge on ${address} (POST /pin/ and /pins; /dashboard, /docs, /openapi.json, /metrics, /healthz)`,
           ...describeBackends(choice).map((line) => `  ${line}`)
         ].join("\n")
       )
@@ -102,6 +106,11 @@ const batchSchedule = Effect.gen(function* () {
   return yield* schedule
 })
 
+/** The edge: the ingest routes and the dashboard (over this process's database and metrics) on one server. */
+const EdgeRoutes = HttpRouter.serve(Layer.mergeAll(IngestRoutes, DashboardRoutesInProcess), {
+  disableLogger: true
+}).pipe(Layer.provide(IngestSettings.layer))
+
 /**
  * The components over any `StartServices`, each supervised: the edge (behind the readiness gate), the
  * stream worker, the batch schedule, the status line and, with `--demo`, the emulator. Also outputs the
@@ -114,7 +123,7 @@ export const StartComponents = (choice: BackendChoice, options: StartOptions) =>
       Announce(choice),
       supervised("edge", Effect.andThen(HttpServer.HttpServer, edge.watch)),
       options.demo ? supervised("demo", demo(options.demoRate)) : Layer.empty
-    ).pipe(Layer.provideMerge(IngestServer), Layer.provide(ReadinessGate), Layer.provide(edge.layer)),
+    ).pipe(Layer.provideMerge(EdgeRoutes), Layer.provide(ReadinessGate), Layer.provide(edge.layer)),
     supervised("stream worker", streamWorker),
     supervised("batch schedule", batchSchedule),
     supervised("status line", statusLine(Schedule.spaced("5 seconds")))
