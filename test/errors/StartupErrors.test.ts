@@ -89,6 +89,16 @@ describe("port in use", () => {
   }, 60_000)
 })
 
+describe("a malformed setting", () => {
+  it("PORT=abc: one line naming the variable, its value and what is expected, exit 1, no stack", async () => {
+    const run = await runCli(["ingest"], baseEnv({ PORT: "abc" }))
+    assert.strictEqual(run.code, 1, run.output)
+    assert.deepStrictEqual(errorMessages(run), ["PORT=abc: expected a string representing a finite number"])
+    assert.strictEqual(run.lines.length, 1, run.output)
+    assert.notMatch(run.output, stackFrame)
+  })
+})
+
 describe("batch run --date", () => {
   const cases: ReadonlyArray<readonly [string, (today: string) => string]> = [
     ["2026-13-01", (t) => `--date "2026-13-01" is not a calendar day: expected YYYY-MM-DD, e.g. --date ${t}`],

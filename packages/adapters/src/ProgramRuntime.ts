@@ -62,6 +62,42 @@ export const describeFailure = (error: unknown): string => {
   return String(error)
 }
 
+/** A setting whose value must not reach a log line. */
+const secretName = /KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL|URL/i
+
+/**
+ * A `ConfigError` ("SchemaError(Expected a value between 1 and 65535\n  at ["PORT"])") as one line naming
+ * the variable and, unless it may hold a secret, its value: `PORT=99999: expected a value between 1 and 65535`.
+ */
+export const describeConfigError = (
+  error: Config.ConfigError,
+  lookup: (name: string) => string | undefined
+): string => {
+  const match = /^SchemaError\(([\s\S]*?)\n\s*at \[(.*)\]\)$/.exec(error.message)
+  if (match === null) return error.message.replace(/\s*\n\s*/g, " ")
+  const problem = (match[1] ?? "").replace(/\s*\n\s*/g, " ").trim()
+  const path = (match[2] ?? "").split(",").map((part) => part.trim().replace(/^"|"$/g, ""))
+  const name = path.join("_")
+  const value = secretName.test(name) ? undefined : lookup(name)
+  return `${value === undefined ? name : `${name}=${value}`}: ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`
+}
+
+/** The line for `error`; a configuration error shows the value the environment holds. */
+const failureLine = (error: unknown): Effect.Effect<string> =>
+  Effect.gen(function* () {
+    if (!(error instanceof Config.ConfigError)) return describeFailure(error)
+    const path = /at \[(.*)\]\)$/.exec(error.message)?.[1]
+    const name = path
+      ?.split(",")
+      .map((part) => part.trim().replace(/^"|"$/g, ""))
+      .join("_")
+    const value = name === undefined ? Option.none() : yield* Config.option(Config.String(name))
+    return describeConfigError(error, () => Option.getOrUndefined(value))
+  }).pipe(
+    // the report must never be what fails: fall back to the plain message
+    Effect.catchCause(() => Effect.succeed(describeFailure(error)))
+  )
+
 /**
  * Reports a failure as one error log line (in the program's format); the full cause, stacks included,
  * follows only at LOG_LEVEL=Debug. An interruption alone (SIGTERM/SIGINT) is not a failure.
@@ -72,7 +108,7 @@ export const reportFailure = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.E
     // Errors that were already shown (the CLI's help and usage errors) say so with `errorReported`.
     return Cause.hasInterruptsOnly(cause) || !Runtime.getErrorReported(error)
       ? Effect.void
-      : Effect.logError(describeFailure(error)).pipe(Effect.andThen(Effect.logDebug(cause)))
+      : Effect.flatMap(failureLine(error), (line) => Effect.logError(line)).pipe(Effect.andThen(Effect.logDebug(cause)))
   })
 
 /**
