@@ -175,7 +175,7 @@ export class AnalyticsStore extends Context.Service<AnalyticsStore, AnalyticsSto
   /** On the shared `Database` (run the migrations first: `Migrations.layer`). */
   static readonly layer = Layer.effect(
     AnalyticsStore,
-    Effect.map(Database, (database) => AnalyticsStore.of(makePostgresAnalytics(database.sql)))
+    Effect.map(Database, (database) => AnalyticsStore.of(makePostgresAnalytics(database.sql, database.embedded)))
   )
 
   /** In memory, with its state exposed as `AnalyticsMemory`. */

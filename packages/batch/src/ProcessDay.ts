@@ -235,6 +235,9 @@ const databaseSink = (day: string) =>
       finish: Effect.gen(function* () {
         yield* send
         yield* settle
+        yield* Effect.logInfo("process: pins staged, aggregating in the database").pipe(
+          Effect.annotateLogs({ day, staged: seq })
+        )
         const staged = yield* analytics.aggregateStaged(day)
         // scratch space: a day's pins are not kept once aggregated (a failed day's are emptied next time)
         yield* analytics.clearStaged

@@ -74,6 +74,7 @@ const byText =
  * a timeout would look like an outage (57014) and be retried for ever.
  */
 const aggregateTimeout = "30min"
+const aggregateWorkMem = "256MB"
 
 /** One statement: the pins' columns as array literals (see ArrayLiteral.ts), unnested into rows. */
 const stageInsert = (sql: postgres.Sql, pins: ReadonlyArray<StagedPin>) =>
@@ -113,7 +114,11 @@ const insertIsolating = async <Row>(
   }
 }
 
-export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
+/**
+ * `embedded`: PGlite runs inside this process, in WebAssembly memory that never shrinks, so its
+ * aggregation keeps the server's default `work_mem` (sorts spill to its files instead).
+ */
+export const makePostgresAnalytics = (sql: postgres.Sql, embedded = false): AnalyticsStoreApi => {
   const rejectRow = (r: BatchReject) => ({
     reason: r.reason,
     detail: r.detail,
@@ -297,6 +302,8 @@ export const makePostgresAnalytics = (sql: postgres.Sql): AnalyticsStoreApi => {
       attempt("aggregate staged pins", () =>
         sql.begin(async (tx) => {
           await tx`select set_config('statement_timeout', ${aggregateTimeout}, true)`
+          // the latest-version sort of a million pins in memory rather than in temporary files (server side)
+          if (!embedded) await tx`select set_config('work_mem', ${aggregateWorkMem}, true)`
           // The latest version of each pin (the domain's rule); "C" collation: only equality matters here.
           await tx`create temp table batch_latest_pins on commit drop as
             select distinct on (unique_id collate "C") coalesce(category, ${noCategory}) as category,
