@@ -1,8 +1,12 @@
 /**
- * `npm run bench -- batch [--quick]`: the batch program against the real services (Kafka, fake-gcs-server,
- * PostgreSQL). 1,000,000 events (100,000 with --quick) of the sample's rows, with unique ids, all on one
- * UTC day, are produced to a fresh 6-partition topic; then `pinflow batch run --date D` runs in its own
- * process (wall time and peak RSS measured) to archive them as gzip NDJSON parts and process the day.
+ * `npm run bench -- batch [--quick] [--5m]`: the batch program against the real services (Kafka,
+ * fake-gcs-server, PostgreSQL). 1,000,000 events (100,000 with --quick) of the sample's rows, with unique
+ * ids, all on one UTC day, are produced to a fresh 6-partition topic; then `pinflow batch run --date D` runs
+ * in its own process (wall time and peak RSS = VmHWM of that process) to archive them as gzip NDJSON parts
+ * and process the day — once per aggregation design on the same topic: staged in PostgreSQL
+ * (`BATCH_AGGREGATION=database`, the default) and the earlier in-memory accumulator (`memory`), each into its
+ * own bucket, schema and consumer group. `--5m` adds a 5,000,000-event day (database design only: the
+ * in-memory one needs ~4 GiB there), to show the peak RSS does not grow with the day.
  * Baseline in the same run: the original layout, one JSON object per event, for fewer events (written one
  * object per event, 8 uploads in flight, then read back one object per event by the same batch program
  * through its legacy path). Target: 1M events archived + processed in < 60 s with at most 100 objects.
@@ -89,6 +93,9 @@ const schemaUrl = async (schema: string) => {
 interface Measured {
   readonly seconds: number
   readonly peakRssMiB: number
+  /** The largest sampled VmRSS while archiving, and while processing. */
+  readonly archiveRssMiB: number
+  readonly processRssMiB: number
   readonly summary: string
 }
 
@@ -109,10 +116,15 @@ const batchRun = (vars: Record<string, string>): Promise<Measured> =>
     child.stderr.on("data", (c: Buffer) => {
       output += c.toString()
     })
+    const phasePeak = { archive: 0, process: 0 }
     const poll = setInterval(() => {
       try {
         const status = readFileSync(`/proc/${child.pid}/status`, "utf8")
         peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
+        // which step the resident set is largest in (sampled, so a little below VmHWM)
+        const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+        const phase = output.includes("process: reading the day back") ? "process" : "archive"
+        phasePeak[phase] = Math.max(phasePeak[phase], rss)
       } catch {}
     }, 100)
     child.on("exit", (code) => {
@@ -120,7 +132,14 @@ const batchRun = (vars: Record<string, string>): Promise<Measured> =>
       const seconds = (performance.now() - started) / 1000
       const summary = output.split("\n").find((l) => l.includes(`batch ${day} succeeded`)) ?? ""
       if (code !== 0 || summary === "") reject(new Error(`batch run exited ${code}:\n${output.slice(-3000)}`))
-      else resolve({ seconds, peakRssMiB: peak, summary })
+      else
+        resolve({
+          seconds,
+          peakRssMiB: peak,
+          archiveRssMiB: phasePeak.archive,
+          processRssMiB: phasePeak.process,
+          summary
+        })
     })
   })
 
@@ -142,40 +161,96 @@ const dropSchema = async (schema: string) => {
 const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`
 const fmt = new Intl.NumberFormat("en-US")
 
+interface Case {
+  readonly label: string
+  readonly events: number
+  readonly measured: Measured
+  readonly counts: Record<string, number>
+}
+
+/** One `pinflow batch run` of the topic's day with `aggregation`, in a bucket, schema and group of its own. */
+const runCase = async (
+  cleanup: Array<() => Promise<unknown>>,
+  common: Record<string, string>,
+  topic: string,
+  events: number,
+  aggregation: "database" | "memory",
+  lean: boolean
+): Promise<Case> => {
+  const name = `bench-batch-${aggregation}-${lean ? "lean" : "default"}-${events}-${id}`
+  const schema = name.replaceAll("-", "_")
+  cleanup.push(
+    () => dropSchema(schema),
+    () => deleteBucket(name)
+  )
+  await createBucket(name)
+  const url = await schemaUrl(schema)
+  const measured = await batchRun({
+    ...common,
+    DATABASE_URL: url,
+    GCS_BUCKET: name,
+    PINS_TOPIC: topic,
+    BATCH_GROUP: name,
+    BATCH_AGGREGATION: aggregation,
+    NODE_OPTIONS: lean ? leanNodeOptions : ""
+  })
+  const label = `${aggregation === "database" ? "staged in PostgreSQL" : "in-memory accumulator (before)"}, ${lean ? "lean V8 heap" : "node defaults"}`
+  return { label, events, measured, counts: await lastRunCounts(url) }
+}
+
+const deleteBucket = async (name: string) => {
+  const storage = new Storage({ apiEndpoint: env.gcsEndpoint, projectId: "bench" })
+  await storage
+    .bucket(name)
+    .deleteFiles({ force: true })
+    .catch(() => undefined)
+  await storage
+    .bucket(name)
+    .delete()
+    .catch(() => undefined)
+}
+
+/** The V8 heap limits the batch README recommends (see "Memory"). */
+const leanNodeOptions = "--max-semi-space-size=4 --max-old-space-size=192"
+
+const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1)
+
 export const run = async ({ quick }: BenchOptions): Promise<void> => {
   quietKafkaJsTimeoutWarning()
   const events = quick ? 100_000 : 1_000_000
+  const big = process.argv.includes("--5m") ? 5_000_000 : undefined
   const legacyEvents = quick ? 1_000 : 5_000
   const topic = `bench-batch-${id}`
+  const bigTopic = `bench-batch-5m-${id}`
   const emptyTopic = `bench-batch-legacy-${id}`
-  const bucket = `bench-batch-${id}`
   const legacyBucket = `bench-batch-legacy-${id}`
-  const schema = `bench_batch_${id}`
   const legacySchema = `bench_batch_legacy_${id}`
+  const cleanup: Array<() => Promise<unknown>> = [
+    () => deleteTopic(topic),
+    () => deleteTopic(bigTopic),
+    () => deleteTopic(emptyTopic),
+    () => deleteBucket(legacyBucket),
+    () => dropSchema(legacySchema)
+  ]
   process.stdout.write(
-    `batch bench: ${fmt.format(events)} events on ${day}; baseline ${fmt.format(legacyEvents)} events\n`
+    `batch bench: ${fmt.format(events)} events on ${day}${big === undefined ? "" : ` and ${fmt.format(big)}`}; baseline ${fmt.format(legacyEvents)} events\n`
   )
   try {
     const t0 = performance.now()
     await produce(topic, events)
     await produce(emptyTopic, 0)
-    process.stdout.write(
-      `  produced ${fmt.format(events)} events to ${topic} in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured)\n`
-    )
-    await createBucket(bucket)
+    if (big !== undefined) await produce(bigTopic, big)
+    process.stdout.write(`  produced the events in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured)\n`)
     await createBucket(legacyBucket)
-    const url = await schemaUrl(schema)
     const legacyUrl = await schemaUrl(legacySchema)
     const common = { KAFKA_BROKERS: env.brokers, GCS_ENDPOINT: env.gcsEndpoint, LOG_LEVEL: "Info", METRICS_PORT: "0" }
 
-    const pinflow = await batchRun({
-      ...common,
-      DATABASE_URL: url,
-      GCS_BUCKET: bucket,
-      PINS_TOPIC: topic,
-      BATCH_GROUP: `bench-${id}`
-    })
-    const counts = await lastRunCounts(url)
+    const cases: Array<Case> = []
+    // before first, then the new design: the same topic, read by a group of each
+    cases.push(await runCase(cleanup, common, topic, events, "memory", false))
+    cases.push(await runCase(cleanup, common, topic, events, "database", true))
+    cases.push(await runCase(cleanup, common, topic, events, "database", false))
+    if (big !== undefined) cases.push(await runCase(cleanup, common, bigTopic, big, "database", true))
 
     // the original layout: one object per event, written one object per event, then read back
     const storage = new Storage({ apiEndpoint: env.gcsEndpoint, projectId: "bench" })
@@ -204,30 +279,47 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     })
     const legacyCounts = await lastRunCounts(legacyUrl)
 
-    const perEvent = (seconds: number, n: number) => (seconds * 1e6) / n
-    const ours = perEvent(pinflow.seconds, events)
+    const perEvent = (s: number, n: number) => (s * 1e6) / n
     const theirs = perEvent(writeSeconds + original.seconds, legacyEvents)
     const rows: Array<ReadonlyArray<string>> = [
-      ["layout", "events", "objects", "stored", "time s", "events/s", "µs/event", "peak RSS"],
       [
-        "pinflow gzip NDJSON parts",
-        fmt.format(events),
-        String(counts.objects_written ?? "?"),
-        mib(counts.bytes_written ?? 0),
-        pinflow.seconds.toFixed(1),
-        fmt.format(Math.round(events / pinflow.seconds)),
-        ours.toFixed(1),
-        `${pinflow.peakRssMiB.toFixed(0)} MiB`
+        "layout / aggregation",
+        "events",
+        "objects",
+        "stored",
+        "time s",
+        "archive s",
+        "process s",
+        "events/s",
+        "µs/event",
+        "peak RSS",
+        "archive/process RSS"
       ],
+      ...cases.map((c) => [
+        c.label,
+        fmt.format(c.events),
+        String(c.counts.objects_written ?? "?"),
+        mib(c.counts.bytes_written ?? 0),
+        c.measured.seconds.toFixed(1),
+        seconds(c.counts.archive_ms),
+        seconds(c.counts.process_ms),
+        fmt.format(Math.round(c.events / c.measured.seconds)),
+        perEvent(c.measured.seconds, c.events).toFixed(1),
+        `${c.measured.peakRssMiB.toFixed(0)} MiB`,
+        `${c.measured.archiveRssMiB.toFixed(0)}/${c.measured.processRssMiB.toFixed(0)} MiB`
+      ]),
       [
         "original: 1 object/event",
         fmt.format(legacyEvents),
         String(legacyCounts.legacy_objects_read ?? "?"),
         mib(legacyCounts.bytes_read ?? 0),
         `${(writeSeconds + original.seconds).toFixed(1)}`,
+        writeSeconds.toFixed(1),
+        original.seconds.toFixed(1),
         fmt.format(Math.round(legacyEvents / (writeSeconds + original.seconds))),
         theirs.toFixed(1),
-        `${original.peakRssMiB.toFixed(0)} MiB`
+        `${original.peakRssMiB.toFixed(0)} MiB`,
+        `${original.archiveRssMiB.toFixed(0)}/${original.processRssMiB.toFixed(0)} MiB`
       ]
     ]
     const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? []
@@ -235,34 +327,26 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
       process.stdout.write(
         `  ${r.map((v, c) => (c === 0 ? v.padEnd(widths[c] ?? 0) : v.padStart(widths[c] ?? 0))).join("  ")}\n`
       )
+    const [before, ours, , five] = cases as [Case, Case, Case, Case | undefined]
+    for (const c of cases) process.stdout.write(`  ${c.measured.summary.replace(/^.*?(batch )/, "$1")}\n`)
+    const same =
+      before.counts.pins === ours.counts.pins &&
+      before.counts.categories === ours.counts.categories &&
+      before.counts.tags === ours.counts.tags
     process.stdout.write(
-      `  pinflow steps: archive ${((counts.archive_ms ?? 0) / 1000).toFixed(1)} s, process ${((counts.process_ms ?? 0) / 1000).toFixed(1)} s; pins ${fmt.format(counts.pins ?? 0)}, rejects ${fmt.format(counts.rejects ?? 0)}; original: write ${writeSeconds.toFixed(1)} s + run ${original.seconds.toFixed(1)} s\n`
+      `  both designs: pins ${fmt.format(ours.counts.pins ?? 0)}, categories ${ours.counts.categories}, tags ${ours.counts.tags}${same ? "" : " (DIFFERENT from the in-memory design!)"}\n`
     )
-    process.stdout.write(`  ${pinflow.summary.replace(/^.*?(batch )/, "$1")}\n`)
+    const ourUs = perEvent(ours.measured.seconds, events)
     const target =
       events === 1_000_000
-        ? pinflow.seconds < 60 && (counts.objects_written ?? 999) <= 100
+        ? ours.measured.seconds < 60 && (ours.counts.objects_written ?? 999) <= 100 && ours.measured.peakRssMiB <= 300
           ? "met"
           : "MISSED"
         : "n/a (--quick)"
     process.stdout.write(
-      `batch: ${fmt.format(events)} events archived + processed in ${pinflow.seconds.toFixed(1)} s into ${counts.objects_written} objects (${mib(counts.bytes_written ?? 0)}), peak RSS ${pinflow.peakRssMiB.toFixed(0)} MiB; ${ours.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ours).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects: ${target}\n`
+      `batch: ${fmt.format(events)} events archived + processed in ${ours.measured.seconds.toFixed(1)} s (${(ours.measured.seconds / before.measured.seconds).toFixed(2)}× the in-memory design's ${before.measured.seconds.toFixed(1)} s) into ${ours.counts.objects_written} objects (${mib(ours.counts.bytes_written ?? 0)}), peak RSS ${ours.measured.peakRssMiB.toFixed(0)} MiB (in-memory design ${before.measured.peakRssMiB.toFixed(0)} MiB)${five === undefined ? "" : `; ${fmt.format(five.events)} events: peak RSS ${five.measured.peakRssMiB.toFixed(0)} MiB (${(five.measured.peakRssMiB / ours.measured.peakRssMiB).toFixed(2)}× the 1M day's)`}; ${ourUs.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ourUs).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects, ≤ 300 MiB: ${target}\n`
     )
   } finally {
-    const storage = new Storage({ apiEndpoint: env.gcsEndpoint, projectId: "bench" })
-    for (const name of [bucket, legacyBucket]) {
-      await storage
-        .bucket(name)
-        .deleteFiles({ force: true })
-        .catch(() => undefined)
-      await storage
-        .bucket(name)
-        .delete()
-        .catch(() => undefined)
-    }
-    await deleteTopic(topic).catch(() => undefined)
-    await deleteTopic(emptyTopic).catch(() => undefined)
-    await dropSchema(schema).catch(() => undefined)
-    await dropSchema(legacySchema).catch(() => undefined)
+    for (const step of cleanup) await step().catch(() => undefined)
   }
 }
