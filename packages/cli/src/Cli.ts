@@ -12,7 +12,7 @@ import { stream } from "./commands/stream.ts"
 
 export const pinflow = Command.make("pinflow").pipe(
   Command.withDescription(
-    "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics"
+    "pinflow: pin events from an HTTP edge into Kafka, then streamed into Postgres and archived to GCS for daily analytics. Every program logs at LOG_LEVEL (default Info) in LOG_FORMAT: pretty or json (default: pretty on a terminal, JSON otherwise; a failure is one line, its stack only at LOG_LEVEL=Debug)"
   ),
   Command.withSubcommands([start, clean, ingest, emulate, batch, stream, migrate, dashboard, sql])
 )

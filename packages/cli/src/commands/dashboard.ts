@@ -24,7 +24,7 @@ export const dashboard = Command.make("dashboard", { port, metrics }, (flags) =>
   )
 }).pipe(
   Command.withDescription(
-    "Serve the live dashboard (GET /dashboard, JSON under /api/, /api/openapi.json) over DATABASE_URL — a read-only role is enough, every query runs READ ONLY — and the programs' /metrics. With DASHBOARD_KEY (else INGEST_API_KEY) set, open /dashboard?key=<key> once; API clients send Authorization: Bearer <key>. Env: DATABASE_URL, DASHBOARD_PORT, HOST, DASHBOARD_KEY, INGEST_API_KEY, DASHBOARD_METRICS, LOG_LEVEL"
+    "Serve the live dashboard (GET /dashboard, JSON under /api/, /api/openapi.json) over DATABASE_URL — a read-only role is enough, every query runs READ ONLY — and the programs' /metrics. With DASHBOARD_KEY (else INGEST_API_KEY) set, open /dashboard?key=<key> once; API clients send Authorization: Bearer <key>. Env: DATABASE_URL, DASHBOARD_PORT, HOST, DASHBOARD_KEY, INGEST_API_KEY, DASHBOARD_METRICS, LOG_LEVEL, LOG_FORMAT (pretty|json)"
   ),
   Command.withExamples([
     {
