@@ -17,7 +17,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { sampleLines } from "../../../test/support/sampleData.ts"
 import { createSchema, dropSchema } from "../../adapters/test/DatabaseSchema.ts"
-import { parseKey } from "../src/ArchiveLayout.ts"
+import { archiveRootFor, parseKey } from "../src/ArchiveLayout.ts"
 import { runDay } from "../src/BatchRun.ts"
 import type { BatchSettings } from "../src/BatchSettings.ts"
 import { BatchServices } from "../src/main.ts"
@@ -144,7 +144,7 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
 
   const objects = Effect.gen(function* () {
     const store = yield* ObjectStore
-    const infos = yield* Stream.runCollect(listAll(store, "raw/pins/"))
+    const infos = yield* Stream.runCollect(listAll(store, archiveRootFor(topic)))
     return infos.map((o) => [o.key, o.size] as const)
   })
 
@@ -157,7 +157,7 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
           const summary = yield* runDay(D)
           assert.strictEqual(summary.archive.events, values.length)
           assert.strictEqual(summary.archive.unreadable, 2)
-          const keys = (yield* objects).map(([key]) => parseKey(key))
+          const keys = (yield* objects).map(([key]) => parseKey(key, undefined, archiveRootFor(topic)))
           assert.isTrue(keys.every((k) => k?._tag === "Part"))
           assert.deepStrictEqual([...new Set(keys.map((k) => k?.day))].sort(), [literalDay, D, D2, null])
           // 360 + 30 repeats; 2 of the 360 sample rows are empty pins (title and description placeholders)
@@ -249,7 +249,7 @@ describeIntegration("batch against Kafka, fake-gcs-server and PostgreSQL", ["kaf
           const legacy = rows.slice(0, 12)
           for (const row of legacy)
             yield* store.put(
-              `raw/pins/dt=${legacyDay}/${String(row.unique_id)}.json`,
+              `${archiveRootFor(topic)}dt=${legacyDay}/${String(row.unique_id)}.json`,
               new TextEncoder().encode(JSON.stringify(row, null, 2))
             )
           const summary = yield* runDay(legacyDay)

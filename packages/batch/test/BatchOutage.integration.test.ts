@@ -10,6 +10,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { startService, stopService } from "../../../test/support/services.ts"
 import { createSchema, dropSchema } from "../../adapters/test/DatabaseSchema.ts"
+import { archiveRootFor } from "../src/ArchiveLayout.ts"
 import { runWithRetries } from "../src/BatchSchedule.ts"
 import { BatchServices } from "../src/main.ts"
 
@@ -124,7 +125,7 @@ describeIntegration(
           )
 
           const store = yield* ObjectStore
-          const objects = yield* Stream.runCollect(listAll(store, "raw/pins/"))
+          const objects = yield* Stream.runCollect(listAll(store, archiveRootFor(topic)))
           const lines = (yield* Effect.forEach(objects, (o) => store.get(o.key))).flatMap((body) =>
             gunzipSync(body)
               .toString("utf8")
