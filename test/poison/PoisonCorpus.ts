@@ -447,6 +447,18 @@ export const kafkaCorpus: ReadonlyArray<KafkaPoison> = [
   },
   {
     kind: "kafka",
+    name: "pins records with extended-year ingested_at +275760-09-13T00:00:00.000Z and -000001-01-01T00:00:00.000Z",
+    topic: "pins",
+    records: (m) =>
+      ["+275760-09-13T00:00:00.000Z", "-000001-01-01T00:00:00.000Z"].map((at, i) => ({
+        key: `${elementMarker(m, i)}id`,
+        value: bytes(logged(marked(m, i, {}), at))
+      })),
+    elements: 2,
+    outcomes: [asReject("schema", "stream"), asReject("schema", "stream")]
+  },
+  {
+    kind: "kafka",
     name: "two pins records whose unique_ids differ only in lone surrogates, in one send",
     topic: "pins",
     records: (m) =>
