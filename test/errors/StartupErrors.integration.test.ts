@@ -80,6 +80,16 @@ describeIntegration("startup errors against the services", ["kafka", "postgres",
     assert.notMatch(run.output, stackFrame)
   }, 60_000)
 
+  it("batch schedule with a missing bucket: the same line, at start, exit 1", async () => {
+    const missing = uniqueName("no-such-bucket")
+    const run = await runCli(["batch", "schedule"], { ...vars, GCS_BUCKET: missing, METRICS_PORT: "0" })
+    assert.strictEqual(run.code, 1, run.output)
+    assert.deepStrictEqual(errorMessages(run), [
+      `object store list "" failed: GCS_BUCKET=${missing}: no such bucket at ${env.gcsEndpoint} — create it, or set GCS_BUCKET to an existing bucket (unset: the local folder .pinflow/bucket)`
+    ])
+    assert.notMatch(run.output, stackFrame)
+  }, 60_000)
+
   it("a plain batch run that finds no events of yesterday says how to process today; --date does not", async () => {
     const plain = await runCli(["batch", "run"], vars)
     assert.strictEqual(plain.code, 0, plain.output)

@@ -16,6 +16,7 @@ import {
   runProgram
 } from "@pinflow/adapters"
 import { MetricsServer } from "@pinflow/adapters/MetricsServer"
+import { isBucketMissing } from "@pinflow/adapters/ObjectStore/Gcs"
 import { Effect, Layer } from "effect"
 import { runDay } from "./BatchRun.ts"
 import { missedDays, runDays, schedule, tick } from "./BatchSchedule.ts"
@@ -53,6 +54,20 @@ const preflight = Effect.gen(function* () {
   yield* store.list("", { pageSize: 1 })
   const kafka = yield* KafkaClient
   yield* kafka.awaitReachable()
+})
+
+/**
+ * The schedule refuses to start on a bucket that does not exist (a setting to fix); an unreachable store is
+ * only a warning, since each run retries.
+ */
+const bucketAtStart = Effect.gen(function* () {
+  const store = yield* ObjectStore
+  yield* store.list("", { pageSize: 1 }).pipe(
+    Effect.catchIf(
+      (error) => !isBucketMissing(error),
+      (error) => Effect.logWarning(`batch: the archive does not answer yet (${error.message}); each run retries`)
+    )
+  )
 })
 
 /** `batch run`: the given day (or yesterday), or the missed days; no retries (the caller sees the error). */
@@ -93,9 +108,14 @@ export const BatchScheduleLayer = (options: { readonly catchUp?: boolean } = {})
   Layer.effectDiscard(
     Effect.gen(function* () {
       yield* announce
-      if (options.catchUp === true) yield* tick
-      return yield* schedule
-    }).pipe(Effect.forkScoped)
+      yield* bucketAtStart
+      yield* Effect.forkScoped(
+        Effect.gen(function* () {
+          if (options.catchUp === true) yield* tick
+          return yield* schedule
+        })
+      )
+    })
   )
 
 /** `batch schedule`: the schedule on the live services, with `/healthz` and `/metrics`. */

@@ -32,6 +32,12 @@ const isDownloadListenerWarning: WarningFilter = (warning) => {
   return w.name === "MaxListenersExceededWarning" && w.emitter instanceof PassThrough && w.count === 11
 }
 
+/** The cause of an `ObjectStoreError` when the bucket itself does not exist (a setting to fix, not an outage). */
+export class BucketMissing extends Error {}
+
+/** Whether an object-store failure is a missing bucket. */
+export const isBucketMissing = (error: ObjectStoreError): boolean => error.cause instanceof BucketMissing
+
 const isNotFound = (cause: unknown) => (cause as { code?: unknown } | null)?.code === 404
 
 export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
@@ -60,7 +66,7 @@ export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
   }
   const where = options.endpoint === undefined ? "on GCS" : `at ${options.endpoint}`
   // A listing or an upload answers 404 only when the bucket itself is missing: say which setting names it.
-  const missingBucket = new Error(
+  const missingBucket = new BucketMissing(
     `GCS_BUCKET=${options.bucket}: no such bucket ${where} — create it, or set GCS_BUCKET to an existing bucket (unset: the local folder .pinflow/bucket)`
   )
   const attempt = <A>(operation: ObjectStoreError["operation"], key: string, f: () => Promise<A>) =>
