@@ -27,10 +27,19 @@ export const baseEnv = (vars: Record<string, string | undefined>): Record<string
   return env
 }
 
-/** `node packages/cli/src/bin.ts ...args` until it exits (the caller bounds it with the test's timeout). */
-export const runCli = async (args: ReadonlyArray<string>, env: Record<string, string | undefined>): Promise<CliRun> => {
+/**
+ * `node packages/cli/src/bin.ts ...args` until it exits; killed after `limitMs` (exit code null), so a program
+ * that does not fail as expected never outlives its test.
+ */
+export const runCli = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined>,
+  limitMs = 25_000
+): Promise<CliRun> => {
   const program = spawnProgram("packages/cli/src/bin.ts", args, env)
+  const limit = setTimeout(() => program.child.kill("SIGKILL"), limitMs)
   const code = await program.exited
+  clearTimeout(limit)
   const output = program.output()
   return { code, output, lines: output.split("\n").filter((line) => line.trim() !== "") }
 }
