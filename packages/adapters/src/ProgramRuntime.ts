@@ -5,6 +5,7 @@
  *   runProgram(Layer.launch(Main))    // instead of NodeRuntime.runMain(…)
  */
 import { NodeRuntime } from "@effect/platform-node"
+import { stringifyJson } from "@pinflow/domain"
 import { Cause, Config, Data, Effect, Exit, Layer, Logger, LogLevel, Option, References, Runtime } from "effect"
 
 /** `LOG_LEVEL` or `LOG_FORMAT` holds a value no program understands. */
@@ -37,9 +38,25 @@ export const logFormat: Effect.Effect<LogFormat, LogSettingInvalid | Config.Conf
   return yield* new LogSettingInvalid({ message: `LOG_FORMAT=${raw.value}: expected pretty or json` })
 })
 
+/**
+ * Below Debug, a log's cause (`Effect.logError("…", cause)`) is shown as its message on the same line, not
+ * as stack traces: one line per record in both formats.
+ */
+export const stacksOnlyAtDebug = <Output>(logger: Logger.Logger<unknown, Output>): Logger.Logger<unknown, Output> =>
+  Logger.make((options) => {
+    const debugging = LogLevel.isLessThanOrEqualTo(options.fiber.getRef(References.MinimumLogLevel), "Debug")
+    if (debugging || options.cause.reasons.length === 0) return logger.log(options)
+    const reason = Cause.hasInterruptsOnly(options.cause) ? "interrupted" : describeFailure(Cause.squash(options.cause))
+    const parts = Array.isArray(options.message) ? options.message : [options.message]
+    const text = parts.map((part) => (typeof part === "string" ? part : stringifyJson(part))).join(" ")
+    return logger.log({ ...options, message: `${text}: ${reason}`, cause: Cause.empty })
+  })
+
 /** The one logger of every program, in the format `LOG_FORMAT` selects. */
 export const LogFormatLayer = Layer.unwrap(
-  Effect.map(logFormat, (format) => Logger.layer([format === "json" ? Logger.consoleJson : Logger.consolePretty()]))
+  Effect.map(logFormat, (format) =>
+    Logger.layer([stacksOnlyAtDebug(format === "json" ? Logger.consoleJson : Logger.consolePretty())])
+  )
 )
 
 /** Level and format together: what each program's main provides (the name predates `LOG_FORMAT`). */
