@@ -41,6 +41,14 @@ describe("stacksOnlyAtDebug", () => {
     })
   )
 
+  it.effect("a cause logged alone: its message", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* seen("Info", Effect.logWarning(Cause.fail(new Error("disk full")))), [
+        { message: "disk full", causeReasons: 0 }
+      ])
+    })
+  )
+
   it.effect("a record without a cause passes unchanged", () =>
     Effect.gen(function* () {
       assert.deepStrictEqual(yield* seen("Info", Effect.logInfo("ready", { port: 8000 })), [

@@ -49,7 +49,7 @@ export const stacksOnlyAtDebug = <Output>(logger: Logger.Logger<unknown, Output>
     const reason = Cause.hasInterruptsOnly(options.cause) ? "interrupted" : describeFailure(Cause.squash(options.cause))
     const parts = Array.isArray(options.message) ? options.message : [options.message]
     const text = parts.map((part) => (typeof part === "string" ? part : stringifyJson(part))).join(" ")
-    return logger.log({ ...options, message: `${text}: ${reason}`, cause: Cause.empty })
+    return logger.log({ ...options, message: text === "" ? reason : `${text}: ${reason}`, cause: Cause.empty })
   })
 
 /** The one logger of every program, in the format `LOG_FORMAT` selects. */
