@@ -1,7 +1,9 @@
 /**
  * Reads a Node request body within a byte limit: refused from `Content-Length` before any byte is read,
- * and capped while streaming when the length is not declared (chunked). Only JSON media types pass.
+ * and capped while streaming when the length is not declared (chunked). Only JSON media types pass, and
+ * only bytes that are UTF-8 text.
  */
+import { isUtf8 } from "node:buffer"
 import type { Readable } from "node:stream"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Data, Effect, Option } from "effect"
@@ -62,10 +64,12 @@ const readIncoming = (incoming: Readable, limit: number): Effect.Effect<string, 
     }
     function onEnd() {
       detach()
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)
+      // decoding would silently turn bad bytes into U+FFFD and store text the client never sent
       resume(
-        Effect.succeed(
-          chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks, size).toString("utf8")
-        )
+        isUtf8(bytes)
+          ? Effect.succeed(bytes.toString("utf8"))
+          : Effect.fail(new UnreadableBody({ detail: "the body is not valid UTF-8 text" }))
       )
     }
     function onError(error: Error) {

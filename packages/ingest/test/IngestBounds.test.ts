@@ -45,6 +45,25 @@ describe("nesting", () => {
       })
     )
 
+    it.effect("a body that is not UTF-8 text: 400, nothing appended (never decoded into U+FFFD and stored)", () =>
+      Effect.gen(function* () {
+        const [head = "", tail = ""] = JSON.stringify(sampleEvent({ unique_id: "bad-bytes", title: "@@" })).split("@@")
+        const body = Buffer.concat([Buffer.from(head), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(tail)])
+        for (const path of ["/pin/", "/pins"]) {
+          const reply = yield* send(path, { method: "POST", body, headers: { "content-type": "application/json" } })
+          assert.deepStrictEqual(
+            [reply.status, reply.json],
+            [400, { error: "malformed JSON", detail: "the body could not be read: the body is not valid UTF-8 text" }]
+          )
+        }
+        const log = yield* PinLogMemory
+        assert.deepStrictEqual(
+          (yield* log.pins).filter((r) => r.key === "bad-bytes"),
+          []
+        )
+      })
+    )
+
     it.effect("an NDJSON line nested too deep is that event's failure only", () =>
       Effect.gen(function* () {
         const body = `${JSON.stringify(sampleEvent({ unique_id: "deep-ok" }))}\n${deep(100)}\n`
