@@ -161,12 +161,24 @@ export const httpCorpus: ReadonlyArray<HttpPoison> = [
       asPin({ follower_count: null })
     )
   ),
+  // counts are exact JavaScript numbers: above 2^53-1 a count is null (design.md says 2^63-1; see README)
   forBatch(
     "follower_count",
     withOutcomes(
       pin("follower_count 2^63-1 as '9223372036854775.807k'", follower("9223372036854775.807k")),
-      asPin({ follower_count: "9223372036854775807" })
+      asPin({ follower_count: null })
     )
+  ),
+  forBatch(
+    "follower_count",
+    withOutcomes(
+      pin("follower_count 2^53-1 as '9007199254740.991k'", follower("9007199254740.991k")),
+      asPin({ follower_count: "9007199254740991" })
+    )
+  ),
+  forBatch(
+    "follower_count",
+    withOutcomes(pin("follower_count 2^53", follower("9007199254740992")), asPin({ follower_count: null }))
   ),
   // lone surrogates: two ids the database would see as one
   {
