@@ -20,8 +20,6 @@ import { archiveRoot, partKey } from "./ArchiveLayout.ts"
 export interface PartSink<C> {
   readonly add: (line: string) => void
   readonly close: () => C
-  /** Resolves once the sink has caught up with what was added (absent: it always has). */
-  readonly settled?: () => Promise<void>
 }
 
 export interface Part<C> {
@@ -125,16 +123,6 @@ export class PartBuilder<C> {
   }
 
   /** Closes every open part, in partition then day order. */
-  /** Resolves once every open part's sink has caught up: what keeps uncompressed lines from piling up. */
-  settled(): Promise<void> {
-    const waits: Array<Promise<void>> = []
-    for (const open of this.#open.values()) {
-      const wait = open.sink.settled?.()
-      if (wait !== undefined) waits.push(wait)
-    }
-    return Promise.all(waits).then(() => undefined)
-  }
-
   flush(): ReadonlyArray<Part<C>> {
     const parts = [...this.#open.values()]
       .sort((a, b) => a.partition - b.partition || (a.day ?? "").localeCompare(b.day ?? ""))
