@@ -3,8 +3,14 @@
  * statement carried (isolate the record). One rule for every store, so the stream and the batch agree.
  */
 
-/** SQLSTATE classes of an unavailable server: connection exception, resources, operator intervention, system. */
-const connectivityClasses = new Set(["08", "53", "57", "58"])
+/**
+ * SQLSTATE classes no single row can cause, so isolating would turn every row into a reject: an unavailable
+ * server (08 connection exception, 53 resources, 57 operator intervention, 58 system) and a server that
+ * refuses every statement for now (25 a read-only transaction after a failover, 28 authorization,
+ * 3D/3F a missing database or schema, 40 deadlock or serialization, 42 a missing table or grant,
+ * 55 a lock not available). All are retried with backoff; a stalled worker says so on `/healthz`.
+ */
+const connectivityClasses = new Set(["08", "53", "57", "58", "25", "28", "3D", "3F", "40", "42", "55"])
 
 /** postgres.js' and Node's codes for a connection that closed, was refused or timed out. */
 const connectivityCodes = new Set([

@@ -23,8 +23,17 @@ const pin = (id: string, overrides: Partial<PinRow> = {}): PinRow => ({
 })
 
 describe("isConnectivityError", () => {
-  it("retries the database's unavailability: SQLSTATE classes 08, 53, 57, 58 and dropped connections", () => {
+  it("retries the database's unavailability and statement-wide refusals, and dropped connections", () => {
     for (const code of [
+      "25006",
+      "28P01",
+      "3D000",
+      "3F000",
+      "40001",
+      "40P01",
+      "42501",
+      "42P01",
+      "55P03",
       "08006",
       "08001",
       "53300",
@@ -46,14 +55,13 @@ describe("isConnectivityError", () => {
       assert.isTrue(isConnectivityError(coded(code)), code)
   })
 
-  it("isolates everything else: data, integrity, cardinality, syntax, unknown and uncoded failures", () => {
+  it("isolates what a row can cause: data, integrity, cardinality, size, unknown and uncoded failures", () => {
     for (const cause of [
       coded("22021"),
       coded("22008"),
       coded("23505"),
       coded("23514"),
       coded("21000"),
-      coded("42601"),
       coded("54000"),
       coded("XX000"),
       coded("08"),
