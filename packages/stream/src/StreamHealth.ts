@@ -1,6 +1,6 @@
 /**
- * Whether the worker makes progress, as `/healthz` reports it: stalled when no offset was committed for
- * `STREAM_STALL_AFTER` batch windows while the broker says records wait. The worker records each commit
+ * Whether the worker makes progress, as `/healthz` reports it: stalled when it holds records it took to
+ * write but committed no offset for `STREAM_STALL_AFTER` batch windows while the broker says records wait. The worker records each commit
  * and each reading of the lag here; `stallReason` answers from that state (no broker round trip).
  */
 import { HealthCheck } from "@pinflow/adapters"
@@ -10,6 +10,8 @@ import { StreamSettings } from "./StreamSettings.ts"
 export interface StreamProgress {
   /** Epoch millis of the last commit, or of the worker's start before its first commit. */
   readonly lastCommitAt: number
+  /** Epoch millis of the last batch this worker took to write (0: none yet). */
+  readonly lastTakenAt: number
   /** Epoch millis of the last time nothing was waiting (lag 0): an idle worker is not a stalled one. */
   readonly lastIdleAt: number
   /** Records waiting at the last reading of the broker's offsets; null before the first reading. */
@@ -20,7 +22,7 @@ export interface StreamHealthShape {
   readonly progress: Ref.Ref<StreamProgress>
 }
 
-const initial = (now: number): StreamProgress => ({ lastCommitAt: now, lastIdleAt: now, lag: null })
+const initial = (now: number): StreamProgress => ({ lastCommitAt: now, lastTakenAt: 0, lastIdleAt: now, lag: null })
 
 /**
  * A Reference, so programs that do not serve `/healthz` (e.g. `pinflow start`) need not provide it; the
@@ -41,6 +43,13 @@ export const markStarted = Effect.gen(function* () {
   const { progress } = yield* StreamHealth
   const now = yield* Clock.currentTimeMillis
   yield* Ref.set(progress, initial(now))
+})
+
+/** This worker took a batch to write: until it commits, records of its own wait. */
+export const markTaken = Effect.gen(function* () {
+  const { progress } = yield* StreamHealth
+  const now = yield* Clock.currentTimeMillis
+  yield* Ref.update(progress, (p) => ({ ...p, lastTakenAt: now }))
 })
 
 export const markCommitted = Effect.gen(function* () {
@@ -64,7 +73,9 @@ export const stallReason = Effect.gen(function* () {
   const now = yield* Clock.currentTimeMillis
   const limit = Duration.toMillis(settings.batchWindow) * settings.stallAfter
   const since = Math.max(p.lastCommitAt, p.lastIdleAt)
-  if (p.lag === null || p.lag === 0 || now - since <= limit) return Option.none<string>()
+  // the lag is the group's: a member with nothing of its own in hand (idle partitions) is not stalled
+  const holdsRecords = p.lastTakenAt > p.lastCommitAt
+  if (p.lag === null || p.lag === 0 || !holdsRecords || now - since <= limit) return Option.none<string>()
   return Option.some(
     `no offset committed for ${Math.round((now - p.lastCommitAt) / 1000)} s while ${p.lag} records wait (limit ${Duration.format(Duration.millis(limit))})`
   )

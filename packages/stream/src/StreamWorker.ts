@@ -10,7 +10,7 @@ import { PinSource, PinSourceError, type SourceRecord, type WriteBatch } from "@
 import { stringifyJson } from "@pinflow/domain"
 import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
 import { writeIsolating } from "./Isolation.ts"
-import { markCommitted, markLag, markStarted, StreamHealth } from "./StreamHealth.ts"
+import { markCommitted, markLag, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
 import { StreamSettings } from "./StreamSettings.ts"
 import { toWriteBatch } from "./Transform.ts"
@@ -122,6 +122,7 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
     yield* consumption.records.pipe(
       Stream.interruptWhen(Deferred.await(stop)),
       Stream.groupedWithin(settings.batchSize, settings.batchWindow),
+      Stream.tap(() => markTaken),
       Stream.mapEffect(writeRecords, { concurrency: settings.writeConcurrency }),
       Stream.mapEffect((records) =>
         consumption.commit(records).pipe(
