@@ -30,13 +30,16 @@ export class PinLogMemory extends Context.Service<
     readonly hold: (held: boolean) => Effect.Effect<void>
     /** Sends waiting at the hold now: lets a test know a write is in flight before it goes on. */
     readonly heldSends: Effect.Effect<number>
-    /** The number of records of every send so far, in the order they were sent (how writes were batched). */
+    /** The number of records of the latest 1,024 sends, in the order they were sent (how writes were batched). */
     readonly sendSizes: Effect.Effect<ReadonlyArray<number>>
   }
 >()("pinflow/adapters/PinLogMemory") {}
 
 const decodePin = Schema.decodeUnknownSync(Schema.fromJsonString(LoggedPinEvent))
 const decodeRejected = Schema.decodeUnknownSync(Schema.fromJsonString(RejectedEvent))
+
+/** How many send sizes `sendSizes` remembers. */
+const maxRecordedSends = 1024
 
 export const makeMemoryPinLog = Effect.fnUntraced(function* (
   options: BatcherOptions,
@@ -51,6 +54,8 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
 
   const send = (batch: ReadonlyArray<OutMessage>) =>
     Effect.gen(function* () {
+      // the latest sends only: this log also serves `pinflow start`, which runs for as long as it likes
+      if (sizes.length === maxRecordedSends) sizes.shift()
       sizes.push(batch.length)
       waiting += 1
       yield* Deferred.await(release).pipe(
