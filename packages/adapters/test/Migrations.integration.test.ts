@@ -41,7 +41,15 @@ describeIntegration("Migrations on PostgreSQL", ["postgres"], (env) => {
       ).pipe(Effect.provide(database()))
       assert.deepStrictEqual(
         tables.map((t) => t.table_name),
-        ["batch_runs", "daily_category_stats", "daily_tag_counts", "pin_rejects", "pinflow_migrations", "pins"]
+        [
+          "batch_runs",
+          "batch_staged_pins",
+          "daily_category_stats",
+          "daily_tag_counts",
+          "pin_rejects",
+          "pinflow_migrations",
+          "pins"
+        ]
       )
     })
   )
