@@ -10,8 +10,8 @@ import { StreamSettings } from "./StreamSettings.ts"
 export interface StreamProgress {
   /** Epoch millis of the last commit, or of the worker's start before its first commit. */
   readonly lastCommitAt: number
-  /** Epoch millis of the last batch this worker took to write (0: none yet). */
-  readonly lastTakenAt: number
+  /** Batches this worker took to write and has not finished committing (records of its own waiting). */
+  readonly holding: number
   /** Epoch millis of the last time nothing was waiting (lag 0): an idle worker is not a stalled one. */
   readonly lastIdleAt: number
   /** Records waiting at the last reading of the broker's offsets; null before the first reading. */
@@ -22,7 +22,7 @@ export interface StreamHealthShape {
   readonly progress: Ref.Ref<StreamProgress>
 }
 
-const initial = (now: number): StreamProgress => ({ lastCommitAt: now, lastTakenAt: 0, lastIdleAt: now, lag: null })
+const initial = (now: number): StreamProgress => ({ lastCommitAt: now, holding: 0, lastIdleAt: now, lag: null })
 
 /**
  * A Reference, so programs that do not serve `/healthz` (e.g. `pinflow start`) need not provide it; the
@@ -45,11 +45,16 @@ export const markStarted = Effect.gen(function* () {
   yield* Ref.set(progress, initial(now))
 })
 
-/** This worker took a batch to write: until it commits, records of its own wait. */
+/** This worker took a batch to write: until its commit is done, records of its own wait. */
 export const markTaken = Effect.gen(function* () {
   const { progress } = yield* StreamHealth
-  const now = yield* Clock.currentTimeMillis
-  yield* Ref.update(progress, (p) => ({ ...p, lastTakenAt: now }))
+  yield* Ref.update(progress, (p) => ({ ...p, holding: p.holding + 1 }))
+})
+
+/** A batch's commit is done (committed, or failed and left to the next one): it no longer waits. */
+export const markReleased = Effect.gen(function* () {
+  const { progress } = yield* StreamHealth
+  yield* Ref.update(progress, (p) => ({ ...p, holding: Math.max(0, p.holding - 1) }))
 })
 
 export const markCommitted = Effect.gen(function* () {
@@ -74,8 +79,7 @@ export const stallReason = Effect.gen(function* () {
   const limit = Duration.toMillis(settings.batchWindow) * settings.stallAfter
   const since = Math.max(p.lastCommitAt, p.lastIdleAt)
   // the lag is the group's: a member with nothing of its own in hand (idle partitions) is not stalled
-  const holdsRecords = p.lastTakenAt > p.lastCommitAt
-  if (p.lag === null || p.lag === 0 || !holdsRecords || now - since <= limit) return Option.none<string>()
+  if (p.lag === null || p.lag === 0 || p.holding === 0 || now - since <= limit) return Option.none<string>()
   return Option.some(
     `no offset committed for ${Math.round((now - p.lastCommitAt) / 1000)} s while ${p.lag} records wait (limit ${Duration.format(Duration.millis(limit))})`
   )

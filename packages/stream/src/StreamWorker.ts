@@ -10,7 +10,7 @@ import { PinSource, PinSourceError, type SourceRecord, type WriteBatch } from "@
 import { stringifyJson } from "@pinflow/domain"
 import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
 import { writeIsolating } from "./Isolation.ts"
-import { markCommitted, markLag, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
+import { markCommitted, markLag, markReleased, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
 import { StreamSettings } from "./StreamSettings.ts"
 import { toWriteBatch } from "./Transform.ts"
@@ -137,7 +137,8 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
           // written but not committed: a restart re-reads these records, and the upsert makes that harmless
           Effect.catch((error) =>
             Effect.logWarning("offset commit failed").pipe(Effect.annotateLogs({ error: error.message }))
-          )
+          ),
+          Effect.ensuring(markReleased)
         )
       ),
       Stream.runDrain

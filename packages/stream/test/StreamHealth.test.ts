@@ -1,7 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import { layerStreamHealth, markCommitted, markLag, markTaken, StreamHealth, stallReason } from "../src/StreamHealth.ts"
+import {
+  layerStreamHealth,
+  markCommitted,
+  markLag,
+  markReleased,
+  markTaken,
+  StreamHealth,
+  stallReason
+} from "../src/StreamHealth.ts"
 import { StreamSettings } from "../src/StreamSettings.ts"
 
 // 100 windows of 200 ms: a stall shows after 20 s without a commit
@@ -41,8 +49,27 @@ describe("stallReason", () => {
           yield* markLag(7)
           assert.isTrue(Option.isNone(yield* stallReason))
           const { progress } = yield* StreamHealth
-          assert.strictEqual((yield* Ref.get(progress)).lastTakenAt, 0)
+          assert.strictEqual((yield* Ref.get(progress)).holding, 0)
         })
       )
+  )
+  it.effect("two batches in flight: the first committed, the second still held, is a stall after the limit", () =>
+    env(
+      Effect.gen(function* () {
+        yield* markTaken
+        yield* markTaken
+        yield* TestClock.adjust(Duration.seconds(1))
+        yield* markCommitted
+        yield* markReleased
+        yield* markLag(500)
+        yield* TestClock.adjust(Duration.seconds(21))
+        assert.deepStrictEqual(
+          yield* stallReason,
+          Option.some("no offset committed for 21 s while 500 records wait (limit 20s)")
+        )
+        yield* markReleased
+        assert.isTrue(Option.isNone(yield* stallReason))
+      })
+    )
   )
 })
