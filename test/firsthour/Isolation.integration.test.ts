@@ -139,10 +139,14 @@ describeIntegration("isolation: DATABASE_SCHEMA, ARCHIVE_PREFIX and the topic", 
     assert.deepStrictEqual(await stats(c.schema), [[categoryA, 3]])
     for (const d of [a, b, c]) assert.deepStrictEqual(await runs(d.schema), [[day, "succeeded"]], d.schema)
     // the server's default schema got none of it
-    const [leaked] = await admin<Array<{ n: number }>>`
-      select case when to_regclass('public.daily_category_stats') is null then 0
-        else (select count(*) from public.daily_category_stats where category in (${categoryA}, ${categoryB})) end::int as n`
-    assert.strictEqual(leaked?.n, 0)
+    // (a fresh server has no such table at all; PostgreSQL resolves a table name even in an untaken branch)
+    const [table] = await admin<Array<{ exists: boolean }>>`
+      select to_regclass('public.daily_category_stats') is not null as exists`
+    if (table?.exists === true) {
+      const [leaked] = await admin<Array<{ n: number }>>`
+        select count(*)::int as n from public.daily_category_stats where category in (${categoryA}, ${categoryB})`
+      assert.strictEqual(leaked?.n, 0)
+    }
   }, 240_000)
 
   it("a batch run holding its schema's run lock does not block a run in another schema", async () => {
