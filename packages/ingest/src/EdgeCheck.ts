@@ -7,11 +7,13 @@ import { type EncodedPin, encodePin } from "@pinflow/adapters"
 import {
   decodePlainPinEvent,
   describeSchemaError,
+  isStorableText,
   type LoggedPinEvent,
   PinEvent,
   type RejectedEvent,
   readableId,
   schemaIssues,
+  storableText,
   stringifyJson,
   toLoggedPinEvent,
   withoutPosterName
@@ -49,9 +51,6 @@ const headOf = (text: string, max: number): string => {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
 }
 
-/** Text any stage stores exactly as given: well-formed Unicode without NUL. */
-const isStorable = (text: string): boolean => text.isWellFormed() && !text.includes("\u0000")
-
 /**
  * The payload as received, without personal data, capped in size. Text that is too long, or that a
  * database could not store as text, is kept inside an object (`prefix`), which is stored as JSON.
@@ -59,7 +58,7 @@ const isStorable = (text: string): boolean => text.isWellFormed() && !text.inclu
 export const boundedRaw = (raw: unknown): unknown => {
   const kept = withoutPosterName(raw)
   const text = typeof kept === "string" ? kept : stringifyJson(kept)
-  if (text.length <= maxRawChars && (typeof kept !== "string" || isStorable(kept))) return kept
+  if (text.length <= maxRawChars && (typeof kept !== "string" || isStorableText(kept))) return kept
   return { truncated: text.length > maxRawChars, length: text.length, prefix: headOf(text, maxRawChars) }
 }
 
@@ -68,7 +67,7 @@ const rejectId = (input: unknown): string | undefined => {
   const id = readableId(input)
   if (id === undefined) return undefined
   const head = headOf(id, maxIdChars).trim()
-  return head.length > 0 && isStorable(head) ? head : undefined
+  return head.length > 0 && isStorableText(head) ? head : undefined
 }
 
 const rejection = (
@@ -134,5 +133,5 @@ export interface BadLine {
 /** A parser's message as a short, storable detail (V8 quotes the input, which may hold anything). */
 export const parserDetail = (message: string): string => {
   const head = headOf(message, 512)
-  return isStorable(head) ? head : head.replaceAll("\u0000", "\\u0000").toWellFormed()
+  return storableText(head)
 }
