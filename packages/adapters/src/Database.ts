@@ -6,8 +6,10 @@
  *   const { sql } = yield* Database
  *   const rows = yield* Effect.tryPromise(() => sql`select count(*)::int as n from pins`)
  */
+
 import { Config, Context, Data, Duration, Effect, Exit, Layer, Option, Redacted, Schedule } from "effect"
 import postgres from "postgres"
+import { sqlState } from "./DatabaseFailure.ts"
 
 /** Postgres did not answer: the message names the URL (password hidden), the address and what to do. */
 export class DatabaseUnreachable extends Data.TaggedError("DatabaseUnreachable")<{
@@ -84,11 +86,6 @@ export const malformedUrlReason = (url: string): string | undefined => {
 
 /** SQLSTATEs that retrying cannot fix: the login was refused or the database does not exist. */
 const refusedCodes = new Set(["28P01", "28000", "3D000"])
-
-const sqlState = (cause: unknown): string | undefined => {
-  const code = typeof cause === "object" && cause !== null ? (cause as { readonly code?: unknown }).code : undefined
-  return typeof code === "string" ? code : undefined
-}
 
 /** The fix for a refused connection (`refusedCodes`), or undefined for any other failure. */
 const refusalHint = (cause: unknown): string | undefined => {
