@@ -78,7 +78,8 @@ const rejectedRecord = (record: SourceRecord, now: string): RejectRow => {
       detail: event.detail,
       unique_id: event.unique_id ?? null,
       raw: typeof event.raw === "string" ? event.raw : stringifyJson(event.raw),
-      rejected_at: Number.isNaN(Date.parse(event.rejected_at)) ? now : isoTime(event.rejected_at)
+      // RejectedEvent.rejected_at is a real instant PostgreSQL accepts (IsoInstant)
+      rejected_at: isoTime(event.rejected_at)
     }),
     onFailure: (error) => ({
       ...base,
