@@ -46,9 +46,19 @@ describeIntegration("Migrations on PostgreSQL", ["postgres"], (env) => {
           "batch_staged_pins",
           "daily_category_stats",
           "daily_tag_counts",
+          "geo_events",
+          "insight_category_by_age_group",
+          "insight_category_by_country",
+          "insight_category_by_year",
+          "insight_median_followers_by_age_group",
+          "insight_median_followers_by_join_year",
+          "insight_median_followers_by_join_year_and_age_group",
+          "insight_top_user_by_country",
+          "insight_users_joined_by_year",
           "pin_rejects",
           "pinflow_migrations",
-          "pins"
+          "pins",
+          "users"
         ]
       )
     })
