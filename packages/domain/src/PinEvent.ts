@@ -4,6 +4,7 @@
  */
 import { Schema } from "effect"
 import { IsoInstant } from "./IsoInstant.ts"
+import { SafeInteger } from "./SafeInteger.ts"
 import {
   maxCategoryCodePoints,
   maxFollowerCountCodePoints,
@@ -19,25 +20,9 @@ import {
  */
 const Text = StorableText(maxTextCodePoints)
 
-/** `Schema.Int` (a safe integer), saying which rule a whole number past 2^53 - 1 breaks. */
-const Index = Schema.Number.check(
-  Schema.makeFilter<number>(
-    (n) =>
-      Number.isSafeInteger(n) ||
-      (Number.isInteger(n) ? "Expected a safe integer (at most 2^53 - 1 either side of 0)" : "Expected an integer"),
-    {
-      expected: "an integer",
-      // the same rule as Schema.isInt, so tools (JSON Schema: no NaN/Infinity branch) treat it as one
-      representation: { id: "effect/schema/isInt", payload: null },
-      toJsonSchema: () => ({ type: "integer", minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
-      arbitraryConstraint: { number: "integer" }
-    }
-  )
-)
-
 /** The fields every event carries; cleaning rule 1 of the design. Unknown extra keys are ignored. */
 const eventFields = {
-  index: Index,
+  index: SafeInteger,
   unique_id: StorableId(maxIdCodePoints),
   title: Text,
   description: Text,

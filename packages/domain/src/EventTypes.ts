@@ -1,0 +1,8 @@
+/** The registry: every event type pinflow takes in, logs, cleans and stores. Adding a type = one entry here. */
+import type { EventType, EventTypeName } from "./EventType.ts"
+import { pinEvent } from "./PinEventType.ts"
+
+export const eventTypes: ReadonlyArray<EventType> = [pinEvent]
+
+/** The registered type of this name. */
+export const eventTypeNamed = (name: EventTypeName): EventType | undefined => eventTypes.find((t) => t.name === name)
