@@ -1,23 +1,31 @@
 /**
- * `npm run bench -- ingest [--quick]`: the edge against the real broker (acks from all in-sync replicas),
- * load from autocannon at a ramp of offered rates and at saturation, beside the naive design measured
- * in the same run (one kafkajs `send` awaited per request, no batching, no key — what the original
- * FastAPI endpoint did), twice: on pinflow's own edge (so only the log differs) and on bare node:http. Each server runs in its own process; its peak RSS is read from /proc. After
- * each scenario the topic's end offsets are checked: every 2xx must be in Kafka.
+ * `npm run bench -- ingest [--quick]`: the edge (`node packages/cli/src/bin.ts ingest`, its own process)
+ * against the real broker (acks from all in-sync replicas), load from autocannon at a ramp of offered
+ * rates and at saturation, with issue 14's two baselines measured in the same run by the same load
+ * generator: the bare-runtime ceiling (node:http + JSON.parse → 200, no Kafka) and the original design's
+ * endpoint (bench/original: FastAPI + Pydantic + kafka-python, one send + flush per request, uvicorn; its
+ * virtual environment bench/.venv is created from PyPI when missing). Every row carries the server
+ * process's peak RSS (/proc VmHWM) and pinflow's rows issue 11's edge budget. After each scenario with
+ * Kafka the topic's end offsets are checked: every 2xx must be in Kafka.
  */
-import { spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
-import { createServer } from "node:http"
+import { execFileSync } from "node:child_process"
+import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
-import { fileURLToPath } from "node:url"
-import { NodeRuntime } from "@effect/platform-node"
-import { KafkaClient, LogLevelLayer, PinLog, PinLogUnavailable, PinsTopics, toMessages } from "@pinflow/adapters"
 import { makePinGenerator } from "@pinflow/emulator"
-import { IngestServer, NodeServerLayer } from "@pinflow/ingest/main"
-import { Effect, Layer } from "effect"
-import { Kafka, logLevel, Partitioners } from "kafkajs"
+import { Kafka, logLevel } from "kafkajs"
 import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
+import {
+  againstBudget,
+  answers,
+  budgets,
+  type Program,
+  root,
+  spawnCommand,
+  spawnPinflow,
+  spawnScript,
+  waitUntil
+} from "./process.ts"
 
 interface AutocannonResult {
   readonly duration: number
@@ -44,134 +52,89 @@ type Autocannon = (options: {
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",").map((b) => b.trim())
-const here = fileURLToPath(import.meta.url)
-const root = fileURLToPath(new URL("..", import.meta.url))
 
-/**
- * The naive design on pinflow's own edge: the same HTTP server, validation and metrics, but a log that
- * awaits one kafkajs `send` per request (acks -1, no key, no batching). The difference to pinflow is
- * the batching alone.
- */
-const naiveEdge = () => {
-  const naiveLog = Layer.effect(
-    PinLog,
-    Effect.gen(function* () {
-      const client = yield* KafkaClient
-      const topics = yield* PinsTopics
-      const producer = yield* Effect.acquireRelease(
-        Effect.promise(async () => {
-          const p = client.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
-          await p.connect()
-          return p
-        }),
-        (p) => Effect.promise(() => p.disconnect())
-      )
-      return PinLog.of({
-        write: (records) =>
-          Effect.tryPromise({
-            try: () =>
-              producer.send({
-                topic: topics.pins,
-                acks: -1,
-                messages: toMessages(topics, records).map((m) => ({ value: m.value }))
-              }),
-            catch: () => new PinLogUnavailable({ reason: "failed", message: "send failed" })
-          }).pipe(Effect.asVoid),
-        ready: Effect.succeed(true),
-        depth: Effect.succeed({ events: 0, bytes: 0 })
-      })
-    })
-  )
-  NodeRuntime.runMain(
-    Layer.launch(
-      IngestServer.pipe(
-        Layer.provide(NodeServerLayer),
-        Layer.provide(naiveLog),
-        Layer.provide(KafkaClient.layerConfig({ clientId: "bench-naive-edge" })),
-        Layer.provide(LogLevelLayer)
-      )
-    )
-  )
-}
+const venv = `${root}bench/.venv`
 
-/** The naive design on bare node:http (cheaper HTTP than any framework): one awaited send per request. */
-const naiveServer = async (port: number, topic: string) => {
-  const kafka = new Kafka({ clientId: "bench-naive", brokers, logLevel: logLevel.NOTHING })
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
-  await producer.connect()
-  createServer((req, res) => {
-    if (req.method !== "POST") return void res.end("ok")
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      let event: Record<string, unknown>
-      try {
-        event = JSON.parse(Buffer.concat(chunks).toString())
-      } catch {
-        res.statusCode = 400
-        return void res.end()
-      }
-      producer
-        .send({ topic, acks: -1, messages: [{ value: JSON.stringify(event) }] })
-        .then(() => res.end('{"status":"accepted"}'))
-        .catch(() => {
-          res.statusCode = 503
-          res.end()
-        })
+/** bench/.venv with the original's requirements, created from PyPI when missing; false if that failed. */
+const ensureVenv = (): boolean => {
+  if (existsSync(`${venv}/bin/uvicorn`) && existsSync(`${venv}/.requirements-installed`)) return true
+  process.stdout.write("  creating bench/.venv for the original endpoint (pip, PyPI)…\n")
+  try {
+    execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" })
+    execFileSync(`${venv}/bin/pip`, ["install", "-q", "-r", `${root}bench/original/requirements.txt`], {
+      stdio: "inherit"
     })
-  }).listen(port, "127.0.0.1")
+    execFileSync("touch", [`${venv}/.requirements-installed`])
+    return true
+  } catch (error) {
+    process.stdout.write(`  !! cannot create bench/.venv: ${String(error)}\n`)
+    return false
+  }
 }
 
 interface Server {
   readonly url: string
-  readonly topic: string
+  readonly topic: string | undefined
   readonly peakRssMb: () => number
   readonly stop: () => Promise<void>
 }
 
-type Kind = "pinflow" | "naive" | "naive-edge"
+type Kind = "pinflow" | "bare" | "original"
 
 const startServer = async (kind: Kind, port: number): Promise<Server> => {
-  const topic = `bench-ingest-${kind}-${Date.now().toString(36)}`
-  const admin = new Kafka({ clientId: "bench-admin", brokers, logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] })
-  await admin.disconnect()
-  const args =
-    kind === "pinflow"
-      ? [`${root}packages/ingest/src/main.ts`]
-      : kind === "naive-edge"
-        ? [here, "naive-edge"]
-        : [here, "naive-server", String(port), topic]
-  // BENCH_INGEST_CPU_PROF=<dir>: a V8 CPU profile of pinflow's edge process (written when it exits)
-  const profile = kind === "pinflow" && process.env.BENCH_INGEST_CPU_PROF
-  const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PINS_TOPIC: topic, LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit"]
-  })
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}${kind === "naive" ? "/" : "/readyz"}`).then(
-      (r) => r.ok,
-      () => false
-    )
-    if (ok) break
-    if (child.exitCode !== null || i === 199) throw new Error(`${kind} server on port ${port} did not become ready`)
-    await new Promise((r) => setTimeout(r, 100))
+  const topic = kind === "bare" ? undefined : `bench-ingest-${kind}-${Date.now().toString(36)}`
+  if (topic !== undefined) {
+    const admin = new Kafka({ clientId: "bench-admin", brokers, logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] })
+    await admin.disconnect()
   }
+  const env = {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    PINS_TOPIC: topic ?? "",
+    LOG_LEVEL: "warn",
+    KAFKA_BROKERS: brokers.join(",")
+  }
+  // BENCH_INGEST_CPU_PROF=<dir>: a V8 CPU profile of pinflow's edge process (written when it exits)
+  const profile = process.env.BENCH_INGEST_CPU_PROF
+  const program: Program =
+    kind === "pinflow"
+      ? spawnPinflow(["ingest"], {
+          env,
+          stdio: "inherit",
+          nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []
+        })
+      : kind === "bare"
+        ? spawnScript(`${root}bench/baseline/bare.ts`, [String(port)], { env, stdio: "inherit" })
+        : spawnCommand(
+            `${venv}/bin/uvicorn`,
+            [
+              "app:app",
+              "--app-dir",
+              `${root}bench/original`,
+              "--host",
+              "127.0.0.1",
+              "--port",
+              String(port),
+              "--log-level",
+              "warning",
+              "--no-access-log"
+            ],
+            { env, stdio: "inherit" }
+          )
+  const url = `http://127.0.0.1:${port}`
+  await waitUntil(`${kind} server on port ${port} ready`, answers(`${url}${kind === "pinflow" ? "/readyz" : "/"}`), {
+    program,
+    timeoutMs: 60_000
+  })
   return {
     url,
     topic,
-    peakRssMb: () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8")
-      return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
-    },
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve())
-        child.kill("SIGTERM")
-      })
+    peakRssMb: () => program.memory().peakMb,
+    stop: async () => {
+      await program.stop()
+    }
   }
 }
 
@@ -209,6 +172,8 @@ interface Row {
   readonly p99: number
   readonly failed: number
   readonly rssMb: number
+  /** The budget this row's process is held to (issue 11), if any. */
+  readonly budgetMb: number | undefined
 }
 
 const load = async (
@@ -218,7 +183,8 @@ const load = async (
   bodies: ReadonlyArray<string>,
   eventsPerRequest: number,
   seconds: number,
-  rate: number | undefined
+  rate: number | undefined,
+  budgetMb: number | undefined
 ): Promise<Row & { readonly ok: number }> => {
   const result = await autocannon({
     url: server.url,
@@ -237,54 +203,78 @@ const load = async (
     p99: result.latency.p99,
     failed: result.non2xx + result.errors + result.timeouts,
     rssMb: server.peakRssMb(),
+    budgetMb,
     ok: result["2xx"] * eventsPerRequest
   }
 }
 
+const columns = [
+  ["scenario", -30],
+  ["offered", 12],
+  ["events/s", 10],
+  ["p50 ms", 8],
+  ["p99 ms", 8],
+  ["failed", 7],
+  ["peak RSS", 9],
+  ["edge budget", 18]
+] as const
+
+const line = (cells: ReadonlyArray<string>) =>
+  cells
+    .map((c, i) => {
+      const width = columns[i]?.[1] ?? 0
+      return width < 0 ? c.padEnd(-width) : c.padStart(width)
+    })
+    .join("  ")
+
 const formatRow = (r: Row) =>
-  [
-    r.scenario.padEnd(22),
-    r.offered.padStart(12),
-    r.eventsPerSecond.toFixed(0).padStart(10),
-    r.p50.toFixed(1).padStart(8),
-    r.p99.toFixed(1).padStart(8),
-    String(r.failed).padStart(8),
-    r.rssMb.toFixed(0).padStart(9)
-  ].join("  ")
+  line([
+    r.scenario,
+    r.offered,
+    r.eventsPerSecond.toFixed(0),
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    String(r.failed),
+    `${r.rssMb.toFixed(0)} MB`,
+    r.budgetMb === undefined ? "" : againstBudget(r.rssMb, r.budgetMb)
+  ])
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`
 
 export const run = async ({ quick }: BenchOptions): Promise<void> => {
   const seconds = quick ? 3 : 10
   const ramp = quick ? [500, 2_000] : [500, 1_000, 2_000, 4_000]
-  const rows: Array<Row> = []
   let durable = true
-  const print = (row: Row) => {
-    rows.push(row)
-    process.stdout.write(`${formatRow(row)}\n`)
-  }
+  const print = (row: Row) => process.stdout.write(`${formatRow(row)}\n`)
   process.stdout.write(
-    `ingest bench: Kafka ${brokers.join(",")}, acks=all, ${seconds} s per step${quick ? " (quick)" : ""}\n` +
-      `${["scenario".padEnd(22), "offered".padStart(12), "events/s".padStart(10), "p50 ms".padStart(8), "p99 ms".padStart(8), "failed".padStart(8), "peak RSS".padStart(9)].join("  ")}\n`
+    `ingest bench: Kafka ${brokers.join(",")}, acks=all, ${seconds} s per step${quick ? " (quick)" : ""}; peak RSS = VmHWM of the server's own process\n` +
+      `${line(columns.map(([name]) => name))}\n`
   )
 
+  let port = 18_100
   const scenario = async (kind: Kind, name: string, path: string, steps: ReadonlyArray<number | undefined>) => {
-    const server = await startServer(kind, kind === "pinflow" ? 18_100 : 18_101)
+    // a fresh port per server: a previous one may still be in TIME_WAIT or shutting down
+    const server = await startServer(kind, port++)
     const bodies = path === "/pins" ? batches : singles
     const perRequest = path === "/pins" ? 500 : 1
+    const budget = kind === "pinflow" ? budgets.edge : undefined
     let acknowledged = 0
-    await load(server, name, path, bodies, perRequest, 1, undefined) // warm-up, not reported
+    await load(server, name, path, bodies, perRequest, 1, undefined, budget) // warm-up, not reported
     const results: Array<Row> = []
     for (const rate of steps) {
-      const row = await load(server, name, path, bodies, perRequest, seconds, rate)
+      const row = await load(server, name, path, bodies, perRequest, seconds, rate, budget)
       acknowledged += row.ok
       results.push(row)
       print(row)
     }
     await server.stop()
-    const inTopic = await topicSize(server.topic)
-    // The warm-up's events are in the topic too, so the topic may hold more than the measured 2xx.
-    if (inTopic < acknowledged) {
-      durable = false
-      process.stdout.write(`  !! ${name}: ${acknowledged} acknowledged but only ${inTopic} in ${server.topic}\n`)
+    if (server.topic !== undefined) {
+      const inTopic = await topicSize(server.topic)
+      // The warm-up's events are in the topic too, so the topic may hold more than the measured 2xx.
+      if (inTopic < acknowledged) {
+        durable = false
+        process.stdout.write(`  !! ${name}: ${acknowledged} acknowledged but only ${inTopic} in ${server.topic}\n`)
+      }
     }
     return results
   }
@@ -293,32 +283,37 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
   if (process.env.BENCH_INGEST_ONLY === "pins") {
     const many = await scenario("pinflow", "pinflow /pins (500/req)", "/pins", [undefined])
     process.stdout.write(
-      `ingest (pins only): /pins ${(many.at(-1)?.eventsPerSecond ?? 0).toFixed(0)} ev/s [target ≥50000]; ` +
+      `ingest (pins only): /pins ${(many.at(-1)?.eventsPerSecond ?? 0).toFixed(0)} ev/s [goal ≥ 150000], peak RSS ${againstBudget(many.at(-1)?.rssMb ?? 0, budgets.edge)}; ` +
         `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
     )
     return
   }
-  const bare = await scenario("naive", "naive bare node:http", "/pin/", quick ? [undefined] : [2_000, undefined])
-  const naive = await scenario("naive-edge", "naive log, same edge", "/pin/", quick ? [undefined] : [2_000, undefined])
+  const bare = await scenario("bare", "ceiling: node:http, no Kafka", "/pin/", [undefined])
+  const original = ensureVenv()
+    ? await scenario("original", "original: FastAPI+kafka-python", "/pin/", [undefined])
+    : []
   const single = await scenario("pinflow", "pinflow /pin/", "/pin/", [...ramp, undefined])
   const many = await scenario("pinflow", "pinflow /pins (500/req)", "/pins", [undefined])
 
-  const naiveSat = naive.at(-1)?.eventsPerSecond ?? 0
   const bareSat = bare.at(-1)?.eventsPerSecond ?? 0
+  const originalSat = original.at(-1)?.eventsPerSecond
   const singleSat = single.at(-1)?.eventsPerSecond ?? 0
+  const singleRss = single.at(-1)?.rssMb ?? 0
   const at2000 = single.find((r) => r.offered === "2000 req/s")
   const batchSat = many.at(-1)?.eventsPerSecond ?? 0
-  const ratio = naiveSat > 0 ? singleSat / naiveSat : Number.NaN
+  const batchRss = many.at(-1)?.rssMb ?? 0
+  const share = singleSat / Math.max(bareSat, 1)
+  const multiple = originalSat === undefined ? undefined : singleSat / Math.max(originalSat, 1)
+  const met = (ok: boolean) => (ok ? "met" : "MISSED")
   process.stdout.write(
-    `ingest: /pin/ ${singleSat.toFixed(0)} ev/s at saturation = ${ratio.toFixed(1)}× the naive log on the same edge (${naiveSat.toFixed(0)} ev/s), ` +
-      `${(singleSat / Math.max(bareSat, 1)).toFixed(1)}× naive bare node:http (${bareSat.toFixed(0)} ev/s) [target ≥5×]; ` +
-      `p99 at 2000 req/s ${at2000?.p99.toFixed(1) ?? "-"} ms [target <25]; /pins ${batchSat.toFixed(0)} ev/s [target ≥50000]; ` +
-      `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
+    `ingest: /pin/ ${singleSat.toFixed(0)} req/s at saturation = ${pct(share)} of the bare node:http ceiling (${bareSat.toFixed(0)} req/s) [goal ≥ 50%: ${met(share >= 0.5)}], ` +
+      (multiple === undefined || originalSat === undefined
+        ? "original endpoint not measured (no bench/.venv) [goal ≥ 20×: MISSED]; "
+        : `${multiple.toFixed(1)}× the original FastAPI + kafka-python endpoint (${originalSat.toFixed(0)} req/s) [goal ≥ 20×: ${met(multiple >= 20)}]; `) +
+      `p99 at 2000 req/s ${at2000?.p99.toFixed(1) ?? "-"} ms; /pins ${batchSat.toFixed(0)} events/s [goal ≥ 150000: ${met(batchSat >= 150_000)}]; ` +
+      `edge peak RSS /pin/ ${againstBudget(singleRss, budgets.edge)}, /pins ${againstBudget(batchRss, budgets.edge)}; ` +
+      `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}${quick ? " (quick: not for publishing)" : ""}\n`
   )
 }
 
 quietKafkaJsTimeoutWarning()
-if (import.meta.main && process.argv[2] === "naive-server") {
-  await naiveServer(Number(process.argv[3]), process.argv[4] as string)
-}
-if (import.meta.main && process.argv[2] === "naive-edge") naiveEdge()
