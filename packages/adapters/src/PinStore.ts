@@ -15,6 +15,7 @@ import { makeMemoryPinStore, PinStoreMemory } from "./PinStore/Memory.ts"
 import { makePostgresWriter, type WriteMethod } from "./PinStore/Postgres.ts"
 import type { PinStoreError, WriteBatch, WriteResult } from "./PinStore/Types.ts"
 
+export * from "./EventStore/Table.ts"
 export { textArrayLiteral } from "./PinStore/ArrayLiteral.ts"
 export { PinStoreMemory } from "./PinStore/Memory.ts"
 export type { WriteMethod } from "./PinStore/Postgres.ts"

@@ -12,15 +12,66 @@ import {
   PinStore,
   PinStoreError,
   type RejectRow,
+  type StoredEvent,
+  type TableRows,
   type WriteBatch,
   type WriteResult
 } from "@pinflow/adapters"
 import { Clock, Effect } from "effect"
-import { thrownText, unstorable } from "./Transform.ts"
+import { thrownText, unstorable, unstorableEvent } from "./Transform.ts"
 
-const zero: WriteResult = { pins: 0, rejects: 0 }
+const zero: WriteResult = { pins: 0, events: 0, rejects: 0 }
 
-const sum = (a: WriteResult, b: WriteResult): WriteResult => ({ pins: a.pins + b.pins, rejects: a.rejects + b.rejects })
+const sum = (a: WriteResult, b: WriteResult): WriteResult => ({
+  pins: a.pins + b.pins,
+  events: a.events + b.events,
+  rejects: a.rejects + b.rejects
+})
+
+/** One row of a batch, whatever its kind: the unit isolation halves. */
+type Unit =
+  | { readonly _tag: "pin"; readonly pin: PinRow }
+  | {
+      readonly _tag: "event"
+      readonly table: TableRows["table"]
+      readonly event_type: string
+      readonly row: StoredEvent
+    }
+  | { readonly _tag: "reject"; readonly reject: RejectRow }
+
+/** The batch's rows in order: pins, each table's rows, rejects. */
+const unitsOf = (batch: WriteBatch, typeOf: (table: string) => string): Array<Unit> => [
+  ...batch.pins.map((pin) => ({ _tag: "pin" as const, pin })),
+  ...(batch.tables ?? []).flatMap(({ table, rows }) =>
+    rows.map((row) => ({ _tag: "event" as const, table, event_type: typeOf(table.name), row: row as StoredEvent }))
+  ),
+  ...batch.rejects.map((reject) => ({ _tag: "reject" as const, reject }))
+]
+
+/** The key of an event row, as its table keys it. */
+const keyOf = (unit: Extract<Unit, { _tag: "event" }>): string | null => {
+  const key = unit.table.columns.find((c) => c.name === unit.table.key)?.value(unit.row)
+  return key === null || key === undefined ? null : String(key)
+}
+
+/** The batch of `units`: one entry per table, rows in order. */
+const batchOf = (units: ReadonlyArray<Unit>): WriteBatch => {
+  const pins: Array<PinRow> = []
+  const rejects: Array<RejectRow> = []
+  const tables = new Map<TableRows["table"], Array<StoredEvent>>()
+  for (const unit of units) {
+    if (unit._tag === "pin") pins.push(unit.pin)
+    else if (unit._tag === "reject") rejects.push(unit.reject)
+    else {
+      const rows = tables.get(unit.table) ?? []
+      rows.push(unit.row)
+      tables.set(unit.table, rows)
+    }
+  }
+  return tables.size === 0
+    ? { pins, rejects }
+    : { pins, tables: [...tables].map(([table, rows]) => ({ table, rows })), rejects }
+}
 
 const nowIso = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
@@ -48,6 +99,7 @@ const unlessConnectivity = <R>(
 
 /** A reject the database refused, with every text escaped and a time it accepts. */
 export const lastResort = (reject: RejectRow, cause: string, now: string): RejectRow => ({
+  ...(reject.event_type === undefined ? {} : { event_type: escapedInner(reject.event_type, 64) }),
   reason: escapedInner(reject.reason, 64),
   detail: `the database refused this reject (${escapedInner(cause, 1000)}); stored in last-resort form, text JSON-escaped; detail: ${escapedInner(reject.detail, 10_000)}`,
   unique_id: reject.unique_id === null ? null : escapedInner(reject.unique_id, 1024),
@@ -61,6 +113,7 @@ export const lastResort = (reject: RejectRow, cause: string, now: string): Rejec
 
 /** The coordinates only: what is left when even the last-resort form is refused. */
 export const minimalReject = (reject: RejectRow, cause: string, now: string): RejectRow => ({
+  ...(reject.event_type === undefined ? {} : { event_type: escapedInner(reject.event_type, 64) }),
   reason: "unstorable",
   detail: `the database refused this reject even in its last-resort form: ${escapedInner(cause, 1000)}`,
   unique_id: null,
@@ -72,7 +125,7 @@ export const minimalReject = (reject: RejectRow, cause: string, now: string): Re
   rejected_at: now
 })
 
-const coordinatesOf = (row: PinRow | RejectRow) => ({
+const coordinatesOf = (row: { topic: string | null; partition: number | null; offset: number | null }) => ({
   topic: row.topic ?? "",
   partition: row.partition ?? -1,
   offset: row.offset ?? -1
@@ -102,47 +155,59 @@ const storeRefusedReject = (store: PinStore["Service"], reject: RejectRow, refus
     )
   })
 
+/** Where a row came from: its Kafka coordinates (null when none). */
+export interface RowOrigin {
+  readonly topic: string | null
+  readonly partition: number | null
+  readonly offset: number | null
+}
+
 /**
  * Writes `batch`, isolating what the store refuses (see the module comment). Fails only with a connectivity
- * `PinStoreError`. `rawOf` gives a pin's payload as received (looked up only for a refused pin).
+ * `PinStoreError`. `rawOf` gives a row's payload as received (looked up only for a refused row); `typeOf`
+ * the registry name of a table's type (the `event_type` of its unstorable rejects).
  */
 export const writeIsolating = (
   batch: WriteBatch,
-  rawOf: (pin: PinRow) => string
+  rawOf: (origin: RowOrigin, row: unknown) => string,
+  typeOf: (table: string) => string = () => "pin"
 ): Effect.Effect<WriteResult, PinStoreError, PinStore> =>
   Effect.gen(function* () {
     const store = yield* PinStore
-    const write = (part: WriteBatch): Effect.Effect<WriteResult, PinStoreError> =>
-      unlessConnectivity(attempt(store, part), (refusal) => isolate(part, refusal))
-    const isolate = (part: WriteBatch, refusal: PinStoreError): Effect.Effect<WriteResult, PinStoreError> =>
+    const write = (part: ReadonlyArray<Unit>): Effect.Effect<WriteResult, PinStoreError> =>
+      unlessConnectivity(attempt(store, batchOf(part)), (refusal) => isolate(part, refusal))
+    const isolate = (part: ReadonlyArray<Unit>, refusal: PinStoreError): Effect.Effect<WriteResult, PinStoreError> =>
       Effect.gen(function* () {
-        const size = part.pins.length + part.rejects.length
-        if (size > 1) {
-          // halves of the rows in order, pins first: a pin and a reject are split like two pins
-          const half = Math.ceil(size / 2)
-          const first = {
-            pins: part.pins.slice(0, half),
-            rejects: part.rejects.slice(0, Math.max(0, half - part.pins.length))
-          }
-          const second = {
-            pins: part.pins.slice(half),
-            rejects: part.rejects.slice(Math.max(0, half - part.pins.length))
-          }
-          return sum(yield* write(first), yield* write(second))
+        if (part.length > 1) {
+          // halves of the rows in order, whatever their kinds: a pin and a reject are split like two pins
+          const half = Math.ceil(part.length / 2)
+          return sum(yield* write(part.slice(0, half)), yield* write(part.slice(half)))
         }
-        const [pin] = part.pins
-        const [reject] = part.rejects
-        if (pin !== undefined) {
-          yield* Effect.logWarning("pin refused by the database, kept as a reject").pipe(
-            Effect.annotateLogs({ ...coordinatesOf(pin), unique_id: pin.unique_id, error: causeText(refusal) })
-          )
-          const row = unstorable(pin, rawOf(pin), causeText(refusal), yield* nowIso)
-          return yield* unlessConnectivity(attempt(store, { pins: [], rejects: [row] }), (second) =>
-            storeRefusedReject(store, row, second)
-          )
-        }
-        if (reject !== undefined) return yield* storeRefusedReject(store, reject, refusal)
-        return zero
+        const [unit] = part
+        if (unit === undefined) return zero
+        if (unit._tag === "reject") return yield* storeRefusedReject(store, unit.reject, refusal)
+        const now = yield* nowIso
+        const row =
+          unit._tag === "pin"
+            ? unstorable(unit.pin, rawOf(unit.pin, unit.pin), causeText(refusal), now)
+            : unstorableEvent(
+                unit.event_type,
+                keyOf(unit),
+                unit.row,
+                rawOf(unit.row, unit.row.clean),
+                causeText(refusal),
+                now
+              )
+        yield* Effect.logWarning(`${row.event_type ?? "pin"} refused by the database, kept as a reject`).pipe(
+          Effect.annotateLogs({
+            ...coordinatesOf(unit._tag === "pin" ? unit.pin : unit.row),
+            key: row.unique_id,
+            error: causeText(refusal)
+          })
+        )
+        return yield* unlessConnectivity(attempt(store, { pins: [], rejects: [row] }), (second) =>
+          storeRefusedReject(store, row, second)
+        )
       })
-    return yield* write(batch)
+    return yield* write(unitsOf(batch, typeOf))
   })

@@ -6,10 +6,10 @@
  * poison message never stalls a partition. On interruption (SIGTERM) the source stops, the batches in
  * flight are written and committed (within `STREAM_SHUTDOWN_TIMEOUT`), then the consumer leaves the group.
  */
-import { PinSource, PinSourceError, type SourceRecord, type WriteBatch } from "@pinflow/adapters"
+import { PinSource, PinSourceError, type SourceRecord } from "@pinflow/adapters"
 import { stringifyJson } from "@pinflow/domain"
 import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
-import { writeIsolating } from "./Isolation.ts"
+import { type RowOrigin, writeIsolating } from "./Isolation.ts"
 import { markCommitted, markLag, markReleased, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
 import { StreamSettings } from "./StreamSettings.ts"
@@ -28,10 +28,10 @@ const causeText = (cause: unknown) => (cause instanceof Error ? cause.message : 
 export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: ReadonlyArray<SourceRecord>) {
   const settings = yield* StreamSettings
   const batch = toWriteBatch(records, settings, yield* nowIso)
-  // only a refused pin needs its raw payload: look it up then, not for every batch
-  const rawOf = (pin: WriteBatch["pins"][number]) =>
-    records.find((r) => r.topic === pin.topic && r.partition === pin.partition && r.offset === pin.offset)?.value ??
-    stringifyJson(pin)
+  // only a refused row needs its raw payload: look it up then, not for every batch
+  const rawOf = (origin: RowOrigin, row: unknown) =>
+    records.find((r) => r.topic === origin.topic && r.partition === origin.partition && r.offset === origin.offset)
+      ?.value ?? stringifyJson(row)
   const started = yield* Clock.currentTimeMillis
   const result = yield* writeIsolating(batch, rawOf).pipe(
     // one attempt runs to its end even during shutdown: the transaction commits or rolls back, never half-way

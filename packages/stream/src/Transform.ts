@@ -148,3 +148,24 @@ export const unstorable = (pin: PinRow, raw: string, cause: string, now: string)
   offset: pin.offset,
   rejected_at: now
 })
+
+/** A row of another type the database refused, kept as a reject of that type instead. */
+export const unstorableEvent = (
+  eventType: string,
+  key: string | null,
+  origin: { readonly topic: string | null; readonly partition: number | null; readonly offset: number | null },
+  raw: string,
+  cause: string,
+  now: string
+): RejectRow => ({
+  event_type: eventType,
+  reason: "unstorable",
+  detail: `the database refused this ${eventType} event: ${cause}`,
+  unique_id: key,
+  raw,
+  source: "stream",
+  topic: origin.topic,
+  partition: origin.partition,
+  offset: origin.offset,
+  rejected_at: now
+})

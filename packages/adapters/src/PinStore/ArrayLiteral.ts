@@ -41,10 +41,13 @@ export const numberArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => number |
   return `{${parts.join(",")}}`
 }
 
-/** `{t,f}` for boolean[]. */
-export const booleanArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => boolean): string => {
+/** `{t,f,NULL}` for boolean[]. */
+export const booleanArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => boolean | null): string => {
   const parts = new Array<string>(rows.length)
-  for (let i = 0; i < rows.length; i += 1) parts[i] = get(rows[i] as A) ? "t" : "f"
+  for (let i = 0; i < rows.length; i += 1) {
+    const value = get(rows[i] as A)
+    parts[i] = value === null ? "NULL" : value ? "t" : "f"
+  }
   return `{${parts.join(",")}}`
 }
 
@@ -53,16 +56,31 @@ export const booleanArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => boolean
  * Each inner literal is written already escaped for the outer one, instead of being built and then
  * escaped again by a regex (nearly every inner literal has quotes).
  */
-export const nestedTextArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => ReadonlyArray<string>): string => {
+export const nestedTextArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => ReadonlyArray<string> | null): string => {
   const parts = new Array<string>(rows.length)
   for (let i = 0; i < rows.length; i += 1) {
     const values = get(rows[i] as A)
     parts[i] =
-      values.length === 0
-        ? '"{}"'
-        : values.some(needsEscape)
-          ? quoted(textArrayLiteral(values))
-          : `"{\\"${values.join('\\",\\"')}\\"}"`
+      values === null
+        ? "NULL"
+        : values.length === 0
+          ? '"{}"'
+          : values.some(needsEscape)
+            ? quoted(textArrayLiteral(values))
+            : `"{\\"${values.join('\\",\\"')}\\"}"`
+  }
+  return `{${parts.join(",")}}`
+}
+
+/** `{1.5,-2}`: a number array's literal (cast to double precision[] or bigint[] in SQL). */
+export const numberArrayLiteral = (values: ReadonlyArray<number>): string => `{${values.join(",")}}`
+
+/** text[] of number array literals, one per row (cast per row in SQL, as `nestedTextArray`). */
+export const nestedNumberArray = <A>(rows: ReadonlyArray<A>, get: (row: A) => ReadonlyArray<number> | null): string => {
+  const parts = new Array<string>(rows.length)
+  for (let i = 0; i < rows.length; i += 1) {
+    const values = get(rows[i] as A)
+    parts[i] = values === null ? "NULL" : `"${numberArrayLiteral(values)}"`
   }
   return `{${parts.join(",")}}`
 }

@@ -4,12 +4,12 @@
  * next writes fail or to hold them until released (a slow or unavailable database).
  */
 import { Context, Deferred, Effect } from "effect"
+import { dedupeLastBy, storedKey, supersedesBy, type TableRows, versioning } from "../EventStore/Table.ts"
 import {
   dedupeLast,
   type PinRow,
   PinStoreError,
   type RejectRow,
-  storedKey,
   supersedes,
   type WriteBatch,
   type WriteResult
@@ -20,6 +20,8 @@ export interface PinStoreMemoryService {
   /** Stored pins by `unique_id` (well-formed: lone surrogates replaced by U+FFFD, as Postgres stores them). */
   readonly pins: Effect.Effect<ReadonlyMap<string, PinRow>>
   readonly rejects: Effect.Effect<ReadonlyArray<RejectRow>>
+  /** Stored rows of another type's table (`tables` of a write), by stored key. */
+  readonly rowsOf: (table: string) => Effect.Effect<ReadonlyMap<string, unknown>>
   /** Successful writes so far, each with the batch it stored (after dedupe). */
   readonly writes: Effect.Effect<ReadonlyArray<WriteBatch>>
   /** Write attempts so far, failed ones included. */
@@ -49,6 +51,7 @@ const rejectKey = (r: RejectRow): string | null =>
 
 export const makeMemoryPinStore = Effect.sync(() => {
   const pins = new Map<string, PinRow>()
+  const tables = new Map<string, Map<string, unknown>>()
   const rejects: Array<RejectRow> = []
   const rejectKeys = new Set<string>()
   const writes: Array<WriteBatch> = []
@@ -92,6 +95,24 @@ export const makeMemoryPinStore = Effect.sync(() => {
           written += 1
         }
       }
+      let events = 0
+      const stored: Array<TableRows> = []
+      for (const { table, rows } of batch.tables ?? []) {
+        const v = versioning(table)
+        const supersedes = supersedesBy(v)
+        const unique = dedupeLastBy(v, rows)
+        const held = tables.get(table.name) ?? new Map<string, unknown>()
+        tables.set(table.name, held)
+        for (const row of unique) {
+          const key = v.key(row)
+          const before = held.get(key)
+          if (before === undefined || supersedes(row, before)) {
+            held.set(key, row)
+            events += 1
+          }
+        }
+        stored.push({ table, rows: unique })
+      }
       let inserted = 0
       for (const reject of batch.rejects) {
         const key = rejectKey(reject)
@@ -100,14 +121,19 @@ export const makeMemoryPinStore = Effect.sync(() => {
         rejects.push(reject)
         inserted += 1
       }
-      writes.push({ pins: unique, rejects: batch.rejects })
-      return { pins: written, rejects: inserted }
+      writes.push(
+        stored.length === 0
+          ? { pins: unique, rejects: batch.rejects }
+          : { pins: unique, tables: stored, rejects: batch.rejects }
+      )
+      return { pins: written, events, rejects: inserted }
     })
 
   return PinStoreMemory.of({
     writeBatch,
     pins: Effect.sync(() => new Map(pins)),
     rejects: Effect.sync(() => [...rejects]),
+    rowsOf: (table) => Effect.sync(() => new Map(tables.get(table))),
     writes: Effect.sync(() => [...writes]),
     attempts: Effect.sync(() => attempts),
     failNext: (n) =>

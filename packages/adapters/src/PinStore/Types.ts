@@ -1,5 +1,7 @@
 /** The rows, results and errors of the `PinStore` port (see `../PinStore.ts`). */
 import { Data } from "effect"
+import { pinTable } from "../EventStore/PinTable.ts"
+import { dedupeLastBy, storedKey, supersedesBy, type TableRows, type Versioning } from "../EventStore/Table.ts"
 
 /** A clean pin as stored, with the Kafka coordinates of the message it came from (null when none). */
 export interface PinRow {
@@ -24,6 +26,8 @@ export interface PinRow {
 export type RejectSource = "ingest" | "stream" | "batch"
 
 export interface RejectRow {
+  /** The registry name of the event's type (`pin`, `geo`, `user`); `pin` when absent. */
+  readonly event_type?: string
   /** A stable code: `invalid_json`, `schema`, `empty_pin`, `unknown_media_type`, `unstorable`, … */
   readonly reason: string
   readonly detail: string
@@ -40,12 +44,16 @@ export interface RejectRow {
 
 export interface WriteBatch {
   readonly pins: ReadonlyArray<PinRow>
+  /** Rows of the other registered types, one entry per table (`tableRows(registry entry's table, rows)`). */
+  readonly tables?: ReadonlyArray<TableRows>
   readonly rejects: ReadonlyArray<RejectRow>
 }
 
 export interface WriteResult {
   /** Pin rows inserted or updated (an older version than the stored one is not written). */
   readonly pins: number
+  /** Rows of the other types (`tables`) inserted or updated, on the same rule. */
+  readonly events: number
   /** Reject rows inserted (a replayed reject is not inserted again). */
   readonly rejects: number
 }
@@ -67,36 +75,22 @@ export class PinStoreError extends Data.TaggedError("PinStoreError")<{
 
 export { isConnectivityError } from "../DatabaseFailure.ts"
 
-/**
- * The key Postgres sees: text is sent as UTF-8, where every lone surrogate becomes U+FFFD, so two ids
- * that differ only there are one row (and one upsert may not touch a row twice).
- */
-export const storedKey = (id: string): string => (id.isWellFormed() ? id : id.toWellFormed())
+const pinVersioning: Versioning<PinRow> = {
+  key: (pin) => storedKey(pin.unique_id),
+  ingestedAt: (pin) => pin.ingested_at,
+  offset: (pin) => pin.offset
+}
 
 /**
  * One row per stored key: the version that `supersedes` the others wins (rule 9: the later `ingested_at`,
  * then the later offset; batch order breaks the remaining ties). Returns `pins` itself when no key repeats.
  */
-export const dedupeLast = (pins: ReadonlyArray<PinRow>): ReadonlyArray<PinRow> => {
-  const last = new Map<string, PinRow>()
-  for (const pin of pins) {
-    const key = storedKey(pin.unique_id)
-    const seen = last.get(key)
-    if (seen !== undefined && !supersedes(pin, seen)) continue
-    last.delete(key)
-    last.set(key, pin)
-  }
-  return last.size === pins.length ? pins : [...last.values()]
-}
+export const dedupeLast = (pins: ReadonlyArray<PinRow>): ReadonlyArray<PinRow> => dedupeLastBy(pinVersioning, pins)
 
 /**
  * Whether `next` may replace `stored`: the later `ingested_at` wins, then the later offset; rows without
  * `ingested_at` always replace. So replays and out-of-order writers never bring back an older version.
  */
-export const supersedes = (next: PinRow, stored: PinRow): boolean => {
-  if (next.ingested_at === null || stored.ingested_at === null) return true
-  const a = Date.parse(next.ingested_at)
-  const b = Date.parse(stored.ingested_at)
-  if (Number.isNaN(a) || Number.isNaN(b)) return true
-  return a !== b ? a > b : (next.offset ?? -1) >= (stored.offset ?? -1)
-}
+export const supersedes: (next: PinRow, stored: PinRow) => boolean = supersedesBy(pinVersioning)
+
+export { pinTable }
