@@ -5,6 +5,7 @@
 import { Result, Schema } from "effect"
 import { describeSchemaError, schemaIssues } from "./Cleaning.ts"
 import type { EventRejection, FieldIssues } from "./EventType.ts"
+import { isoInstantMillis } from "./IsoInstant.ts"
 import { parseJson } from "./JsonText.ts"
 import { storableText } from "./StorableText.ts"
 
@@ -35,3 +36,12 @@ export const cleanJsonLine =
       onFailure: (message) => Result.fail({ reason: "invalid_json", detail: storableText(message) }),
       onSuccess: clean
     })
+
+/**
+ * An `ingested_at` (an IsoInstant) as `toISOString` writes it, so every stored time compares as text
+ * and as an instant alike; text that is not an instant is kept (the schema refused it before).
+ */
+export const stampedAt = (time: string): string => {
+  const millis = isoInstantMillis(time)
+  return millis === undefined ? time : new Date(millis).toISOString()
+}
