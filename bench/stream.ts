@@ -5,33 +5,23 @@
  * stream worker until every event is in Postgres, once per pin write path (`BENCH_STREAM_METHODS`, default
  * `unnest,copy`). Medians are reported; each share compares with the median reference of the same run.
  *
- * The worker runs in its own process (`node bench/stream.ts` with `BENCH_STREAM_CHILD`) with the
+ * The worker is the program as deployed, `node packages/cli/src/bin.ts stream`, in its own process with the
  * product defaults, overridable by the same variables (`STREAM_BATCH_SIZE`, `STREAM_WRITE_CONCURRENCY`,
- * …), so its RSS and CPU are its own. It knows it is done when the store has reported N rows written
- * (no `count(*)` polling competing for the 2 cores), then checks the count once. The CPU split of the
+ * …; `PIN_STORE_METHOD` per method), so its peak RSS (/proc VmHWM, beside issue 11's 200 MB worker
+ * budget) and CPU are its own. It knows it is done when its `/metrics` count N rows written (no
+ * `count(*)` polling competing for the 2 cores), then checks the count once. The CPU split of the
  * timed interval (worker, postgres, kafka, other, idle; from /proc) says where the machine's time went.
  * `BENCH_STREAM_PROF=1` writes a `--cpu-prof` profile of each worker to `.bench/stream-profiles/`.
  */
-import { spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
-import {
-  Database,
-  KafkaClient,
-  Migrations,
-  type PinRow,
-  PinSource,
-  PinStore,
-  textArrayLiteral,
-  type WriteMethod
-} from "@pinflow/adapters"
-import { StreamSettings } from "@pinflow/stream/StreamSettings"
-import { runWorker } from "@pinflow/stream/StreamWorker"
+import { Database, Migrations, type PinRow, textArrayLiteral, type WriteMethod } from "@pinflow/adapters"
 import { toWriteBatch } from "@pinflow/stream/Transform"
-import { ConfigProvider, Deferred, Effect, Fiber, Layer, Logger, References } from "effect"
+import { ConfigProvider, Effect, Layer, References } from "effect"
 import { Kafka, logLevel, Partitioners } from "kafkajs"
 import postgres from "postgres"
 import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
+import { againstBudget, answers, budgets, spawnPinflow, waitUntil } from "./process.ts"
 
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",")
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://pinflow:pinflow@127.0.0.1:5432/pinflow"
@@ -133,101 +123,94 @@ export const cpuSplit = (a: CpuSnapshot, b: CpuSnapshot): Record<string, number>
   return split
 }
 
-// ---- the worker, in its own process ----
+// ---- the worker: `pinflow stream`, its own process ----
 
 interface Run {
   readonly label: string
   readonly rows: number
   readonly seconds: number
+  /** VmHWM of the worker process, MB (NaN for the reference, which runs in the bench). */
   readonly maxRssMb: number
   readonly cpu?: Record<string, number>
   /** The worker process's own CPU time (all its threads) per row, µs. */
   readonly cpuPerRowUs?: number
 }
 
-interface ChildTask {
+interface WorkerTask {
   readonly topic: string
   readonly n: number
   readonly method: WriteMethod
   readonly round: number
 }
 
-/** The worker until `n` events are stored (pins + rejects, as the store reports), then one count check. */
-const childMain = async ({ topic, n, method, round }: ChildTask): Promise<Run> => {
-  const schema = `bench_stream_${method}`
-  const url = await schemaUrl(schema)
-  let written = 0
-  const counting = Layer.effect(
-    PinStore,
-    Effect.map(PinStore, (store) =>
-      PinStore.of({
-        writeBatch: (batch) =>
-          store.writeBatch(batch).pipe(Effect.tap((r) => Effect.sync(() => (written += r.pins + r.rejects))))
-      })
-    )
-  ).pipe(Layer.provide(PinStore.layerMethod(method)))
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("STREAM_")))
-  const layers = Layer.mergeAll(
-    PinSource.layer.pipe(Layer.provide(KafkaClient.layerConfig({ clientId: "pinflow-bench" }))),
-    counting.pipe(Layer.provideMerge(Migrations.layer), Layer.provide(Database.layer)),
-    StreamSettings.layer
-  ).pipe(
-    Layer.provide(
-      ConfigProvider.layer(
-        ConfigProvider.fromUnknown({
-          ...env,
-          STREAM_GROUP: `${topic}-${method}-${round}`,
-          PINS_TOPIC: topic,
-          DATABASE_URL: url,
-          KAFKA_BROKERS: brokers.join(",")
-        })
-      )
-    ),
-    Layer.provide(Layer.mergeAll(Logger.layer([Logger.consoleJson]), Layer.succeed(References.MinimumLogLevel, "Warn")))
-  )
-  let maxRss = process.memoryUsage().rss
-  const sampler = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 100)
-  const program = Effect.gen(function* () {
-    // the Layers (connections, migrations) are built; the group join and first fetch are measured
-    const stop = yield* Deferred.make<void>()
-    const cpuBefore = cpuSnapshot({ worker: process.pid })
-    const usageBefore = process.cpuUsage()
-    const started = now()
-    const fiber = yield* Effect.forkChild(runWorker(stop))
-    while (written < n) yield* Effect.sleep("10 millis")
-    const seconds = (now() - started) / 1000
-    const usage = process.cpuUsage(usageBefore)
-    const cpu = cpuSplit(cpuBefore, cpuSnapshot({ worker: process.pid }))
-    yield* Deferred.succeed(stop, undefined)
-    yield* Fiber.join(fiber)
-    return { seconds, cpu, cpuPerRowUs: (usage.user + usage.system) / n }
-  })
-  const { seconds, cpu, cpuPerRowUs } = await Effect.runPromise(program.pipe(Effect.provide(layers)))
-  clearInterval(sampler)
-  const sql = postgres(url, { max: 1, onnotice: () => undefined })
-  const [row] = await sql`select (select count(*) from pins) + (select count(*) from pin_rejects) as n`
-  await sql.end()
-  await dropSchema(schema)
-  if (Number(row?.n) !== n) throw new Error(`expected ${n} rows after the run, found ${row?.n}`)
-  return { label: `stream worker (${method})`, rows: n, seconds, maxRssMb: maxRss / 2 ** 20, cpu, cpuPerRowUs }
+/** pins + rejects written so far, from the worker's `/metrics` (a counter per table). */
+const writtenSoFar = async (metrics: string): Promise<number> => {
+  const text = await fetch(metrics).then((r) => r.text())
+  let sum = 0
+  for (const line of text.split("\n"))
+    if (/^pinflow_(pins|rejects)_written_total[{ ]/.test(line)) sum += Number(line.slice(line.lastIndexOf(" ") + 1))
+  return sum
 }
 
-const timeWorker = (task: ChildTask): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const prof = process.env.BENCH_STREAM_PROF === "1" ? ["--cpu-prof", "--cpu-prof-dir=.bench/stream-profiles"] : []
-    const child = spawn(process.execPath, [...prof, new URL(import.meta.url).pathname], {
-      env: { ...process.env, BENCH_STREAM_CHILD: JSON.stringify(task) },
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let out = ""
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()))
-    child.on("error", reject)
-    child.on("exit", (code) => {
-      const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "))
-      if (code === 0 && line !== undefined) resolve(JSON.parse(line.slice("BENCH_RESULT ".length)) as Run)
-      else reject(new Error(`worker child exited ${code}: ${out.slice(-2000)}`))
-    })
+let metricsPort = 19_460
+
+/**
+ * `pinflow stream` (product defaults, overridable by the same `STREAM_*` variables) until it has
+ * reported `n` events stored (pins + rejects, its `/metrics` polled every 100 ms — no `count(*)`
+ * competing for the 2 cores), then one count check. The clock starts once its metrics server answers
+ * (Layers built: connections and migrations), so the group join and first fetch are measured.
+ */
+const timeWorker = async ({ topic, n, method, round }: WorkerTask): Promise<Run> => {
+  const schema = `bench_stream_${method}`
+  const url = await schemaUrl(schema)
+  const port = metricsPort++
+  const worker = spawnPinflow(["stream"], {
+    env: {
+      STREAM_GROUP: `${topic}-${method}-${round}`,
+      PINS_TOPIC: topic,
+      DATABASE_URL: url,
+      KAFKA_BROKERS: brokers.join(","),
+      PIN_STORE_METHOD: method,
+      METRICS_PORT: String(port),
+      METRICS_HOST: "127.0.0.1",
+      LOG_LEVEL: "Warn"
+    },
+    stdio: "inherit",
+    nodeArgs: process.env.BENCH_STREAM_PROF === "1" ? ["--cpu-prof", "--cpu-prof-dir=.bench/stream-profiles"] : []
   })
+  try {
+    const metrics = `http://127.0.0.1:${port}/metrics`
+    await waitUntil("the stream worker's metrics server", answers(metrics), { program: worker, everyMs: 20 })
+    const cpuBefore = cpuSnapshot({ worker: worker.pid })
+    const started = now()
+    await waitUntil(`${n} events written`, async () => (await writtenSoFar(metrics)) >= n, {
+      program: worker,
+      timeoutMs: 1_800_000
+    })
+    const seconds = (now() - started) / 1000
+    const cpuAfter = cpuSnapshot({ worker: worker.pid })
+    const { peakMb } = worker.memory()
+    const code = await worker.stop()
+    if (code !== 0) throw new Error(`pinflow stream exited ${code} on SIGTERM`)
+    const sql = postgres(url, { max: 1, onnotice: () => undefined })
+    const [row] = await sql`select (select count(*) from pins) + (select count(*) from pin_rejects) as n`
+    await sql.end()
+    if (Number(row?.n) !== n) throw new Error(`expected ${n} rows after the run, found ${row?.n}`)
+    const ticks = (cpuAfter.groups.worker ?? 0) - (cpuBefore.groups.worker ?? 0)
+    const hz = 100 // USER_HZ on Linux
+    return {
+      label: `pinflow stream (${method})`,
+      rows: n,
+      seconds,
+      maxRssMb: peakMb,
+      cpu: cpuSplit(cpuBefore, cpuAfter),
+      cpuPerRowUs: (ticks / hz / n) * 1e6
+    }
+  } finally {
+    await worker.stop()
+    await dropSchema(schema)
+  }
+}
 
 // ---- the physical reference ----
 
@@ -337,7 +320,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     seconds: r.seconds.toFixed(2),
     "rows/s": Math.round(rate(r)),
     "share of COPY": pct(rate(r) / reference),
-    "max RSS MB": Number.isNaN(r.maxRssMb) ? "" : Math.round(r.maxRssMb),
+    "peak RSS": Number.isNaN(r.maxRssMb) ? "" : `${Math.round(r.maxRssMb)} MB`,
+    "worker budget": Number.isNaN(r.maxRssMb) ? "" : againstBudget(r.maxRssMb, budgets.worker),
     "worker CPU µs/row": r.cpuPerRowUs === undefined ? "" : r.cpuPerRowUs.toFixed(1),
     "CPU worker/pg/kafka/other/idle":
       r.cpu === undefined
@@ -350,22 +334,16 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     return {
       label,
       rate: median(of.map(rate)),
-      rss: median(of.map((r) => r.maxRssMb)),
+      rss: Math.max(...of.map((r) => r.maxRssMb)),
       cpuPerRow: median(of.map((r) => r.cpuPerRowUs ?? Number.NaN))
     }
   })
   for (const m of medians)
     console.log(
-      `median ${m.label}: ${Math.round(m.rate)} rows/s = ${pct(m.rate / reference)} of COPY${Number.isNaN(m.rss) ? "" : `, max RSS ${Math.round(m.rss)} MB, worker CPU ${m.cpuPerRow.toFixed(1)} µs/row`}`
+      `median ${m.label}: ${Math.round(m.rate)} rows/s = ${pct(m.rate / reference)} of COPY${Number.isNaN(m.rss) ? "" : `, peak RSS (worst round) ${againstBudget(m.rss, budgets.worker)}, worker CPU ${m.cpuPerRow.toFixed(1)} µs/row`}`
     )
   const best = medians.filter((m) => !m.label.startsWith("reference")).reduce((a, b) => (a.rate >= b.rate ? a : b))
   console.log(
-    `stream: ${Math.round(best.rate)} events/s into Postgres with ${best.label} = ${pct(best.rate / reference)} of one raw COPY (median ${Math.round(reference)} rows/s; target ≥ 50%), ${n} events, median of ${rounds}, max RSS ${Math.round(best.rss)} MB`
+    `stream: ${Math.round(best.rate)} events/s into Postgres with ${best.label} = ${pct(best.rate / reference)} of one raw COPY (median ${Math.round(reference)} rows/s) [goal ≥ 80%: ${best.rate / reference >= 0.8 ? "met" : "MISSED"}], ${n} events, median of ${rounds}; worker peak RSS ${againstBudget(Math.max(...medians.filter((m) => !m.label.startsWith("reference")).map((m) => m.rss)), budgets.worker)}${quick ? " (quick: not for publishing)" : ""}`
   )
-}
-
-if (import.meta.main && process.env.BENCH_STREAM_CHILD !== undefined) {
-  const result = await childMain(JSON.parse(process.env.BENCH_STREAM_CHILD) as ChildTask)
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`)
-  process.exit(0)
 }
