@@ -13,11 +13,20 @@
 import type { DailyAggregates, DailyCategoryStats, DailyTagCount, DatedPin } from "@pinflow/domain"
 import { Context, Effect, Layer } from "effect"
 import type { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
+import type { InsightsRefreshed, InsightTable } from "./AnalyticsStore/Insights.ts"
 import { makeMemoryAnalytics } from "./AnalyticsStore/Memory.ts"
 import { makePostgresAnalytics } from "./AnalyticsStore/Postgres.ts"
 import { Database } from "./Database.ts"
 
 export { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
+export {
+  ageGroups,
+  type InsightCell,
+  type InsightsRefreshed,
+  type InsightTable,
+  type InsightTableName,
+  insightTables
+} from "./AnalyticsStore/Insights.ts"
 export { isolatable, lastResortReject, storableReject, storableText } from "./AnalyticsStore/Storable.ts"
 
 export type RunStatus = "running" | "succeeded" | "failed"
@@ -154,6 +163,13 @@ export interface AnalyticsStoreApi {
   readonly unreadableObjects: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, AnalyticsStoreError>
   /** Rows of `pins` whose `ingested_at` falls on the UTC day: what the stream worker landed. */
   readonly landedPins: (day: string) => Effect.Effect<number, AnalyticsStoreError>
+  /**
+   * Replaces every `insight_*` table from `pins` ⋈ `geo_events` / `users` in one transaction (a failure
+   * leaves the previous insights); the rows written per table. Rules in `AnalyticsStore/Insights.ts`.
+   */
+  readonly refreshInsights: Effect.Effect<InsightsRefreshed, AnalyticsStoreError>
+  /** Every insight table with its rows, in a stable order (`insightTables`). */
+  readonly insights: Effect.Effect<ReadonlyArray<InsightTable>, AnalyticsStoreError>
 }
 
 /** Test handle of the in-memory store: what was written, and the stream's `pins` rows to reconcile with. */

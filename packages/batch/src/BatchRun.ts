@@ -11,6 +11,7 @@ import { type ArchiveSummary, archive } from "./Archive.ts"
 import { batchRejects, batchRuns, eventsArchived, lastSuccess, reconciliationGap } from "./BatchMetrics.ts"
 import { BatchSettings } from "./BatchSettings.ts"
 import { addDays, daysUpTo, today } from "./Days.ts"
+import { refreshInsights } from "./Insights.ts"
 import { type ProcessSummary, processDay } from "./ProcessDay.ts"
 import { type RetentionSummary, retention } from "./Retention.ts"
 import { unreadDays } from "./UnreadDays.ts"
@@ -193,6 +194,7 @@ export const runDay = Effect.fn("Batch.runDay")(function* (day: string) {
           progress.process = processed
           const again = yield* daysToProcessAgain(day, archived.days)
           const reprocessed = yield* timed(progress, "reprocess", Effect.forEach(again, processAgain))
+          yield* timed(progress, "insights", refreshInsights())
           const retained = yield* timed(progress, "retention", Effect.flatMap(today, retention))
           progress.retention = retained
           return { archive: archived, process: processed, retention: retained, reprocessed }

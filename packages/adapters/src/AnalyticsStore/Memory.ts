@@ -11,6 +11,7 @@ import type {
   StagedPin
 } from "../AnalyticsStore.ts"
 import { BatchRunInProgress } from "./AnalyticsStoreError.ts"
+import { type InsightsRefreshed, insightTables } from "./Insights.ts"
 import { storableReject } from "./Storable.ts"
 
 /** The key that makes a reject unique, as the Postgres unique indexes do; undefined = never a duplicate. */
@@ -170,6 +171,11 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
           )
         )
       }),
-    landedPins: (day) => Effect.sync(() => state.landed.get(day) ?? 0)
+    landedPins: (day) => Effect.sync(() => state.landed.get(day) ?? 0),
+    // this store holds no pins, geo events or users to join: every insight table is empty
+    refreshInsights: Effect.succeed(
+      Object.fromEntries(insightTables.map((t) => [t.table, 0])) as unknown as InsightsRefreshed
+    ),
+    insights: Effect.succeed(insightTables.map((t) => ({ ...t, rows: [] })))
   }
 }

@@ -20,6 +20,7 @@ import type {
 } from "../AnalyticsStore.ts"
 import { booleanArray, nestedTextArray, numberArray, textArray } from "../PinStore/ArrayLiteral.ts"
 import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
+import { readInsights, refreshInsights } from "./Insights.ts"
 import { stagedId } from "./StagedId.ts"
 import { isolatable, lastResortReject, storableReject, storableText } from "./Storable.ts"
 
@@ -373,6 +374,8 @@ export const makePostgresAnalytics = (sql: postgres.Sql, embedded = false): Anal
           sql<Array<{ n: number }>>`select count(*)::int as n from pins
           where ingested_at >= ${start}::timestamptz and ingested_at < ${end}::timestamptz`
       ).pipe(Effect.map((rows) => rows[0]?.n ?? 0))
-    }
+    },
+    refreshInsights: refreshInsights(sql),
+    insights: readInsights(sql)
   }
 }

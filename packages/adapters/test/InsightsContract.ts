@@ -1,0 +1,323 @@
+/**
+ * The insight tables against an independent recomputation: the three sample files (2,384 rows each, joined
+ * on index = ind) loaded into `pins`, `geo_events` and `users`, then every table compared with the same
+ * questions answered here in plain TypeScript (group, sort, median). Run on PostgreSQL and on PGlite.
+ */
+import { assert, type Vitest } from "@effect/vitest"
+import { type CleanPin, cleanPinLine } from "@pinflow/domain"
+import { Effect, Result } from "effect"
+import type postgres from "postgres"
+import { sampleLines, samplePath } from "../../../test/support/sampleData.ts"
+import { AnalyticsStore, ageGroups, type InsightCell, type InsightTable, insightTables } from "../src/AnalyticsStore.ts"
+import { Database } from "../src/Database.ts"
+
+interface GeoRow {
+  readonly ind: number
+  readonly event_time: string | null
+  readonly latitude: number
+  readonly longitude: number
+  readonly country: string | null
+}
+
+interface UserRow {
+  readonly ind: number
+  readonly user_name: string
+  readonly age: number
+  readonly date_joined: string | null
+}
+
+export interface Samples {
+  readonly pins: ReadonlyArray<CleanPin>
+  readonly geo: ReadonlyArray<GeoRow>
+  readonly users: ReadonlyArray<UserRow>
+}
+
+const lines = (file: string) => {
+  const read = sampleLines(samplePath.replace("pins-sample.ndjson", file))
+  return "lines" in read ? read.lines : undefined
+}
+
+/** "2019-11-09 07:45:20" (UTC) → ISO; anything else null. A test-local parse of the sample's form. */
+const utc = (text: unknown): string | null =>
+  typeof text === "string" && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(text) ? `${text.replace(" ", "T")}Z` : null
+
+/** The samples, cleaned (pins by the domain's cleaning), or undefined when the shared folder is absent. */
+export const readSamples = (): Samples | undefined => {
+  const pinLines = lines("pins-sample.ndjson")
+  const geoLines = lines("geo-sample.ndjson")
+  const userLines = lines("users-sample.ndjson")
+  if (pinLines === undefined || geoLines === undefined || userLines === undefined) return undefined
+  const pins = pinLines.flatMap((line) => {
+    const outcome = cleanPinLine(line)
+    return Result.isSuccess(outcome) ? [outcome.success] : []
+  })
+  const geo = geoLines.map((line): GeoRow => {
+    const raw = JSON.parse(line)
+    const country = String(raw.country).trim()
+    return {
+      ind: raw.ind,
+      event_time: utc(raw.timestamp),
+      latitude: raw.latitude,
+      longitude: raw.longitude,
+      country: country === "" ? null : country
+    }
+  })
+  const users = userLines.map((line): UserRow => {
+    const raw = JSON.parse(line)
+    return {
+      ind: raw.ind,
+      user_name: `${String(raw.first_name).trim()} ${String(raw.last_name).trim()}`,
+      age: raw.age,
+      date_joined: utc(raw.date_joined)
+    }
+  })
+  return { pins, geo, users }
+}
+
+/** Replaces the rows of `pins`, `geo_events` and `users` with `samples`. */
+export const load = (sql: postgres.Sql, samples: Samples) =>
+  Effect.promise(() =>
+    sql.begin(async (tx) => {
+      await tx`delete from pins`
+      await tx`delete from geo_events`
+      await tx`delete from users`
+      if (samples.pins.length > 0)
+        await tx`insert into pins ${tx(
+          samples.pins.map((p) => ({
+            unique_id: p.unique_id,
+            pin_index: p.index,
+            follower_count: p.follower_count,
+            media_type: p.media_type,
+            downloaded: p.downloaded,
+            save_location: p.save_location,
+            category: p.category
+          }))
+        )}`
+      if (samples.geo.length > 0) await tx`insert into geo_events ${tx(samples.geo.map((g) => ({ ...g })))}`
+      if (samples.users.length > 0) await tx`insert into users ${tx(samples.users.map((u) => ({ ...u })))}`
+    })
+  )
+
+// ---- the recomputation ----
+
+/** Code-point order, as `collate "C"` sorts (UTF-8 bytes). */
+const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+
+const ageGroupOf = (age: number): string | null =>
+  age >= 18 && age <= 24
+    ? "18-24"
+    : age >= 25 && age <= 35
+      ? "25-35"
+      : age >= 36 && age <= 50
+        ? "36-50"
+        : age > 50
+          ? "+50"
+          : null
+
+const yearOf = (iso: string | null, from: number, to: number): number | null => {
+  const year = iso === null ? Number.NaN : Number(iso.slice(0, 4))
+  return year >= from && year <= to ? year : null
+}
+
+/** `percentile_cont(0.5)`: the middle value, or the first middle one plus half the gap to the second. */
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const lo = sorted[(sorted.length - 1) >> 1] ?? Number.NaN
+  const hi = sorted[sorted.length >> 1] ?? Number.NaN
+  return lo + (hi - lo) * 0.5
+}
+
+const groupBy = <A, K>(items: ReadonlyArray<A>, key: (a: A) => K | null): Map<K, Array<A>> => {
+  const groups = new Map<K, Array<A>>()
+  for (const item of items) {
+    const k = key(item)
+    if (k !== null) groups.set(k, [...(groups.get(k) ?? []), item])
+  }
+  return groups
+}
+
+type Key = string | number
+const compareKeys = (a: Key, b: Key): number =>
+  typeof a === "number" && typeof b === "number"
+    ? a - b
+    : typeof a === "string" && typeof b === "string"
+      ? ageGroups.includes(a as never) && ageGroups.includes(b as never)
+        ? ageGroups.indexOf(a as never) - ageGroups.indexOf(b as never)
+        : byCodePoint(a, b)
+      : 0
+
+const sortedGroups = <A, K extends Key>(groups: Map<K, Array<A>>) =>
+  [...groups.entries()].sort(([a], [b]) => compareKeys(a, b))
+
+/** Per group, the category with the most pins; ties the smaller category. */
+const mostPopular = <A extends { readonly pin: CleanPin }>(
+  items: ReadonlyArray<A>,
+  key: (a: A) => Key | null
+): Array<Array<InsightCell>> =>
+  sortedGroups(groupBy(items, key)).map(([k, group]) => {
+    const counts = groupBy(group, (a) => a.pin.category ?? "(none)")
+    const [best] = [...counts.entries()]
+      .map(([category, pins]) => [category, pins.length] as const)
+      .sort(([ca, na], [cb, nb]) => nb - na || byCodePoint(ca, cb))
+    return [k, best?.[0] ?? null, best?.[1] ?? null]
+  })
+
+/** Per group, the median of the known follower counts (groups without any: no row). */
+const medians = <A extends { readonly pin: CleanPin }>(
+  items: ReadonlyArray<A>,
+  key: (a: A) => ReadonlyArray<Key> | null
+): Array<Array<InsightCell>> => {
+  const known = items.filter((a) => a.pin.follower_count !== null)
+  const groups = groupBy(known, (a) => {
+    const k = key(a)
+    return k === null ? null : JSON.stringify(k)
+  })
+  return [...groups.entries()]
+    .map(([k, group]) => [JSON.parse(k) as Array<Key>, median(group.map((a) => a.pin.follower_count ?? 0))] as const)
+    .sort(([a], [b]) => a.reduce<number>((order, ka, i) => order || compareKeys(ka, b[i] ?? ""), 0))
+    .map(([k, m]) => [...k, m])
+}
+
+/** Every insight table, recomputed from the samples. */
+export const expectedInsights = (samples: Samples): ReadonlyArray<InsightTable> => {
+  const geoByInd = new Map(samples.geo.map((g) => [g.ind, g]))
+  const userByInd = new Map(samples.users.map((u) => [u.ind, u]))
+  const withGeo = samples.pins.flatMap((pin) => {
+    const geo = geoByInd.get(pin.index)
+    return geo === undefined ? [] : [{ pin, geo }]
+  })
+  const withUser = samples.pins.flatMap((pin) => {
+    const user = userByInd.get(pin.index)
+    return user === undefined ? [] : [{ pin, user }]
+  })
+  const country = (g: GeoRow) => g.country ?? "(none)"
+  const topUsers = sortedGroups(
+    groupBy(
+      withGeo.flatMap(({ pin, geo }) => {
+        const user = userByInd.get(pin.index)
+        return user === undefined || pin.follower_count === null ? [] : [{ geo, user, followers: pin.follower_count }]
+      }),
+      (a) => country(a.geo)
+    )
+  ).map(([k, group]) => {
+    const [top] = group.sort((a, b) => b.followers - a.followers || byCodePoint(a.user.user_name, b.user.user_name))
+    return [k, top?.user.user_name ?? null, top?.followers ?? null]
+  })
+  const joined = sortedGroups(groupBy(samples.users, (u) => yearOf(u.date_joined, 2015, 2020))).map(([year, users]) => [
+    year,
+    users.length
+  ])
+  const rows: Record<string, Array<Array<InsightCell>>> = {
+    insight_category_by_country: mostPopular(withGeo, (a) => country(a.geo)),
+    insight_category_by_year: mostPopular(withGeo, (a) => yearOf(a.geo.event_time, 2018, 2022)),
+    insight_top_user_by_country: topUsers,
+    insight_category_by_age_group: mostPopular(withUser, (a) => ageGroupOf(a.user.age)),
+    insight_median_followers_by_age_group: medians(withUser, (a) => {
+      const group = ageGroupOf(a.user.age)
+      return group === null ? null : [group]
+    }),
+    insight_users_joined_by_year: joined,
+    insight_median_followers_by_join_year: medians(withUser, (a) => {
+      const year = yearOf(a.user.date_joined, 2015, 2020)
+      return year === null ? null : [year]
+    }),
+    insight_median_followers_by_join_year_and_age_group: medians(withUser, (a) => {
+      const year = yearOf(a.user.date_joined, 2015, 2020)
+      const group = ageGroupOf(a.user.age)
+      return year === null || group === null ? null : [year, group]
+    })
+  }
+  return insightTables.map((t) => ({ ...t, rows: rows[t.table] ?? [] }))
+}
+
+const rowCounts = (tables: ReadonlyArray<InsightTable>) =>
+  Object.fromEntries(tables.map((t) => [t.table, t.rows.length]))
+
+/** The contract, over a migrated database with `AnalyticsStore` on it. */
+export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore | Database>, samples: Samples) => {
+  const empty: Samples = { pins: [], geo: [], users: [] }
+
+  it.effect("every insight table equals the recomputation over the three samples", () =>
+    Effect.gen(function* () {
+      const { sql } = yield* Database
+      const store = yield* AnalyticsStore
+      yield* load(sql, samples)
+      const written = yield* store.refreshInsights
+      const expected = expectedInsights(samples)
+      const actual = yield* store.insights
+      for (const [i, table] of expected.entries()) assert.deepStrictEqual(actual[i], table, table.table)
+      assert.deepStrictEqual(written, rowCounts(expected))
+      // hand-checked from the raw user rows (date_joined 2015-10 … 2017-10): every users row counts
+      assert.deepStrictEqual(actual.find((t) => t.table === "insight_users_joined_by_year")?.rows, [
+        [2015, 982],
+        [2016, 1032],
+        [2017, 370]
+      ])
+      // one row per country of the geo sample (237)
+      assert.deepStrictEqual(
+        actual.find((t) => t.table === "insight_category_by_country")?.rows.length,
+        new Set(samples.geo.map((g) => g.country)).size
+      )
+    })
+  )
+
+  it.effect("a refresh re-run writes the same rows", () =>
+    Effect.gen(function* () {
+      const { sql } = yield* Database
+      const store = yield* AnalyticsStore
+      yield* load(sql, samples)
+      yield* store.refreshInsights
+      const first = yield* store.insights
+      yield* store.refreshInsights
+      assert.deepStrictEqual(yield* store.insights, first)
+      assert.deepStrictEqual(first, expectedInsights(samples))
+    })
+  )
+
+  it.effect("a refresh failing midway leaves the previous insights whole", () =>
+    Effect.gen(function* () {
+      const { sql } = yield* Database
+      const store = yield* AnalyticsStore
+      yield* load(sql, samples)
+      yield* store.refreshInsights
+      const before = yield* store.insights
+      // half the pins gone: a refresh would change every table; the last table refuses any row
+      const half: Samples = { ...samples, pins: samples.pins.filter((p) => p.index % 2 === 0) }
+      yield* load(sql, half)
+      yield* Effect.promise(
+        () =>
+          sql`alter table insight_median_followers_by_join_year_and_age_group add constraint refuse_all check (join_year < 0) not valid`
+      )
+      const error = yield* Effect.flip(store.refreshInsights).pipe(
+        Effect.ensuring(
+          Effect.promise(
+            () => sql`alter table insight_median_followers_by_join_year_and_age_group drop constraint refuse_all`
+          )
+        )
+      )
+      assert.strictEqual(error._tag, "AnalyticsStoreError")
+      assert.include(error.message, "refresh insights failed")
+      assert.deepStrictEqual(yield* store.insights, before)
+      yield* store.refreshInsights
+      const after = yield* store.insights
+      assert.deepStrictEqual(after, expectedInsights(half))
+      assert.notDeepEqual(after[0]?.rows, before[0]?.rows)
+    })
+  )
+
+  it.effect("empty tables: every insight table emptied", () =>
+    Effect.gen(function* () {
+      const { sql } = yield* Database
+      const store = yield* AnalyticsStore
+      yield* load(sql, samples)
+      yield* store.refreshInsights
+      yield* load(sql, empty)
+      const written = yield* store.refreshInsights
+      assert.deepStrictEqual(written, Object.fromEntries(insightTables.map((t) => [t.table, 0])))
+      assert.deepStrictEqual(
+        yield* store.insights,
+        insightTables.map((t) => ({ ...t, rows: [] }))
+      )
+    })
+  )
+}
