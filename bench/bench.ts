@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <ingest|stream|batch|e2e> [--quick]`: runs one benchmark module. Each module measures
+ * `npm run bench -- <ingest|stream|batch|e2e|soak|idle> [--quick]`: runs one benchmark module. Each module measures
  * its own baseline in the same run, prints a table and ends with one summary line.
  */
 import { existsSync } from "node:fs"
@@ -13,7 +13,7 @@ export interface BenchModule {
   readonly run: (options: BenchOptions) => Promise<void>
 }
 
-const names = ["ingest", "stream", "batch", "e2e"] as const
+const names = ["ingest", "stream", "batch", "e2e", "soak", "idle"] as const
 const args = process.argv.slice(2)
 const name = args.find((arg) => !arg.startsWith("-"))
 const quick = args.includes("--quick")
