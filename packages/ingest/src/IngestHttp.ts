@@ -5,11 +5,13 @@
  * everything else, and request metrics on all of them.
  */
 import { PinLog } from "@pinflow/adapters"
+import { eventTypes } from "@pinflow/domain"
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
-import { IngestApi } from "./IngestApi.ts"
+import { makeAdmissionBudget } from "./AdmissionBudget.ts"
+import { IngestApi, operationsOf } from "./IngestApi.ts"
 import { HttpMetricsMiddleware } from "./IngestMetrics.ts"
 import { IngestSettings } from "./IngestSettings.ts"
 import { openApiContract } from "./OpenApiContract.ts"
@@ -28,10 +30,15 @@ const guarded = <E, R>(effect: Effect.Effect<HttpServerResponse.HttpServerRespon
 const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
   Effect.gen(function* () {
     const log = yield* PinLog
-    const { postPin, postPins } = makePostHandlers(log, yield* IngestSettings)
+    const settings = yield* IngestSettings
+    const { postPin, postPins } = makePostHandlers(log, settings)
+    const { admit } = makeAdmissionBudget(
+      settings.maxInFlightBytes,
+      Math.max(settings.maxPinBody, settings.maxPinsBody)
+    )
     return handlers
-      .handleRaw("postPin", ({ request }) => guarded(postPin(request)))
-      .handleRaw("postPins", ({ request }) => guarded(postPins(request)))
+      .handleRaw("postPin", ({ request }) => admit(request, settings.maxPinBody, guarded(postPin(request))))
+      .handleRaw("postPins", ({ request }) => admit(request, settings.maxPinsBody, guarded(postPins(request))))
       .handleRaw("healthz", () => Effect.succeed(HttpServerResponse.text("ok")))
       .handleRaw("readyz", () =>
         Effect.map(log.ready, (ready) =>
@@ -43,11 +50,13 @@ const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
   })
 )
 
-/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`). */
+/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`; `/geo`, `/user` alike). */
 const allowedMethods: ReadonlyMap<string, string> = new Map([
-  ["/pin/", "POST"],
-  ["/pin", "POST"],
-  ["/pins", "POST"],
+  ...eventTypes.flatMap((t) => [
+    [`/${t.name}/`, "POST"] as const,
+    [`/${t.name}`, "POST"] as const,
+    [`/${t.plural}`, "POST"] as const
+  ]),
   ["/healthz", "GET"],
   ["/readyz", "GET"],
   ["/metrics", "GET"],

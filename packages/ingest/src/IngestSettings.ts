@@ -16,6 +16,11 @@ export interface IngestSettingsShape {
   readonly maxMessageBytes: number
   /** Most events in one `POST /pins` (`INGEST_MAX_EVENTS`, default 10,000). */
   readonly maxEvents: number
+  /**
+   * Request-body bytes worked on at once (`INGEST_INFLIGHT_BYTES`, default 16 MiB; never below the largest
+   * body limit): past it a request is answered 503 with `Retry-After` (AdmissionBudget.ts).
+   */
+  readonly maxInFlightBytes: number
   /** When set (`INGEST_API_KEY`), posts need `Authorization: Bearer <key>`. */
   readonly apiKey: Option.Option<Redacted.Redacted<string>>
 }
@@ -31,6 +36,7 @@ export const IngestConfig = Config.all({
     Config.withDefault(900 * 1024)
   ),
   maxEvents: Config.Int("INGEST_MAX_EVENTS").pipe(Config.withDefault(defaultMaxEvents)),
+  maxInFlightBytes: Config.Int("INGEST_INFLIGHT_BYTES").pipe(Config.withDefault(16 * 1024 * 1024)),
   apiKey: Config.option(Config.Redacted("INGEST_API_KEY")).pipe(
     Config.map(Option.filter((key) => Redacted.value(key).length > 0))
   )
