@@ -5,13 +5,12 @@
  * everything else, and request metrics on all of them.
  */
 import { PinLog } from "@pinflow/adapters"
-import { eventTypes } from "@pinflow/domain"
 import { Effect, Layer } from "effect"
-import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { makeAdmissionBudget } from "./AdmissionBudget.ts"
-import { IngestApi, operationsOf } from "./IngestApi.ts"
+import { IngestApi } from "./IngestApi.ts"
 import { HttpMetricsMiddleware } from "./IngestMetrics.ts"
 import { IngestSettings } from "./IngestSettings.ts"
 import { openApiContract } from "./OpenApiContract.ts"
@@ -50,13 +49,11 @@ const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
   })
 )
 
-/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`; `/geo`, `/user` alike). */
+/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`). */
 const allowedMethods: ReadonlyMap<string, string> = new Map([
-  ...eventTypes.flatMap((t) => [
-    [`/${t.name}/`, "POST"] as const,
-    [`/${t.name}`, "POST"] as const,
-    [`/${t.plural}`, "POST"] as const
-  ]),
+  ["/pin/", "POST"],
+  ["/pin", "POST"],
+  ["/pins", "POST"],
   ["/healthz", "GET"],
   ["/readyz", "GET"],
   ["/metrics", "GET"],
