@@ -7,11 +7,13 @@
  * The port is fixed (`PINFLOW_DB_PORT`, 5433) so that psql or `pinflow sql` can reach a running start; a
  * taken port falls back to a free one, said in one line. PGlite does not lock its folder, so a
  * `pinflow.pid` file does: a second process opening the same folder is refused instead of corrupting it.
+ * PGlite and pglite-socket are imported when the database opens, not with this module: the programs on a
+ * real PostgreSQL (the worker, the edge) never load the WebAssembly build.
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { PGlite } from "@electric-sql/pglite"
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import type { PGlite } from "@electric-sql/pglite"
+import type { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { Effect, type Layer } from "effect"
 import postgres from "postgres"
 import { awaitReachable, clientOptions, Database, DatabaseUnreachable, ensureSchema } from "./Database.ts"
@@ -100,11 +102,11 @@ const isAddressInUse = (cause: unknown) =>
   typeof cause === "object" && cause !== null && (cause as { readonly code?: unknown }).code === "EADDRINUSE"
 
 /** Serves `db` on 127.0.0.1:`port`, or on a free port (with one warning line) when `port` is taken. */
-const serve = (db: PGlite, dataDir: string, port: number) => {
+const serve = (Server: typeof PGLiteSocketServer, db: PGlite, dataDir: string, port: number) => {
   const listen = (at: number) =>
     Effect.tryPromise({
       try: async () => {
-        const server = new PGLiteSocketServer({ db, port: at, host: "127.0.0.1", maxConnections: 8 })
+        const server = new Server({ db, port: at, host: "127.0.0.1", maxConnections: 8 })
         await server.start()
         return server
       },
@@ -129,11 +131,14 @@ const serve = (db: PGlite, dataDir: string, port: number) => {
 const acquire = (dataDir: string, options: EmbeddedOptions) =>
   Effect.gen(function* () {
     yield* holdFolder(dataDir)
+    const [{ PGlite }, { PGLiteSocketServer }] = yield* Effect.promise(() =>
+      Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite-socket")])
+    )
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({ try: () => PGlite.create(dataDir), catch: startFailed(dataDir) }),
       (db) => Effect.promise(() => db.close())
     )
-    const server = yield* serve(db, dataDir, options.port ?? 0)
+    const server = yield* serve(PGLiteSocketServer, db, dataDir, options.port ?? 0)
     const [host = "127.0.0.1", port = "0"] = server.getServerConn().split(":")
     // where `pinflow sql` finds this process's database, even on a fallback port
     yield* Effect.try({

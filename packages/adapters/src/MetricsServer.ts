@@ -8,7 +8,7 @@
  *   Layer.launch(Worker.pipe(Layer.merge(MetricsServer.layerConfig({ defaultPort: 9464 }))))
  */
 import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"

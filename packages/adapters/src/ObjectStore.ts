@@ -87,13 +87,12 @@ export class ObjectStore extends Context.Service<ObjectStore, ObjectStoreApi>()(
           new Error("STORAGE_EMULATOR_HOST is set and would override GCS_ENDPOINT: unset STORAGE_EMULATOR_HOST")
         )
       }
-      return ObjectStore.of(
-        makeGcs({
-          bucket,
-          endpoint: Option.getOrUndefined(endpoint),
-          projectId: Option.getOrUndefined(projectId)
-        })
-      )
+      const store = yield* makeGcs({
+        bucket,
+        endpoint: Option.getOrUndefined(endpoint),
+        projectId: Option.getOrUndefined(projectId)
+      })
+      return ObjectStore.of(store)
     })
   )
 

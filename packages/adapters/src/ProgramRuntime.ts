@@ -4,7 +4,7 @@
  *
  *   runProgram(Layer.launch(Main))    // instead of NodeRuntime.runMain(…)
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { stringifyJson } from "@pinflow/domain"
 import { Cause, Config, Data, Effect, Exit, Layer, Logger, LogLevel, Option, References, Runtime } from "effect"
 

@@ -41,7 +41,7 @@ describe("ignoreProcessWarnings", () => {
         }),
         KafkaClient.layerConfig({ clientId: "warnings-test" })
       )
-      makeGcs({ bucket: "warnings-test", endpoint: "http://127.0.0.1:1", projectId: undefined })
+      yield* makeGcs({ bucket: "warnings-test", endpoint: "http://127.0.0.1:1", projectId: undefined })
       const listeners = Object.assign(new Error("11 error listeners added to [PassThrough]"), {
         name: "MaxListenersExceededWarning",
         emitter: new PassThrough(),

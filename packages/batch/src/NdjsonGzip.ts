@@ -3,7 +3,7 @@
  * overlaps reading the next messages); decoding is a stream, so an object is never held in memory whole.
  */
 import * as zlib from "node:zlib"
-import { NodeStream } from "@effect/platform-node"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Data, Effect, Stream } from "effect"
 import type { PartSink } from "./PartBuilder.ts"
 

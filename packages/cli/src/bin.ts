@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Process entry point of the `pinflow` command. */
-import { NodeServices } from "@effect/platform-node"
-import { runProgram } from "@pinflow/adapters"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { runProgram } from "@pinflow/adapters/ProgramRuntime"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { pinflow } from "./Cli.ts"

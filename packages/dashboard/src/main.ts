@@ -3,7 +3,7 @@
  * `DATABASE_URL` (a read-only role is enough) and the programs' `/metrics` (`DASHBOARD_METRICS`).
  */
 import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Database, LogLevelLayer, runProgram } from "@pinflow/adapters"
 import { explainListenFailure } from "@pinflow/adapters/ListenError"
 import { Config, Duration, Effect, Layer } from "effect"

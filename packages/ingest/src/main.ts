@@ -4,7 +4,7 @@
  * On SIGTERM the server stops accepting, finishes in-flight requests, the log flushes, the process exits 0.
  */
 import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { KafkaClient, LogLevelLayer, PinLog, runProgram } from "@pinflow/adapters"
 import { explainListenFailure } from "@pinflow/adapters/ListenError"
 import { Config, Duration, Effect, Layer } from "effect"

@@ -4,7 +4,7 @@
  * failure, so a dead edge stops the process instead of going unnoticed.
  */
 import { createServer, type Server } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { explainListenFailure } from "@pinflow/adapters/ListenError"
 import { Config, Duration, Effect } from "effect"
 

@@ -3,11 +3,12 @@
  * such as fake-gcs-server) the client talks to it without credentials; without, the library finds
  * credentials as usual (GOOGLE_APPLICATION_CREDENTIALS, gcloud, metadata server). Uploads are single
  * requests (`resumable: false`): pinflow's objects are bounded in size, and an upload either lands whole
- * or not at all.
+ * or not at all. The library (~100 modules, tens of MB) is imported when a store is made, not with this
+ * module: programs without an archive (the edge, the worker) never load it.
  */
 import { PassThrough } from "node:stream"
-import { NodeStream } from "@effect/platform-node"
-import { IdempotencyStrategy, Storage, type StorageOptions } from "@google-cloud/storage"
+import * as NodeStream from "@effect/platform-node/NodeStream"
+import type { StorageOptions } from "@google-cloud/storage"
 import { Effect, Stream } from "effect"
 import type { ObjectInfo, ObjectStoreApi } from "../ObjectStore.ts"
 import { ignoreProcessWarnings, type WarningFilter } from "../ProcessWarnings.ts"
@@ -40,7 +41,8 @@ export const isBucketMissing = (error: ObjectStoreError): boolean => error.cause
 
 const isNotFound = (cause: unknown) => (cause as { code?: unknown } | null)?.code === 404
 
-export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
+export const makeGcs = Effect.fn("ObjectStore.makeGcs")(function* (options: GcsOptions) {
+  const { IdempotencyStrategy, Storage } = yield* Effect.promise(() => import("@google-cloud/storage"))
   ignoreProcessWarnings("@google-cloud/storage download listeners", isDownloadListenerWarning)
   const storageOptions: StorageOptions = {
     // Every pinflow write is an idempotent overwrite of a deterministic name, so retrying is safe; bounded so
@@ -80,7 +82,7 @@ export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
         })
     })
 
-  return {
+  const store: ObjectStoreApi = {
     location: `gs://${options.bucket}${options.endpoint === undefined ? "" : ` at ${options.endpoint}`}`,
     put: (key, body, putOptions) =>
       checked("put", key).pipe(
@@ -144,4 +146,5 @@ export const makeGcs = (options: GcsOptions): ObjectStoreApi => {
         Effect.andThen(attempt("delete", key, () => bucket.file(key).delete({ ignoreNotFound: true })))
       )
   }
-}
+  return store
+})

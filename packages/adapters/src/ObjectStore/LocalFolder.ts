@@ -6,7 +6,7 @@
 import { createReadStream } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { NodeStream } from "@effect/platform-node"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Effect, Random, Stream } from "effect"
 import type { ObjectInfo, ObjectStoreApi } from "../ObjectStore.ts"
 import { invalidKey, ObjectNotFound, ObjectStoreError } from "./ObjectStoreError.ts"

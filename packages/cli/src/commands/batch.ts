@@ -1,5 +1,4 @@
 /** `pinflow batch run [--date D] [--catch-up]` and `pinflow batch schedule [--catch-up]` (see packages/batch/README.md). */
-import { runBatch, runSchedule } from "@pinflow/batch/main"
 import { Data, DateTime, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 
@@ -34,6 +33,9 @@ export const parseRunDate = (raw: string, today: string): Effect.Effect<string, 
   return Effect.succeed(raw)
 }
 
+// imported when a subcommand runs: `--help` and the other commands never load the batch (nor the GCS client)
+const loadBatch = Effect.promise(() => import("@pinflow/batch/main"))
+
 const catchUp = Flag.Boolean("catch-up").pipe(
   Flag.withDescription(
     "Also run every day without a succeeded run among the last BATCH_CATCH_UP_MAX_DAYS, oldest first"
@@ -48,6 +50,7 @@ const run = Command.make("run", { date, catchUp }, (flags) =>
   Effect.gen(function* () {
     const today = DateTime.formatIsoDate(yield* DateTime.now)
     const day = Option.isSome(flags.date) ? yield* parseRunDate(flags.date.value, today) : undefined
+    const { runBatch } = yield* loadBatch
     yield* runBatch({ ...(day === undefined ? {} : { date: day }), catchUp: flags.catchUp })
   })
 ).pipe(
@@ -62,7 +65,9 @@ const run = Command.make("run", { date, catchUp }, (flags) =>
   ])
 )
 
-const schedule = Command.make("schedule", { catchUp }, (flags) => runSchedule({ catchUp: flags.catchUp })).pipe(
+const schedule = Command.make("schedule", { catchUp }, (flags) =>
+  loadBatch.pipe(Effect.flatMap(({ runSchedule }) => runSchedule({ catchUp: flags.catchUp })))
+).pipe(
   Command.withDescription(
     `Run the batch on BATCH_CRON (default "0 0 * * *", UTC) for the day that ended, with retries (BATCH_RETRIES, exponential from BATCH_RETRY_DELAY) and catch-up of missed days; serves /healthz and /metrics on METRICS_PORT (default 9465). ${env}`
   ),

@@ -1,5 +1,4 @@
 /** `pinflow dashboard`: the live page over Postgres and the programs' /metrics (see packages/dashboard/README.md). */
-import { runDashboard } from "@pinflow/dashboard/main"
 import { ConfigProvider, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 
@@ -19,7 +18,9 @@ export const dashboard = Command.make("dashboard", { port, metrics }, (flags) =>
   const overrides: Record<string, string> = {}
   if (Option.isSome(flags.port)) overrides.DASHBOARD_PORT = String(flags.port.value)
   if (Option.isSome(flags.metrics)) overrides.DASHBOARD_METRICS = flags.metrics.value
-  return runDashboard.pipe(
+  // imported when the command runs: `--help` and the other commands never load the dashboard
+  return Effect.promise(() => import("@pinflow/dashboard/main")).pipe(
+    Effect.flatMap(({ runDashboard }) => runDashboard),
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )
 }).pipe(

@@ -1,5 +1,4 @@
 /** `pinflow ingest [--port P] [--host H]`: the HTTP edge in front of Kafka (see packages/ingest/README.md). */
-import { runIngest } from "@pinflow/ingest/main"
 import { ConfigProvider, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 
@@ -14,7 +13,9 @@ export const ingest = Command.make("ingest", { port, host }, (flags) => {
   const overrides: Record<string, string> = {}
   if (Option.isSome(flags.port)) overrides.PORT = String(flags.port.value)
   if (Option.isSome(flags.host)) overrides.HOST = flags.host.value
-  return runIngest.pipe(
+  // imported when the command runs: `--help` and the other commands never load the edge
+  return Effect.promise(() => import("@pinflow/ingest/main")).pipe(
+    Effect.flatMap(({ runIngest }) => runIngest),
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )
 }).pipe(

@@ -1,5 +1,6 @@
 /** `pinflow migrate`: applies the pending database migrations and exits (every program also runs them at start). */
-import { Database, runMigrations } from "@pinflow/adapters"
+import { Database } from "@pinflow/adapters/Database"
+import { runMigrations } from "@pinflow/adapters/Migrations"
 import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
 

@@ -8,14 +8,8 @@
 import { existsSync } from "node:fs"
 import { createConnection } from "node:net"
 import { createInterface } from "node:readline"
-import {
-  Database,
-  DatabaseSchemaConfig,
-  defaultEmbeddedPort,
-  EmbeddedDatabase,
-  embeddedHolder,
-  embeddedUrl
-} from "@pinflow/adapters"
+import { Database, DatabaseSchemaConfig } from "@pinflow/adapters/Database"
+import { defaultEmbeddedPort, EmbeddedDatabase, embeddedHolder, embeddedUrl } from "@pinflow/adapters/EmbeddedDatabase"
 import { Config, Console, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { splitStatements } from "../SqlStatements.ts"

@@ -1,5 +1,4 @@
 /** `pinflow start [--demo] [--port P] [--host H]`: the whole pipeline in one process (`npm start`). */
-import { runStart } from "@pinflow/start/main"
 import { ConfigProvider, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 
@@ -26,7 +25,9 @@ export const start = Command.make("start", { demo, demoRate, port, host }, (flag
   const overrides: Record<string, string> = {}
   if (Option.isSome(flags.port)) overrides.PORT = String(flags.port.value)
   if (Option.isSome(flags.host)) overrides.HOST = flags.host.value
-  return runStart({ demo: flags.demo, demoRate: flags.demoRate }).pipe(
+  // imported when the command runs: `--help` and the other commands never load the whole pipeline
+  return Effect.promise(() => import("@pinflow/start/main")).pipe(
+    Effect.flatMap(({ runStart }) => runStart({ demo: flags.demo, demoRate: flags.demoRate })),
     Effect.asVoid,
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )

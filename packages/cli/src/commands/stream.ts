@@ -1,5 +1,4 @@
 /** `pinflow stream`: the worker from Kafka into Postgres (see packages/stream/README.md). */
-import { runStream } from "@pinflow/stream/main"
 import { ConfigProvider, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 
@@ -11,7 +10,9 @@ const metricsPort = Flag.Int("metrics-port").pipe(
 export const stream = Command.make("stream", { metricsPort }, (flags) => {
   const overrides: Record<string, string> = {}
   if (Option.isSome(flags.metricsPort)) overrides.METRICS_PORT = String(flags.metricsPort.value)
-  return runStream.pipe(
+  // imported when the command runs: `--help` and the other commands never load the worker
+  return Effect.promise(() => import("@pinflow/stream/main")).pipe(
+    Effect.flatMap(({ runStream }) => runStream),
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )
 }).pipe(
