@@ -5,6 +5,7 @@
  *   const topics = yield* PinsTopics                    // { pins: "pins", rejected: "pins.rejected", ... }
  *   yield* ensureTopics([topics.pins, topics.rejected], topics)
  */
+import { type EventTypeName, eventTypes } from "@pinflow/domain"
 import { Config, Effect, Layer } from "effect"
 import { KafkaClient, type KafkaError } from "./KafkaClient.ts"
 
@@ -25,6 +26,39 @@ export const PinsTopics = Config.all({
   replicationFactor: Config.Int("KAFKA_REPLICATION_FACTOR").pipe(Config.withDefault(1))
 }).pipe(Config.map((c) => ({ ...c, rejected: rejectedTopic(c.pins) })))
 export type PinsTopics = Config.Success<typeof PinsTopics>
+
+/** One registered type's topics: its events (key = the type's key) and its refusals. */
+export interface EventTopic {
+  readonly type: EventTypeName
+  readonly topic: string
+  readonly rejected: string
+}
+
+/**
+ * Every registered type's topics: `<topicVariable>` (PINS_TOPIC, GEOS_TOPIC, USERS_TOPIC; default the
+ * type's plural) and `<topic>.rejected`, in registry order, with `KAFKA_PARTITIONS` and
+ * `KAFKA_REPLICATION_FACTOR` as `PinsTopics` reads them.
+ */
+export const EventTopics = Config.all({
+  types: Config.all(
+    eventTypes.map((t) =>
+      Config.NonEmptyString(t.topicVariable).pipe(
+        Config.withDefault(t.plural),
+        Config.map((topic): EventTopic => ({ type: t.name, topic, rejected: rejectedTopic(topic) }))
+      )
+    )
+  ),
+  partitions: Config.Int("KAFKA_PARTITIONS").pipe(Config.withDefault(6)),
+  replicationFactor: Config.Int("KAFKA_REPLICATION_FACTOR").pipe(Config.withDefault(1))
+}).pipe(
+  Config.map(({ types, ...settings }) => ({
+    ...settings,
+    types: types as ReadonlyArray<EventTopic>,
+    /** Every topic of every type: what producers and consumers ensure and read. */
+    all: types.flatMap((t) => [t.topic, t.rejected])
+  }))
+)
+export type EventTopics = Config.Success<typeof EventTopics>
 
 /** Where events that failed validation are kept, with their reason: `<topic>.rejected`. */
 export const rejectedTopic = (topic: string): string => `${topic}.rejected`
@@ -55,12 +89,15 @@ export const ensureTopics = Effect.fn("KafkaTopics.ensure")(function* (
   return missing
 })
 
-/** Once a broker answers, makes sure `PINS_TOPIC` and its rejected topic exist (idempotent). */
-export const PinsTopicsLayer = Layer.effectDiscard(
+/** Once a broker answers, makes sure every registered type's topics exist (idempotent). */
+export const EventTopicsLayer = Layer.effectDiscard(
   Effect.gen(function* () {
     const client = yield* KafkaClient
     yield* client.awaitReachable()
-    const topics = yield* PinsTopics
-    yield* ensureTopics([topics.pins, topics.rejected], topics)
+    const topics = yield* EventTopics
+    yield* ensureTopics(topics.all, topics)
   })
 )
+
+/** The same as `EventTopicsLayer` (pins' topics are among them); the name programs used before the registry. */
+export const PinsTopicsLayer = EventTopicsLayer

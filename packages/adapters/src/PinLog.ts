@@ -1,6 +1,7 @@
 /**
- * The log port of the edge: appends posted events to the `pins` topic (key = `unique_id`, value = the
- * event without `poster_name`, stamped `ingested_at`) and refused ones to `pins.rejected`. A write
+ * The log port of the edge: appends posted events of any registered type to its topic (`pins`, `geos`,
+ * `users`; key = the type's key, value = the event as the type logs it, stamped `ingested_at`) and refused
+ * ones to `<topic>.rejected`. A write
  * completes only once the log has acknowledged it; otherwise it fails with `PinLogUnavailable`.
  *
  * Layers: `PinLog.layer` (kafkajs, micro-batched, needs `KafkaClient`), `PinLog.layerMemory` (the same
@@ -8,7 +9,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { InMemoryLog } from "./InMemoryLog.ts"
-import { PinsTopics } from "./KafkaTopics.ts"
+import { EventTopics, PinsTopics } from "./KafkaTopics.ts"
 import { type BatcherOptions, defaultBatcherOptions, type PinLogWriteError } from "./PinLog/Batcher.ts"
 import { makeKafkaPinLog } from "./PinLog/Kafka.ts"
 import { makeMemoryPinLog, PinLogMemory } from "./PinLog/Memory.ts"
@@ -23,11 +24,21 @@ export {
   type UnavailableReason
 } from "./PinLog/Batcher.ts"
 export { type AppendedRecord, PinLogMemory } from "./PinLog/Memory.ts"
-export { type EncodedPin, encodePin, type PinLogTopics, type PinLogWrite, toMessages } from "./PinLog/Messages.ts"
+export {
+  type EncodedEvent,
+  type EncodedPin,
+  encodeEvent,
+  encodePin,
+  type LogWrite,
+  type PinLogTopics,
+  type PinLogWrite,
+  toMessages,
+  topicsByType
+} from "./PinLog/Messages.ts"
 
 export interface PinLogService {
   /**
-   * Appends both kinds in one acknowledged write; succeeds only when every record is durable. Fails with
+   * Appends a type's events and refusals in one acknowledged write; succeeds only when every record is durable. Fails with
    * `PinLogUnavailable` (retry later) or `PinLogRefused` (this write can never be taken as it is).
    */
   readonly write: (records: PinLogWrite) => Effect.Effect<void, PinLogWriteError>
@@ -84,7 +95,9 @@ export class PinLog extends Context.Service<PinLog, PinLogService>()("pinflow/ad
       Layer.provideMerge(
         Layer.effect(
           PinLogMemory,
-          Effect.flatMap(PinsTopics, (topics) => makeMemoryPinLog({ ...defaultBatcherOptions, ...options }, topics))
+          Effect.flatMap(EventTopics, (topics) =>
+            makeMemoryPinLog({ ...defaultBatcherOptions, ...options }, topics.types)
+          )
         )
       )
     )

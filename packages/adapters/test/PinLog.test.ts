@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { defaultBatcherOptions, InMemoryLog, PinLog, PinLogMemory } from "@pinflow/adapters"
+import { defaultBatcherOptions, encodePin, InMemoryLog, type LogWrite, PinLog, PinLogMemory } from "@pinflow/adapters"
 import type { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
 import { Deferred, Effect, Exit, Fiber, Layer, Schedule } from "effect"
 import { Partitioners } from "kafkajs"
@@ -45,6 +45,13 @@ const kafkajsPartition = (key: string, partitions: number): number =>
 const message = (key: string): OutMessage => ({ topic: "pins", key, value: `{"unique_id":"${key}"}` })
 
 /** Waits until `condition` holds (checked every few ms, at most 5 s): orders a test by state, not by sleeps. */
+/** A write of pins (encoded as the edge does) and rejects. */
+const pinWrite = (events: ReadonlyArray<LoggedPinEvent>, rejected: ReadonlyArray<RejectedEvent>): LogWrite => ({
+  type: "pin",
+  events: events.map(encodePin),
+  rejected
+})
+
 const eventually = (condition: Effect.Effect<boolean>) =>
   condition.pipe(
     Effect.repeat({ schedule: Schedule.spaced("2 millis"), until: (held) => held }),
@@ -60,7 +67,7 @@ describe("PinLog.layerMemory", () => {
     Effect.gen(function* () {
       const log = yield* PinLog
       const mem = yield* PinLogMemory
-      yield* log.write({ pins: [event(" a "), event("b")], rejected: [reject] })
+      yield* log.write(pinWrite([event(" a "), event("b")], [reject]))
       const pins = yield* mem.pins
       assert.deepStrictEqual(pins.map((p) => p.key).sort(), ["a", "b"])
       assert.deepStrictEqual(pins.find((p) => p.key === "b")?.value, event("b"))
@@ -77,7 +84,7 @@ describe("PinLog.layerMemory", () => {
       const writers = yield* Effect.forkChild(
         Effect.forEach(
           Array.from({ length: 200 }, (_, i) => i),
-          (i) => log.write({ pins: [event(`id-${i}`)], rejected: [] }),
+          (i) => log.write(pinWrite([event(`id-${i}`)], [])),
           { concurrency: "unbounded" }
         )
       )
@@ -141,11 +148,11 @@ describe("PinLog.layerMemory", () => {
       const log = yield* PinLog
       const mem = yield* PinLogMemory
       yield* mem.hold(true)
-      const first = yield* Effect.forkChild(log.write({ pins: [event("1")], rejected: [] }))
+      const first = yield* Effect.forkChild(log.write(pinWrite([event("1")], [])))
       yield* eventually(Effect.map(mem.heldSends, (n) => n === 1))
-      const second = yield* Effect.forkChild(log.write({ pins: [event("2"), event("3")], rejected: [] }))
+      const second = yield* Effect.forkChild(log.write(pinWrite([event("2"), event("3")], [])))
       yield* eventually(Effect.map(log.depth, (d) => d.events === 2))
-      const full = yield* log.write({ pins: [event("4")], rejected: [] }).pipe(Effect.flip)
+      const full = yield* log.write(pinWrite([event("4")], [])).pipe(Effect.flip)
       assert.strictEqual(full._tag === "PinLogUnavailable" && full.reason, "overloaded")
       const timedOut = yield* Fiber.join(second).pipe(Effect.flip)
       assert.strictEqual(timedOut._tag === "PinLogUnavailable" && timedOut.reason, "timeout")
@@ -164,10 +171,10 @@ describe("PinLog.layerMemory", () => {
   it.live("refuses a write bigger than the whole queue at once, even when the queue is empty", () =>
     Effect.gen(function* () {
       const log = yield* PinLog
-      const refused = yield* log.write({ pins: [event("a"), event("b"), event("c")], rejected: [] }).pipe(Effect.flip)
+      const refused = yield* log.write(pinWrite([event("a"), event("b"), event("c")], [])).pipe(Effect.flip)
       assert.strictEqual(refused._tag, "PinLogRefused")
       assert.strictEqual(refused._tag === "PinLogRefused" && refused.reason, "request_too_large")
-      yield* log.write({ pins: [event("a"), event("b")], rejected: [] })
+      yield* log.write(pinWrite([event("a"), event("b")], []))
     }).pipe(Effect.provide(memory({ maxQueueEvents: 2 })))
   )
 
@@ -177,10 +184,10 @@ describe("PinLog.layerMemory", () => {
       const mem = yield* PinLogMemory
       yield* mem.setUp(false)
       assert.isFalse(yield* log.ready)
-      const down = yield* log.write({ pins: [event("x")], rejected: [] }).pipe(Effect.flip)
+      const down = yield* log.write(pinWrite([event("x")], [])).pipe(Effect.flip)
       assert.strictEqual(down.reason, "down")
       yield* mem.setUp(true)
-      yield* log.write({ pins: [event("y")], rejected: [] })
+      yield* log.write(pinWrite([event("y")], []))
       assert.deepStrictEqual(
         (yield* mem.pins).map((p) => p.key),
         ["y"]

@@ -1,40 +1,35 @@
 /**
- * The edge's check of posted values (cleaning rule 1, the domain's `PinEvent`), as pure functions:
- * each value becomes a logged event (without `poster_name`, stamped `ingested_at`) or a rejection that
- * names every bad field, ready for the rejected topic. Content rules are applied downstream.
+ * The edge's check of posted values (cleaning rule 1 and its analogue for every registered type), as
+ * pure functions: each value becomes a logged event (personal data dropped, stamped `ingested_at`) or a
+ * rejection that names every bad field, ready for the type's rejected topic. Content rules are applied
+ * downstream.
  */
-import { type EncodedPin, encodePin } from "@pinflow/adapters"
+import { type EncodedEvent, encodeEvent } from "@pinflow/adapters"
 import {
-  decodePlainPinEvent,
-  describeSchemaError,
+  type EventType,
   isStorableText,
-  type LoggedPinEvent,
-  PinEvent,
   type RejectedEvent,
-  readableId,
   schemaIssues,
   storableText,
   stringifyJson,
-  toLoggedPinEvent,
   withoutPosterName
 } from "@pinflow/domain"
-import { Result, Schema } from "effect"
+import { Result, type Schema } from "effect"
 import type { Issue } from "./IngestApi.ts"
 
 export type Checked =
   | {
       readonly _tag: "Valid"
-      readonly event: LoggedPinEvent
+      /** The event's key field as posted (the pin's `unique_id`, a geo or user event's `ind`): what the reply names. */
+      readonly key: unknown
       /** The event as it will be logged, serialized once here (its size is checked on this text). */
-      readonly encoded: EncodedPin
+      readonly encoded: EncodedEvent
     }
   | {
       readonly _tag: "Invalid"
       readonly reject: RejectedEvent
       readonly issues: ReadonlyArray<Issue>
     }
-
-const decode = Schema.decodeUnknownResult(PinEvent, { errors: "all" })
 
 /** Raw payloads kept on the rejected topic are capped so one record always fits a Kafka message. */
 const maxRawChars = 64 * 1024
@@ -62,9 +57,9 @@ export const boundedRaw = (raw: unknown): unknown => {
   return { truncated: text.length > maxRawChars, length: text.length, prefix: headOf(text, maxRawChars) }
 }
 
-/** The id a reject is keyed and traced by: what the domain can read, at most `maxIdChars` of it. */
-const rejectId = (input: unknown): string | undefined => {
-  const id = readableId(input)
+/** The key a reject is keyed and traced by: what the type can read, at most `maxIdChars` of it. */
+const rejectId = (type: EventType, input: unknown): string | undefined => {
+  const id = type.readableKey(input)
   if (id === undefined) return undefined
   const head = headOf(id, maxIdChars).trim()
   return head.length > 0 && isStorableText(head) ? head : undefined
@@ -85,25 +80,20 @@ const rejection = (
 const keyBytes = (key: string): number => Buffer.byteLength(key)
 
 /**
- * Checks one posted value; `maxMessageBytes` bounds its Kafka message (key + value bytes). Plain JSON
- * objects that are valid take the domain's fast path (same verdict as the schema); everything else is
- * decided by the schema, with every bad field named.
+ * Checks one posted value of `type`; `maxMessageBytes` bounds its Kafka message (key + value bytes). The
+ * type's check decides (pins: a fast path for plain valid objects, the schema for the rest), naming every
+ * bad field.
  */
-export const checkValue = (input: unknown, now: Date, maxMessageBytes: number): Checked => {
-  let valid = decodePlainPinEvent(input)
-  if (valid === undefined) {
-    const decoded = decode(input)
-    if (Result.isFailure(decoded)) {
-      return {
-        _tag: "Invalid",
-        reject: rejection("schema", describeSchemaError(decoded.failure, input), input, now, rejectId(input)),
-        issues: issuesOf(decoded.failure, input)
-      }
+export const checkValue = (type: EventType, input: unknown, now: Date, maxMessageBytes: number): Checked => {
+  const checked = type.check(input)
+  if (Result.isFailure(checked)) {
+    return {
+      _tag: "Invalid",
+      reject: rejection("schema", checked.failure.detail, input, now, rejectId(type, input)),
+      issues: checked.failure.issues
     }
-    valid = decoded.success
   }
-  const event = toLoggedPinEvent(valid, now)
-  const encoded = encodePin(event)
+  const encoded = encodeEvent(type.key(checked.success), type.logged(checked.success, now))
   // a key is at most 3 bytes per UTF-16 unit: the exact count only when that bound crosses the limit
   if (encoded.bytes + encoded.key.length * 3 > maxMessageBytes) {
     const key = keyBytes(encoded.key)
@@ -112,12 +102,12 @@ export const checkValue = (input: unknown, now: Date, maxMessageBytes: number): 
       const message = `the event is ${size} bytes as a Kafka message (key ${key} + value ${encoded.bytes}); the limit is ${maxMessageBytes}`
       return {
         _tag: "Invalid",
-        reject: rejection("too_large", message, input, now, rejectId(input)),
+        reject: rejection("too_large", message, input, now, rejectId(type, input)),
         issues: [{ path: "", message }]
       }
     }
   }
-  return { _tag: "Valid", event, encoded }
+  return { _tag: "Valid", key: (checked.success as Record<string, unknown>)[type.table.key], encoded }
 }
 
 /** A body or line that is not JSON at all. */

@@ -2,7 +2,7 @@
  * The ingest HTTP contract as Schemas: the `HttpApi` that serves the endpoints and generates
  * `/openapi.json`, and the exact response bodies (success and every error) the handlers send.
  */
-import { PinEvent, RejectReason } from "@pinflow/domain"
+import { type EventType, eventTypes, RejectReason } from "@pinflow/domain"
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 
@@ -10,29 +10,54 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 export const Issue = Schema.Struct({ path: Schema.String, message: Schema.String })
 export type Issue = typeof Issue.Type
 
-export const Accepted = Schema.Struct({ status: Schema.Literal("accepted"), unique_id: Schema.String })
+/** The posted schema's key field (a pin's `unique_id`, a geo or user event's `ind`), as the replies name it. */
+const keyField = (type: EventType): Schema.Top => {
+  const fields = (type.posted as unknown as { readonly fields?: Record<string, Schema.Top> }).fields
+  return fields?.[type.table.key] ?? Schema.Unknown
+}
 
-export const EventResult = Schema.Union([
-  Schema.Struct({ position: Schema.Int, status: Schema.Literal("accepted"), unique_id: Schema.String }),
+/** `POST /<name>/`'s answer: the event's key as posted. */
+export const Accepted = (type: EventType) =>
+  Schema.Struct({ status: Schema.Literal("accepted"), [type.table.key]: keyField(type) })
+
+export const EventResult = (type: EventType) =>
+  Schema.Union([
+    Schema.Struct({ position: Schema.Int, status: Schema.Literal("accepted"), [type.table.key]: keyField(type) }),
+    Schema.Struct({
+      position: Schema.Int,
+      status: Schema.Literal("rejected"),
+      reason: RejectReason,
+      issues: Schema.Array(Issue)
+    })
+  ])
+/** One event's result in a `POST /<plural>` answer: the key field is the type's (`unique_id`, `ind`). */
+export type EventResult =
+  | ({ readonly position: number; readonly status: "accepted" } & Record<string, unknown>)
+  | {
+      readonly position: number
+      readonly status: "rejected"
+      readonly reason: RejectReason
+      readonly issues: ReadonlyArray<Issue>
+    }
+
+/** `POST /<plural>`: counts and one result per event, in the order posted (`position` from 0). */
+export const BatchResult = (type: EventType) =>
   Schema.Struct({
-    position: Schema.Int,
-    status: Schema.Literal("rejected"),
-    reason: RejectReason,
-    issues: Schema.Array(Issue)
+    accepted: Schema.Int,
+    rejected: Schema.Int,
+    results: Schema.Array(EventResult(type))
   })
-])
-export type EventResult = typeof EventResult.Type
+export interface BatchResult {
+  readonly accepted: number
+  readonly rejected: number
+  readonly results: ReadonlyArray<EventResult>
+}
 
-/** `/pins`: counts and one result per event, in the order posted (`position` from 0). */
-export const BatchResult = Schema.Struct({
-  accepted: Schema.Int,
-  rejected: Schema.Int,
-  results: Schema.Array(EventResult)
-})
-export type BatchResult = typeof BatchResult.Type
+/** `POST /<name>/` of an event that is not one: `error` names the type ("invalid pin", "invalid geo"). */
+export const InvalidEvent = (type: EventType) =>
+  Schema.Struct({ error: Schema.Literal(`invalid ${type.name}`), issues: Schema.Array(Issue) })
 
 /** Every error body: `error` is a stable phrase; the other fields say what to change. */
-export const InvalidPin = Schema.Struct({ error: Schema.Literal("invalid pin"), issues: Schema.Array(Issue) })
 export const MalformedJson = Schema.Struct({ error: Schema.Literal("malformed JSON"), detail: Schema.String })
 export const NoEvents = Schema.Struct({ error: Schema.Literal("no events"), detail: Schema.String })
 export const Unauthorized = Schema.Struct({ error: Schema.Literal("unauthorized"), detail: Schema.String })
@@ -76,42 +101,49 @@ const errors = [
   Unavailable.pipe(HttpApiSchema.status(503))
 ] as const
 
-export class IngestGroup extends HttpApiGroup.make("ingest", { topLevel: true })
-  .add(
-    HttpApiEndpoint.post("postPin", "/pin/", {
-      payload: PinEvent,
-      success: Accepted,
+const capitalized = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}`
+
+/** The operation ids of a type's two endpoints: `postPin`/`postPins`, `postGeo`/`postGeos`, … */
+export const operationsOf = (type: EventType) =>
+  ({ one: `post${capitalized(type.name)}`, many: `post${capitalized(type.plural)}` }) as const
+
+/** `POST /<name>/` (one event) and `POST /<plural>` (many) of a registered type, with the pins' contract. */
+const eventEndpoints = (type: EventType) => {
+  const { one, many } = operationsOf(type)
+  return [
+    HttpApiEndpoint.post(one, `/${type.name}/`, {
+      payload: type.posted,
+      success: Accepted(type),
       error: [
-        Schema.Union([InvalidPin, MalformedJson]).pipe(HttpApiSchema.status(400)),
+        Schema.Union([InvalidEvent(type), MalformedJson]).pipe(HttpApiSchema.status(400)),
         TooLarge.pipe(HttpApiSchema.status(413)),
         ...errors
       ]
     }).annotateMerge(
       OpenApi.annotations({
-        summary: "Post one pin event",
-        description:
-          "200 once Kafka (all in-sync replicas) has acknowledged it. `poster_name` is dropped at the edge. Invalid events are also kept, with the reason, on the rejected topic. Requires `Authorization: Bearer <INGEST_API_KEY>` when the server has a key."
+        summary: `Post one ${type.name} event`,
+        description: `200 once Kafka (all in-sync replicas) has acknowledged it.${type.name === "pin" ? " `poster_name` is dropped at the edge." : ""} Invalid events are also kept, with the reason, on the rejected topic. Requires \`Authorization: Bearer <INGEST_API_KEY>\` when the server has a key.`
       })
-    )
-  )
-  .add(
-    HttpApiEndpoint.post("postPins", "/pins", {
-      payload: [Schema.Array(PinEvent), Ndjson],
-      success: BatchResult,
+    ),
+    HttpApiEndpoint.post(many, `/${type.plural}`, {
+      payload: [Schema.Array(type.posted), Ndjson],
+      success: BatchResult(type),
       error: [
-        Schema.Union([BatchResult, MalformedJson, NoEvents]).pipe(HttpApiSchema.status(400)),
+        Schema.Union([BatchResult(type), MalformedJson, NoEvents]).pipe(HttpApiSchema.status(400)),
         // every event too large (per-event results), too many events, or a body over the limit
-        Schema.Union([BatchResult, TooManyEvents, TooLarge]).pipe(HttpApiSchema.status(413)),
+        Schema.Union([BatchResult(type), TooManyEvents, TooLarge]).pipe(HttpApiSchema.status(413)),
         ...errors
       ]
     }).annotateMerge(
       OpenApi.annotations({
-        summary: "Post many pin events (JSON array or NDJSON)",
-        description:
-          "A JSON array, one event, or NDJSON (`application/x-ndjson`, one event per line). Valid events are produced even when others are invalid. 200 with per-event results when at least one event was accepted; 400 (same body) when none was, 413 when every one was too large. 503 means none of them is acknowledged: retry the whole request (repeats of a unique_id are harmless)."
+        summary: `Post many ${type.name} events (JSON array or NDJSON)`,
+        description: `A JSON array, one event, or NDJSON (\`application/x-ndjson\`, one event per line). Valid events are produced even when others are invalid. 200 with per-event results when at least one event was accepted; 400 (same body) when none was, 413 when every one was too large. 503 means none of them is acknowledged: retry the whole request (repeats of a ${type.table.key} are harmless).`
       })
     )
-  )
+  ] as const
+}
+
+const probes = HttpApiGroup.make("ingest", { topLevel: true })
   .add(HttpApiEndpoint.get("healthz", "/healthz", { success: Text }))
   .add(
     HttpApiEndpoint.get("readyz", "/readyz", {
@@ -122,7 +154,17 @@ export class IngestGroup extends HttpApiGroup.make("ingest", { topLevel: true })
         description: "Whether Kafka answered the last health probe (every 2 s); never a broker round trip per request."
       })
     )
-  ) {}
+  )
+
+/**
+ * Every registered type's endpoints, then the probes. Built from the registry, so the group's type
+ * cannot list the operations: the handlers are registered by `operationsOf` the same way.
+ */
+export const IngestGroup = eventTypes.reduce(
+  // biome-ignore lint/suspicious/noExplicitAny: endpoints of runtime-many types
+  (group: any, type) => group.add(...eventEndpoints(type)),
+  probes
+) as typeof probes
 
 export class IngestApi extends HttpApi.make("pinflow-ingest")
   .add(IngestGroup)
@@ -130,6 +172,6 @@ export class IngestApi extends HttpApi.make("pinflow-ingest")
     OpenApi.annotations({
       title: "pinflow ingest",
       description:
-        'The HTTP edge of pinflow: pin events in, durable in Kafka before the answer. Another method on a declared path answers 405 with an `Allow` header and a JSON body `{error: "method not allowed", detail}`; an unknown path 404 `{error: "not found", detail}`.'
+        'The HTTP edge of pinflow: pin, geo and user events in, durable in Kafka before the answer. Another method on a declared path answers 405 with an `Allow` header and a JSON body `{error: "method not allowed", detail}`; an unknown path 404 `{error: "not found", detail}`.'
     })
   ) {}

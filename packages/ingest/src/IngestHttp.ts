@@ -5,12 +5,13 @@
  * everything else, and request metrics on all of them.
  */
 import { PinLog } from "@pinflow/adapters"
+import { eventTypes } from "@pinflow/domain"
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { makeAdmissionBudget } from "./AdmissionBudget.ts"
-import { IngestApi } from "./IngestApi.ts"
+import { IngestApi, operationsOf } from "./IngestApi.ts"
 import { HttpMetricsMiddleware } from "./IngestMetrics.ts"
 import { IngestSettings } from "./IngestSettings.ts"
 import { openApiContract } from "./OpenApiContract.ts"
@@ -26,18 +27,32 @@ const guarded = <E, R>(effect: Effect.Effect<HttpServerResponse.HttpServerRespon
     )
   )
 
+/** A handler of a request as it came (the posting handlers read their own bodies). */
+type RawHandler = (args: {
+  readonly request: HttpServerRequest.HttpServerRequest
+}) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+
 const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
   Effect.gen(function* () {
     const log = yield* PinLog
     const settings = yield* IngestSettings
-    const { postPin, postPins } = makePostHandlers(log, settings)
+    const { postOne, postMany } = makePostHandlers(log, settings)
     const { admit } = makeAdmissionBudget(
       settings.maxInFlightBytes,
       Math.max(settings.maxPinBody, settings.maxPinsBody)
     )
-    return handlers
-      .handleRaw("postPin", ({ request }) => admit(request, settings.maxPinBody, guarded(postPin(request))))
-      .handleRaw("postPins", ({ request }) => admit(request, settings.maxPinsBody, guarded(postPins(request))))
+    // every registered type's two endpoints (the group's type lists the probes only: see IngestGroup)
+    const withEvents = eventTypes.reduce((all, type) => {
+      const { one, many } = operationsOf(type)
+      const add = all as unknown as { handleRaw: (name: string, handler: RawHandler) => unknown }
+      const added = add.handleRaw(one, ({ request }) =>
+        admit(request, settings.maxPinBody, guarded(postOne(type)(request)))
+      ) as typeof add
+      return added.handleRaw(many, ({ request }) =>
+        admit(request, settings.maxPinsBody, guarded(postMany(type)(request)))
+      ) as typeof all
+    }, handlers)
+    return withEvents
       .handleRaw("healthz", () => Effect.succeed(HttpServerResponse.text("ok")))
       .handleRaw("readyz", () =>
         Effect.map(log.ready, (ready) =>
@@ -49,11 +64,13 @@ const IngestHandlers = HttpApiBuilder.group(IngestApi, "ingest", (handlers) =>
   })
 )
 
-/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`). */
+/** The methods each path of the edge answers (`/pin` is the seed clients' `/pin/`; `/geo`, `/user` alike). */
 const allowedMethods: ReadonlyMap<string, string> = new Map([
-  ["/pin/", "POST"],
-  ["/pin", "POST"],
-  ["/pins", "POST"],
+  ...eventTypes.flatMap((t) => [
+    [`/${t.name}/`, "POST"] as const,
+    [`/${t.name}`, "POST"] as const,
+    [`/${t.plural}`, "POST"] as const
+  ]),
   ["/healthz", "GET"],
   ["/readyz", "GET"],
   ["/metrics", "GET"],

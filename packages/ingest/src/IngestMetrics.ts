@@ -2,6 +2,7 @@
  * The edge's Prometheus metrics (design: accepted, rejected by reason, HTTP requests and latency by
  * route and status) and the router middleware that records every request, unknown routes included.
  */
+import { eventTypes } from "@pinflow/domain"
 import { Clock, Effect, Metric } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 
@@ -25,17 +26,38 @@ const httpSeconds = Metric.histogram("pinflow_http_request_duration_seconds", {
   boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 })
 
-export const countRejected = (reason: string, n = 1) =>
-  n === 0 ? Effect.void : Metric.update(Metric.withAttributes(eventsRejected, { reason }), n)
+/** Labelled counters are built once per label set: building them per request costs more than counting. */
+const counters = new Map<string, Metric.Counter<number>>()
+const counter = (metric: Metric.Counter<number>, attributes: Record<string, string>) => {
+  const key = `${metric.id} ${Object.values(attributes).join(" ")}`
+  let found = counters.get(key)
+  if (found === undefined) {
+    found = Metric.withAttributes(metric, attributes)
+    counters.set(key, found)
+  }
+  return found
+}
 
-const knownRoutes = new Set(["/pin/", "/pins", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"])
+/** `n` events of `eventType` refused for `reason`. */
+export const countRejected = (eventType: string, reason: string, n = 1) =>
+  n === 0 ? Effect.void : Metric.update(counter(eventsRejected, { event_type: eventType, reason }), n)
+
+/** `n` events of `eventType` acknowledged. */
+export const countAccepted = (eventType: string, n: number) =>
+  n === 0 ? Effect.void : Metric.update(counter(eventsAccepted, { event_type: eventType }), n)
+
+/** The route of each path the edge answers (`/pin` is the seed clients' `/pin/`; every type's single path alike). */
+const routes: ReadonlyMap<string, string> = new Map([
+  ...eventTypes.flatMap((t) => [
+    [`/${t.name}/`, `/${t.name}/`] as const,
+    [`/${t.name}`, `/${t.name}/`] as const,
+    [`/${t.plural}`, `/${t.plural}`] as const
+  ]),
+  ...["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"].map((p) => [p, p] as const)
+])
 
 /** The route template for labels; unknown paths share one label so scanners cannot explode the series. */
-const routeOf = (url: string): string => {
-  const path = url.split("?")[0] ?? ""
-  if (path === "/pin" || path === "/pin/") return "/pin/"
-  return knownRoutes.has(path) ? path : "unmatched"
-}
+const routeOf = (url: string): string => routes.get(url.split("?")[0] ?? "") ?? "unmatched"
 
 /** Labelled metrics are built once per label set: building them per request costs more than counting. */
 const labelled = new Map<string, { readonly count: Metric.Counter<number>; readonly time: Metric.Histogram<number> }>()

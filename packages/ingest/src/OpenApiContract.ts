@@ -2,8 +2,9 @@
  * `/openapi.json` as the server enforces it: the document generated from `IngestApi`'s Schemas, with the
  * running limits and what JSON Schema can only say in its own words — extra keys are ignored (not
  * refused), "white space" means what `String.prototype.trim` removes (a fuzzer's regex engine has
- * another `\s`), no string holds NUL, and `/pins` is accepted when at least one element is a valid event.
+ * another `\s`), no string holds NUL, and `/<plural>` is accepted when at least one element is a valid event.
  */
+import { eventTypes } from "@pinflow/domain"
 import { OpenApi } from "effect/http-api"
 import { IngestApi } from "./IngestApi.ts"
 import type { IngestSettingsShape } from "./IngestSettings.ts"
@@ -58,20 +59,22 @@ const getOnly = (operationId: string, description: string, mediaType: string, sc
 export const openApiContract = (settings: IngestSettingsShape): Json => {
   const spec = structuredClone(OpenApi.fromApi(IngestApi)) as unknown as Json
   const paths = spec.paths as Record<string, Record<string, Json>>
-  const postPin = paths["/pin/"]?.post as Json
-  const postPins = paths["/pins"]?.post as Json
-  const event = eventSchema(jsonBody(postPin).schema as Json)
-  jsonBody(postPin).schema = event
-  postPin.description = `${postPin.description} ${bodyLimit(settings.maxPinBody)}`
-  // NDJSON is accepted too (one event per line), but no JSON Schema of a string says "valid events"
-  ;(postPins.requestBody as Json).content = {
-    "application/json": {
-      schema: {
-        anyOf: [{ type: "array", minItems: 1, maxItems: settings.maxEvents, contains: event }, event]
+  for (const type of eventTypes) {
+    const postOne = paths[`/${type.name}/`]?.post as Json
+    const postMany = paths[`/${type.plural}`]?.post as Json
+    const event = eventSchema(jsonBody(postOne).schema as Json)
+    jsonBody(postOne).schema = event
+    postOne.description = `${postOne.description} ${bodyLimit(settings.maxPinBody)}`
+    // NDJSON is accepted too (one event per line), but no JSON Schema of a string says "valid events"
+    ;(postMany.requestBody as Json).content = {
+      "application/json": {
+        schema: {
+          anyOf: [{ type: "array", minItems: 1, maxItems: settings.maxEvents, contains: event }, event]
+        }
       }
     }
+    postMany.description = `${postMany.description} At most ${settings.maxEvents} events (413 above). ${bodyLimit(settings.maxPinsBody)}`
   }
-  postPins.description = `${postPins.description} At most ${settings.maxEvents} events (413 above). ${bodyLimit(settings.maxPinsBody)}`
   // served beside the HttpApi (Prometheus, this document, the Scalar page): declared so their answers are checked too
   paths["/metrics"] = getOnly("metrics", "Prometheus text exposition of the edge's metrics", "text/plain", {
     type: "string"

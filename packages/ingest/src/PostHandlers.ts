@@ -1,24 +1,24 @@
 /**
- * `POST /pin/` and `POST /pins`: key check, bounded body, structural check, one acknowledged write of
+ * `POST /<name>/` and `POST /<plural>` of every registered type (`/pin/`, `/pins`, `/geo/`, …): key check, bounded body, structural check, one acknowledged write of
  * the valid events and the rejects together, and the exact answer. A 200 is only ever sent after Kafka
  * acknowledged every event it covers; any doubt about durability is a 503 with `Retry-After`.
  */
 import type {
-  EncodedPin,
+  EncodedEvent,
+  LogWrite,
   PinLogRefused,
   PinLogService,
   PinLogUnavailable,
-  PinLogWrite,
   PinLogWriteError
 } from "@pinflow/adapters"
-import { parseJson, type RejectedEvent } from "@pinflow/domain"
+import { type EventType, parseJson, type RejectedEvent } from "@pinflow/domain"
 import { Clock, Effect, Metric, Result } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { makeKeyCheck } from "./ApiKey.ts"
 import { splitBatch } from "./BatchBody.ts"
 import { type Checked, checkValue, invalidJson, parserDetail } from "./EdgeCheck.ts"
 import type { BatchResult, EventResult } from "./IngestApi.ts"
-import { countRejected, eventsAccepted } from "./IngestMetrics.ts"
+import { countAccepted, countRejected } from "./IngestMetrics.ts"
 import type { IngestSettingsShape } from "./IngestSettings.ts"
 import { type BodyError, readText } from "./RequestBody.ts"
 
@@ -61,7 +61,7 @@ const refused = (error: PinLogRefused) =>
 const writeFailed = (error: PinLogWriteError, events: number) =>
   error._tag === "PinLogRefused" ? Effect.succeed(refused(error)) : unavailable(error, events)
 
-const bodyRefused = (error: BodyError) => {
+const bodyRefused = (type: EventType, error: BodyError) => {
   switch (error._tag) {
     case "BodyTooLarge":
       return reply(
@@ -76,7 +76,7 @@ const bodyRefused = (error: BodyError) => {
       return reply(
         {
           error: "unsupported media type",
-          detail: `Content-Type ${JSON.stringify(error.contentType)} is not JSON; send application/json (or application/x-ndjson to /pins)`
+          detail: `Content-Type ${JSON.stringify(error.contentType)} is not JSON; send application/json (or application/x-ndjson to /${type.plural})`
         },
         415
       )
@@ -107,11 +107,11 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
   }
 
   /** Rejects are kept best-effort: the client already hears why its event was refused. */
-  const keepRejects = (rejected: ReadonlyArray<RejectedEvent>) =>
+  const keepRejects = (type: EventType, rejected: ReadonlyArray<RejectedEvent>) =>
     rejected.length === 0
       ? Effect.void
       : log
-          .write({ pins: [], rejected })
+          .write({ type: type.name, events: [], rejected })
           .pipe(
             Effect.catch((error) =>
               Effect.logWarning("rejected events not logged").pipe(
@@ -120,24 +120,24 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
             )
           )
 
-  const postPin = (request: HttpServerRequest.HttpServerRequest) =>
+  const postOne = (type: EventType) => (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function* () {
       const refused = authorize(request)
       if (refused !== undefined) return refused
       const body = yield* Effect.result(readText(request, settings.maxPinBody))
-      if (Result.isFailure(body)) return bodyRefused(body.failure)
+      if (Result.isFailure(body)) return bodyRefused(type, body.failure)
       const at = yield* now
       const parsed = parseJson(body.success)
       if (Result.isFailure(parsed)) {
         const detail = parserDetail(parsed.failure)
-        yield* keepRejects([invalidJson(body.success, detail, at)])
-        yield* countRejected("invalid_json")
+        yield* keepRejects(type, [invalidJson(body.success, detail, at)])
+        yield* countRejected(type.name, "invalid_json")
         return reply({ error: "malformed JSON", detail }, 400)
       }
-      const checked = checkValue(parsed.success, at, settings.maxMessageBytes)
+      const checked = checkValue(type, parsed.success, at, settings.maxMessageBytes)
       if (checked._tag === "Invalid") {
-        yield* keepRejects([checked.reject])
-        yield* countRejected(checked.reject.reason)
+        yield* keepRejects(type, [checked.reject])
+        yield* countRejected(type.name, checked.reject.reason)
         return checked.reject.reason === "too_large"
           ? reply(
               {
@@ -148,20 +148,20 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
               },
               413
             )
-          : reply({ error: "invalid pin", issues: checked.issues }, 400)
+          : reply({ error: `invalid ${type.name}`, issues: checked.issues }, 400)
       }
-      const written = yield* Effect.result(log.write({ pins: [checked.encoded], rejected: [] }))
+      const written = yield* Effect.result(log.write({ type: type.name, events: [checked.encoded], rejected: [] }))
       if (Result.isFailure(written)) return yield* writeFailed(written.failure, 1)
-      yield* Metric.update(eventsAccepted, 1)
-      return reply({ status: "accepted", unique_id: checked.event.unique_id }, 200)
+      yield* countAccepted(type.name, 1)
+      return reply({ status: "accepted", [type.table.key]: checked.key }, 200)
     })
 
-  const postPins = (request: HttpServerRequest.HttpServerRequest) =>
+  const postMany = (type: EventType) => (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function* () {
       const refused = authorize(request)
       if (refused !== undefined) return refused
       const body = yield* Effect.result(readText(request, settings.maxPinsBody))
-      if (Result.isFailure(body)) return bodyRefused(body.failure)
+      if (Result.isFailure(body)) return bodyRefused(type, body.failure)
       const at = yield* now
       const batch = splitBatch(body.success, settings.maxEvents)
       if (batch._tag === "TooMany") {
@@ -175,47 +175,47 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
         )
       }
       if (batch._tag === "Malformed") {
-        yield* keepRejects([invalidJson(body.success, batch.detail, at)])
-        yield* countRejected("invalid_json")
+        yield* keepRejects(type, [invalidJson(body.success, batch.detail, at)])
+        yield* countRejected(type.name, "invalid_json")
         return reply({ error: "malformed JSON", detail: batch.detail }, 400)
       }
       if (batch.values.length === 0) {
         return reply({ error: "no events", detail: "send a JSON array of events or one event per line" }, 400)
       }
-      const pins: Array<EncodedPin> = []
+      const events: Array<EncodedEvent> = []
       const rejected: Array<RejectedEvent> = []
       const results: Array<EventResult> = []
       const rejectedByReason = new Map<string, number>()
       batch.values.forEach((value, position) => {
         const checked: Checked = Result.isSuccess(value)
-          ? checkValue(value.success, at, settings.maxMessageBytes)
+          ? checkValue(type, value.success, at, settings.maxMessageBytes)
           : {
               _tag: "Invalid",
               reject: invalidJson(value.failure.line, value.failure.detail, at),
               issues: [{ path: "", message: `not JSON: ${value.failure.detail}` }]
             }
         if (checked._tag === "Valid") {
-          pins.push(checked.encoded)
-          results.push({ position, status: "accepted", unique_id: checked.event.unique_id })
+          events.push(checked.encoded)
+          results.push({ position, status: "accepted", [type.table.key]: checked.key })
         } else {
           rejected.push(checked.reject)
           rejectedByReason.set(checked.reject.reason, (rejectedByReason.get(checked.reject.reason) ?? 0) + 1)
           results.push({ position, status: "rejected", reason: checked.reject.reason, issues: checked.issues })
         }
       })
-      const write: PinLogWrite = { pins, rejected }
-      if (pins.length === 0) yield* keepRejects(rejected)
+      const write: LogWrite = { type: type.name, events, rejected }
+      if (events.length === 0) yield* keepRejects(type, rejected)
       else {
         const written = yield* Effect.result(log.write(write))
-        if (Result.isFailure(written)) return yield* writeFailed(written.failure, pins.length)
-        yield* Metric.update(eventsAccepted, pins.length)
+        if (Result.isFailure(written)) return yield* writeFailed(written.failure, events.length)
+        yield* countAccepted(type.name, events.length)
       }
-      for (const [reason, n] of rejectedByReason) yield* countRejected(reason, n)
-      const result: BatchResult = { accepted: pins.length, rejected: rejected.length, results }
+      for (const [reason, n] of rejectedByReason) yield* countRejected(type.name, reason, n)
+      const result: BatchResult = { accepted: events.length, rejected: rejected.length, results }
       // nothing accepted: 413 when every event was only too large, else 400
-      const status = pins.length > 0 ? 200 : rejectedByReason.get("too_large") === rejected.length ? 413 : 400
+      const status = events.length > 0 ? 200 : rejectedByReason.get("too_large") === rejected.length ? 413 : 400
       return reply(result, status)
     })
 
-  return { postPin, postPins }
+  return { postOne, postMany }
 }

@@ -240,8 +240,11 @@ describe("health, readiness, metrics, docs", () => {
       Effect.gen(function* () {
         // counters are process-wide (other tests post too): each must grow by exactly what this test sent
         const counters = (text: string) => ({
-          accepted: metricValue(text, "pinflow_events_accepted_total", {}),
-          invalidJson: metricValue(text, "pinflow_events_rejected_total", { reason: "invalid_json" }),
+          accepted: metricValue(text, "pinflow_events_accepted_total", { event_type: "pin" }),
+          invalidJson: metricValue(text, "pinflow_events_rejected_total", {
+            event_type: "pin",
+            reason: "invalid_json"
+          }),
           ok: metricValue(text, "pinflow_http_requests_total", { route: "/pin/", status: "200", method: "POST" }),
           bad: metricValue(text, "pinflow_http_requests_total", { route: "/pin/", status: "400", method: "POST" }),
           timed: metricValue(text, "pinflow_http_request_duration_seconds_count", { route: "/pin/", status: "200" })

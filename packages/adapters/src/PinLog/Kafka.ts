@@ -14,15 +14,16 @@
 import { Cause, Deferred, Duration, Effect, Exit, Schedule } from "effect"
 import { Partitioners, type Producer } from "kafkajs"
 import { KafkaClient, KafkaError } from "../KafkaClient.ts"
-import { ensureTopics, PinsTopics } from "../KafkaTopics.ts"
+import { EventTopics, ensureTopics } from "../KafkaTopics.ts"
 import type { PinLogService } from "../PinLog.ts"
 import { type BatcherOptions, makeBatcher, type OutMessage } from "./Batcher.ts"
-import { toMessages } from "./Messages.ts"
+import { toMessages, topicsByType } from "./Messages.ts"
 import { keyPartition } from "./Partitioner.ts"
 
 export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOptions) {
   const client = yield* KafkaClient
-  const topics = yield* PinsTopics
+  const topics = yield* EventTopics
+  const byType = topicsByType(topics.types)
   let producers: ReadonlyArray<Producer> = []
   const busy = new Set<Producer>()
   let up = false
@@ -57,7 +58,7 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
   let partitionCounts: ReadonlyMap<string, number> = new Map()
   let keyless = 0
   const readPartitionCounts = client
-    .admin("fetchTopicMetadata", (admin) => admin.fetchTopicMetadata({ topics: [topics.pins, topics.rejected] }))
+    .admin("fetchTopicMetadata", (admin) => admin.fetchTopicMetadata({ topics: [...topics.all] }))
     .pipe(
       Effect.map(
         (metadata) =>
@@ -78,12 +79,13 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
 
   const connect = Effect.gen(function* () {
     yield* client.probe(Duration.seconds(2))
-    yield* ensureTopics([topics.pins, topics.rejected], topics)
+    yield* ensureTopics(topics.all, topics)
     const counts = yield* readPartitionCounts
-    if ((counts.get(topics.pins) ?? topics.partitions) !== topics.partitions)
-      yield* Effect.logInfo(
-        `topic ${topics.pins} has ${counts.get(topics.pins)} partitions (KAFKA_PARTITIONS=${topics.partitions} only applies to new topics)`
-      )
+    for (const { topic } of topics.types)
+      if ((counts.get(topic) ?? topics.partitions) !== topics.partitions)
+        yield* Effect.logInfo(
+          `topic ${topic} has ${counts.get(topic)} partitions (KAFKA_PARTITIONS=${topics.partitions} only applies to new topics)`
+        )
     return yield* Effect.acquireRelease(
       Effect.forEach(Array.from({ length: Math.max(1, options.concurrency) }), () => connectOne),
       (ps, exit) => (exit._tag === "Failure" ? disconnect(ps) : Effect.void)
@@ -206,7 +208,7 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
   )
 
   return {
-    write: (records) => batcher.offer(toMessages(topics, records)),
+    write: (records) => Effect.suspend(() => batcher.offer(toMessages(byType, records))),
     ready: Effect.sync(() => up && reachable),
     depth: Effect.sync(batcher.depth)
   } satisfies PinLogService

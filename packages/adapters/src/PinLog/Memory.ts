@@ -3,9 +3,10 @@
  * bounds, deadlines and 503 paths as production. `PinLogMemory` lets a test read what was appended,
  * take the log down, or hold sends (as a slow broker would) to fill the queue.
  */
-import { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
+import { type EventTypeName, eventTypes, LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
 import { Context, Deferred, Effect, Exit, Schema } from "effect"
 import { InMemoryLog } from "../InMemoryLog.ts"
+import type { EventTopic } from "../KafkaTopics.ts"
 import type { PinLogService } from "../PinLog.ts"
 import { type BatcherOptions, makeBatcher, type OutMessage } from "./Batcher.ts"
 import { type PinLogTopics, toMessages } from "./Messages.ts"
@@ -19,11 +20,16 @@ export class PinLogMemory extends Context.Service<
   PinLogMemory,
   {
     readonly pinLog: PinLogService
+    /** The pin type's topics. */
     readonly topics: { readonly pins: string; readonly rejected: string }
     /** Every event appended to the pins topic, in append order per partition. */
     readonly pins: Effect.Effect<ReadonlyArray<AppendedRecord<LoggedPinEvent>>>
-    /** Every record appended to the rejected topic. */
+    /** Every record appended to the pins' rejected topic. */
     readonly rejected: Effect.Effect<ReadonlyArray<AppendedRecord<RejectedEvent>>>
+    /** Every event appended to a type's topic, as JSON values, in append order per partition. */
+    readonly eventsOf: (type: EventTypeName) => Effect.Effect<ReadonlyArray<AppendedRecord<unknown>>>
+    /** Every record appended to a type's rejected topic. */
+    readonly rejectedOf: (type: EventTypeName) => Effect.Effect<ReadonlyArray<AppendedRecord<RejectedEvent>>>
     /** Down: writes fail at once and readiness is false. */
     readonly setUp: (up: boolean) => Effect.Effect<void>
     /** Held: sends wait (as with a broker that does not answer) until released. */
@@ -37,14 +43,28 @@ export class PinLogMemory extends Context.Service<
 
 const decodePin = Schema.decodeUnknownSync(Schema.fromJsonString(LoggedPinEvent))
 const decodeRejected = Schema.decodeUnknownSync(Schema.fromJsonString(RejectedEvent))
+const decodeJson = (text: string): unknown => JSON.parse(text)
+
+/** Each registered type's default topics (`<plural>`, `<plural>.rejected`). */
+const defaultTopics: ReadonlyArray<EventTopic> = eventTypes.map((t) => ({
+  type: t.name,
+  topic: t.plural,
+  rejected: `${t.plural}.rejected`
+}))
 
 /** How many send sizes `sendSizes` remembers. */
 const maxRecordedSends = 1024
 
 export const makeMemoryPinLog = Effect.fnUntraced(function* (
   options: BatcherOptions,
-  topics: PinLogTopics = { pins: "pins", rejected: "pins.rejected" }
+  topicList: ReadonlyArray<EventTopic> = defaultTopics
 ) {
+  const byType: PinLogTopics = new Map(topicList.map((t) => [t.type, t]))
+  const pinTopic = byType.get("pin") ?? { type: "pin", topic: "pins", rejected: "pins.rejected" }
+  const topics = { pins: pinTopic.topic, rejected: pinTopic.rejected }
+  const topicOf = (type: EventTypeName): EventTopic =>
+    byType.get(type) ??
+    defaultTopics.find((t) => t.type === type) ?? { type, topic: type, rejected: `${type}.rejected` }
   const log = yield* InMemoryLog
   let up = true
   let waiting = 0
@@ -88,7 +108,7 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
     })
 
   const pinLog: PinLogService = {
-    write: (records) => batcher.offer(toMessages(topics, records)),
+    write: (records) => Effect.suspend(() => batcher.offer(toMessages(byType, records))),
     ready: Effect.sync(() => up),
     depth: Effect.sync(batcher.depth)
   }
@@ -97,6 +117,8 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
     topics,
     pins: readAll(topics.pins, decodePin),
     rejected: readAll(topics.rejected, decodeRejected),
+    eventsOf: (type) => readAll(topicOf(type).topic, decodeJson),
+    rejectedOf: (type) => readAll(topicOf(type).rejected, decodeRejected),
     setUp: (value) =>
       Effect.sync(() => {
         up = value
