@@ -11,17 +11,17 @@
  * (coordinated omission). One client process, node:http over at most `BENCH_E2E_SOCKETS` (64) keep-alive
  * connections. Per phase: how late the generator sent (p99), and where the machine's CPU went (bench
  * client, edge, worker, postgres, kafka, other, idle), to tell a saturated generator from a slow edge.
- * Target: p99 posted → row visible < 1 s.
+ * Both programs run as deployed (`node packages/cli/src/bin.ts ingest|stream`), each its own process: their
+ * peak RSS (/proc VmHWM) is printed after each phase and against issue 11's budgets (edge, worker ≤ 200 MB).
+ * Goal (issue 14): p99 posted → row visible < 50 ms at 2,000 events/s.
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { Agent, request } from "node:http"
-import { fileURLToPath } from "node:url"
 import postgres from "postgres"
 import type { BenchOptions } from "./bench.ts"
+import { againstBudget, budgets, type Program, spawnPinflow } from "./process.ts"
 import { cpuSnapshot, cpuSplit, pct } from "./stream.ts"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
 const brokers = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092"
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://pinflow:pinflow@127.0.0.1:5432/pinflow"
 const sample = readFileSync(new URL("../../shared/data/pins-sample.ndjson", import.meta.url), "utf8")
@@ -31,12 +31,9 @@ const sample = readFileSync(new URL("../../shared/data/pins-sample.ndjson", impo
   // only rows that become pins, so every posted event has a row to wait for
   .filter((e) => e.title !== "No Title Data Available")
 
-const start = (script: string, env: Record<string, string>): ChildProcess =>
-  spawn(process.execPath, [script], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: "Warn", ...env },
-    stdio: ["ignore", "ignore", "inherit"]
-  })
+/** `pinflow <command>` as deployed, its own process (its peak RSS is its own). */
+const start = (command: "ingest" | "stream", env: Record<string, string>): Program =>
+  spawnPinflow([command], { env: { LOG_LEVEL: "Warn", ...env }, stdio: "ignore" })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const clock = () => performance.timeOrigin + performance.now()
@@ -143,8 +140,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
   url.searchParams.set("search_path", schema)
   const port = String(18000 + Math.floor(Math.random() * 1000))
   const common = { KAFKA_BROKERS: brokers, PINS_TOPIC: topic, KAFKA_PARTITIONS: "6" }
-  const ingest = start("packages/ingest/src/main.ts", { ...common, PORT: port, HOST: "127.0.0.1" })
-  let worker: ChildProcess | undefined
+  const ingest = start("ingest", { ...common, PORT: port, HOST: "127.0.0.1" })
+  let worker: Program | undefined
   const agent = new Agent({ keepAlive: true, maxSockets: Number(process.env.BENCH_E2E_SOCKETS ?? 64) })
   const sql = postgres(url.toString(), { max: 1, onnotice: () => undefined })
   try {
@@ -157,12 +154,13 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
       if (i > 300) throw new Error("ingest did not start within 60 s")
       await sleep(200)
     }
-    const pids = () => ({ bench: process.pid, ingest: ingest.pid ?? -1, worker: worker?.pid ?? -1 })
+    const pids = () => ({ bench: process.pid, ingest: ingest.pid, worker: worker?.pid ?? -1 })
 
     process.stderr.write(`phase 1: the edge alone, ${rate}/s for ${seconds} s\n`)
     const alone = await postPhase(base, agent, `e2e-${id}-a`, rate, seconds, pids())
+    const aloneRss = `${ingest.memory().peakMb.toFixed(0)} MB / -`
 
-    worker = start("packages/stream/src/main.ts", {
+    worker = start("stream", {
       ...common,
       DATABASE_URL: url.toString(),
       STREAM_GROUP: `g-${topic}`,
@@ -179,6 +177,7 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
 
     process.stderr.write(`phase 2: edge + worker, ${rate}/s for ${seconds} s\n`)
     const full = await postPhase(base, agent, `e2e-${id}-b`, rate, seconds, pids())
+    const fullRss = `${ingest.memory().peakMb.toFixed(0)} MB / ${worker.memory().peakMb.toFixed(0)} MB`
     await waitForRows(sql, alone.roundTrips.length + full.roundTrips.length)
     const rows = await sql<Array<{ unique_id: string; ms: number; worker: number }>>`
       select unique_id, (extract(epoch from processed_at) * 1000)::float8 as ms,
@@ -188,29 +187,32 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     const latencies = sorted(
       rows.map((r) => r.ms - (full.dueAt.get(r.unique_id) ?? Number.NaN)).filter((x) => !Number.isNaN(x))
     )
-    const line = (measure: string, xs: ReadonlyArray<number>, phase?: Phase) => ({
+    const line = (measure: string, xs: ReadonlyArray<number>, phase?: Phase, rss = "") => ({
       measure,
       events: xs.length,
       p50: fmt(percentile(xs, 50)),
       p99: fmt(percentile(xs, 99)),
       max: fmt(xs.at(-1) ?? Number.NaN),
       "sent late p99": phase === undefined ? "" : fmt(percentile(phase.lateness, 99)),
-      "CPU bench/edge/worker/pg/kafka/other/idle": phase === undefined ? "" : cpuText(phase.cpu)
+      "CPU bench/edge/worker/pg/kafka/other/idle": phase === undefined ? "" : cpuText(phase.cpu),
+      "peak RSS edge / worker": rss
     })
     console.table([
-      line("1. edge alone: due → 200 (baseline)", alone.roundTrips, alone),
-      line("2. with the worker: due → 200", full.roundTrips, full),
+      line("1. edge alone: due → 200 (baseline)", alone.roundTrips, alone, aloneRss),
+      line("2. with the worker: due → 200", full.roundTrips, full, fullRss),
       line("2. edge ingested_at → row in pins (Kafka + worker)", edgeToRow),
       line("2. end to end: due → row in pins", latencies)
     ])
     const p99 = percentile(latencies, 99)
+    const edgePeak = ingest.memory().peakMb
+    const workerPeak = worker.memory().peakMb
     console.log(
-      `e2e: ${latencies.length}/${rate * seconds} events posted at ${rate}/s landed in pins (${alone.failed + full.failed} posts failed); posted → row p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(p99)} (target < 1000 ms: ${p99 < 1000 ? "met" : "missed"}); edge → row p99 ${fmt(percentile(edgeToRow, 99))}; edge alone p99 ${fmt(percentile(alone.roundTrips, 99))}, with the worker p99 ${fmt(percentile(full.roundTrips, 99))}; generator late p99 ${fmt(percentile(full.lateness, 99))}`
+      `e2e: ${latencies.length}/${rate * seconds} events posted at ${rate}/s landed in pins (${alone.failed + full.failed} posts failed); posted → row p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(p99)} [issue 14 goal < 50 ms: ${p99 < 50 ? "met" : "MISSED"}]; edge → row p99 ${fmt(percentile(edgeToRow, 99))}; edge alone p99 ${fmt(percentile(alone.roundTrips, 99))}, with the worker p99 ${fmt(percentile(full.roundTrips, 99))}; generator late p99 ${fmt(percentile(full.lateness, 99))}; peak RSS edge ${againstBudget(edgePeak, budgets.edge)}, worker ${againstBudget(workerPeak, budgets.worker)}`
     )
   } finally {
     agent.destroy()
-    ingest.kill("SIGTERM")
-    worker?.kill("SIGTERM")
+    await ingest.stop()
+    await worker?.stop()
     await sql.end()
     await admin.unsafe(`drop schema if exists "${schema}" cascade`)
     await admin.end()
