@@ -68,7 +68,7 @@ export const describeBackends = (choice: BackendChoice): ReadonlyArray<string> =
 
 /**
  * The embedded log keeps a topic's records until the groups that read it have committed past them: the
- * stream worker's for both topics, the archive's for the pins topic (it may run only once a day).
+ * stream worker's for every type's topics, the archive's for the topics it archives (it may run only once a day).
  */
 const embeddedLog = (choice: BackendChoice) =>
   Layer.unwrap(
@@ -77,7 +77,7 @@ const embeddedLog = (choice: BackendChoice) =>
       const batch = yield* BatchSettingsConfig
       return EmbeddedLog.layer(logDir(choice), {
         retainFor: (topic) => [
-          ...(topic === stream.topics.pins || topic === stream.topics.rejected ? [stream.group] : []),
+          ...(stream.topics.all.includes(topic) ? [stream.group] : []),
           ...(topic === batch.topic ? [batch.group] : [])
         ]
       })

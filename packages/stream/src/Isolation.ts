@@ -17,6 +17,7 @@ import {
   type WriteBatch,
   type WriteResult
 } from "@pinflow/adapters"
+import { eventTypes } from "@pinflow/domain"
 import { Clock, Effect } from "effect"
 import { thrownText, unstorable, unstorableEvent } from "./Transform.ts"
 
@@ -155,6 +156,9 @@ const storeRefusedReject = (store: PinStore["Service"], reject: RejectRow, refus
     )
   })
 
+/** The registry name of the type a table holds. */
+const typeOfTable = (table: string): string => eventTypes.find((t) => t.table.name === table)?.name ?? table
+
 /** Where a row came from: its Kafka coordinates (null when none). */
 export interface RowOrigin {
   readonly topic: string | null
@@ -170,7 +174,7 @@ export interface RowOrigin {
 export const writeIsolating = (
   batch: WriteBatch,
   rawOf: (origin: RowOrigin, row: unknown) => string,
-  typeOf: (table: string) => string = () => "pin"
+  typeOf: (table: string) => string = typeOfTable
 ): Effect.Effect<WriteResult, PinStoreError, PinStore> =>
   Effect.gen(function* () {
     const store = yield* PinStore

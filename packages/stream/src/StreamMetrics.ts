@@ -7,6 +7,9 @@ export const eventsConsumed = Metric.counter("pinflow_events_consumed_total", {
 export const pinsWritten = Metric.counter("pinflow_pins_written_total", {
   description: "Pin rows inserted or updated in Postgres"
 })
+export const eventRowsWritten = Metric.counter("pinflow_event_rows_written_total", {
+  description: "Geo and user rows (every type's but pins) inserted or updated in Postgres"
+})
 export const rejectsWritten = Metric.counter("pinflow_rejects_written_total", {
   description: "Reject rows inserted in Postgres (replays excluded)"
 })

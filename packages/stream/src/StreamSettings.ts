@@ -5,12 +5,16 @@
  * (records read ahead, default 2 × batch size), `STREAM_SHUTDOWN_TIMEOUT` (30 seconds to finish the
  * batches in flight on SIGTERM), `STREAM_LAG_INTERVAL` (5 seconds between two readings of the broker's
  * offsets for `pinflow_consumer_lag`), `STREAM_STALL_AFTER` (100: `/healthz` answers 503 once no offset was
- * committed for this many batch windows while records wait), and the topics `PINS_TOPIC` /
- * `<PINS_TOPIC>.rejected`.
+ * committed for this many batch windows while records wait), and every registered type's topics
+ * (`PINS_TOPIC`, `GEOS_TOPIC`, `USERS_TOPIC`, each with `<topic>.rejected`).
  */
 
-import { PinsTopics } from "@pinflow/adapters"
+import { type EventTopic, EventTopics } from "@pinflow/adapters"
+import { eventTypes } from "@pinflow/domain"
 import { Config, Context, Duration, Effect, Layer } from "effect"
+
+const pinTopic = (types: ReadonlyArray<EventTopic>): EventTopic =>
+  types.find((t) => t.type === "pin") ?? { type: "pin", topic: "pins", rejected: "pins.rejected" }
 
 export const StreamConfig = Config.all({
   group: Config.NonEmptyString("STREAM_GROUP").pipe(Config.withDefault("pinflow-stream")),
@@ -21,7 +25,7 @@ export const StreamConfig = Config.all({
   shutdownTimeout: Config.Duration("STREAM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   lagInterval: Config.Duration("STREAM_LAG_INTERVAL").pipe(Config.withDefault(Duration.seconds(5))),
   stallAfter: Config.Int("STREAM_STALL_AFTER").pipe(Config.withDefault(100)),
-  topics: PinsTopics
+  topics: EventTopics
 })
 
 export interface StreamSettingsShape {
@@ -37,7 +41,21 @@ export interface StreamSettingsShape {
   readonly stallAfter: number
   readonly pinsTopic: string
   readonly rejectedTopic: string
+  /** Every registered type's topics, the pins' included (`pinsTopic`, `rejectedTopic` name those). */
+  readonly eventTopics: ReadonlyArray<EventTopic>
 }
+
+/** Each type's default topics, the pins' as given. */
+const defaultEventTopics = (pinsTopic: string, rejectedTopic: string): ReadonlyArray<EventTopic> =>
+  eventTypes.map((t) =>
+    t.name === "pin"
+      ? { type: t.name, topic: pinsTopic, rejected: rejectedTopic }
+      : { type: t.name, topic: t.plural, rejected: `${t.plural}.rejected` }
+  )
+
+/** Every topic the worker reads. */
+export const consumedTopics = (settings: StreamSettingsShape): ReadonlyArray<string> =>
+  settings.eventTopics.flatMap((t) => [t.topic, t.rejected])
 
 export class StreamSettings extends Context.Service<StreamSettings, StreamSettingsShape>()(
   "pinflow/stream/StreamSettings"
@@ -54,17 +72,19 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         shutdownTimeout: c.shutdownTimeout,
         lagInterval: c.lagInterval,
         stallAfter: Math.max(1, c.stallAfter),
-        pinsTopic: c.topics.pins,
-        rejectedTopic: c.topics.rejected
+        pinsTopic: pinTopic(c.topics.types).topic,
+        rejectedTopic: pinTopic(c.topics.types).rejected,
+        eventTopics: c.topics.types
       })
     )
   )
 
-  /** Fixed settings (tests): the defaults, overridden by `overrides`. */
+  /** Fixed settings (tests): the defaults, overridden by `overrides` (other types' topics: their plurals). */
   static readonly layerWith = (overrides: Partial<StreamSettingsShape> = {}) =>
     Layer.succeed(
       StreamSettings,
       StreamSettings.of({
+        eventTopics: defaultEventTopics(overrides.pinsTopic ?? "pins", overrides.rejectedTopic ?? "pins.rejected"),
         group: "pinflow-stream",
         batchSize: 2000,
         batchWindow: Duration.millis(200),

@@ -12,7 +12,7 @@ import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream
 import { type RowOrigin, writeIsolating } from "./Isolation.ts"
 import { markCommitted, markLag, markReleased, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
-import { StreamSettings } from "./StreamSettings.ts"
+import { consumedTopics, StreamSettings } from "./StreamSettings.ts"
 import { toWriteBatch } from "./Transform.ts"
 
 /** Backoff between failed writes: 100 ms doubling, capped at 5 s, forever. */
@@ -48,6 +48,7 @@ export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: 
   yield* Metric.update(M.writeLatency, elapsed / 1000)
   yield* Metric.update(M.batchSize, records.length)
   yield* Metric.update(M.pinsWritten, result.pins)
+  yield* Metric.update(M.eventRowsWritten, result.events)
   yield* Metric.update(M.rejectsWritten, result.rejects)
   yield* Metric.update(M.eventsConsumed, records.length)
   return records
@@ -106,15 +107,15 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
     const source = yield* PinSource
     const consumption = yield* source.subscribe({
       group: settings.group,
-      topics: [settings.pinsTopic, settings.rejectedTopic],
+      topics: consumedTopics(settings),
       bufferSize: settings.bufferSize
     })
     yield* markStarted
-    yield* Effect.forkScoped(lagReadings(settings.group, [settings.pinsTopic, settings.rejectedTopic]))
+    yield* Effect.forkScoped(lagReadings(settings.group, consumedTopics(settings)))
     yield* Effect.logInfo("stream worker consuming").pipe(
       Effect.annotateLogs({
         group: settings.group,
-        topics: `${settings.pinsTopic},${settings.rejectedTopic}`,
+        topics: consumedTopics(settings).join(","),
         batchSize: settings.batchSize,
         batchWindow: Duration.format(settings.batchWindow)
       })

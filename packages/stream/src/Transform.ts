@@ -1,17 +1,74 @@
 /**
- * The pure step of the worker: a batch of Kafka records becomes the rows to write. `pins` records are
- * cleaned (domain rules); what does not clean, or is not even JSON, becomes a `stream` reject with its
- * topic/partition/offset. `pins.rejected` records (the edge's refusals) become `ingest` rejects. Every
- * record yields exactly one row: nothing is dropped.
+ * The pure step of the worker: a batch of Kafka records becomes the rows to write. Each topic maps to a
+ * registered type: its records are cleaned by the type's rules (pins into `pins`, geo and user events
+ * into their tables); what does not clean, or is not even JSON, becomes a `stream` reject of that type
+ * with its topic/partition/offset. `<topic>.rejected` records (the edge's refusals) become `ingest`
+ * rejects of the type. Every record yields exactly one row: nothing is dropped.
  */
-import type { PinRow, RejectRow, SourceRecord, WriteBatch } from "@pinflow/adapters"
-import { cleanLoggedPinLine, describeSchemaError, parseJson, RejectedEvent, stringifyJson } from "@pinflow/domain"
+import {
+  type EventTopic,
+  type PinRow,
+  type RejectRow,
+  type SourceRecord,
+  type StoredEvent,
+  type StoredTable,
+  storedEventTable,
+  type TableRows,
+  type WriteBatch
+} from "@pinflow/adapters"
+import {
+  cleanLoggedPinLine,
+  describeSchemaError,
+  type EventType,
+  eventTypes,
+  parseJson,
+  RejectedEvent,
+  stringifyJson
+} from "@pinflow/domain"
 import { Result, Schema } from "effect"
 
 export interface Topics {
+  /** The pins' topics (`eventTopics` may name them too). */
   readonly pinsTopic: string
   readonly rejectedTopic: string
+  /** Every registered type's topics (absent: pins only). */
+  readonly eventTopics?: ReadonlyArray<EventTopic>
 }
+
+/** What a topic's records are: events of a type, or the edge's refusals of it. */
+interface Route {
+  readonly type: EventType
+  readonly rejected: boolean
+}
+
+const pinType = eventTypes.find((t) => t.name === "pin") as EventType
+
+const routeMaps = new WeakMap<Topics, ReadonlyMap<string, Route>>()
+
+/** Topic → route, built once per settings object; the pins' topics as `Topics` names them. */
+const routesOf = (topics: Topics): ReadonlyMap<string, Route> => {
+  const known = routeMaps.get(topics)
+  if (known !== undefined) return known
+  const routes = new Map<string, Route>()
+  for (const t of topics.eventTopics ?? []) {
+    const type = eventTypes.find((e) => e.name === t.type)
+    if (type === undefined || type.name === "pin") continue
+    routes.set(t.topic, { type, rejected: false })
+    routes.set(t.rejected, { type, rejected: true })
+  }
+  routes.set(topics.pinsTopic, { type: pinType, rejected: false })
+  routes.set(topics.rejectedTopic, { type: pinType, rejected: true })
+  routeMaps.set(topics, routes)
+  return routes
+}
+
+/** A record on a topic no type names is read as the pins' (the worker subscribes to known topics only). */
+const routeOf = (topics: Topics, topic: string): Route =>
+  routesOf(topics).get(topic) ?? { type: pinType, rejected: false }
+
+/** The reject's `event_type`: absent for pins (stored as `pin`), the type's name otherwise. */
+const typed = (type: EventType): { readonly event_type?: string } =>
+  type.name === "pin" ? {} : { event_type: type.name }
 
 /**
  * Already what `toISOString` prints, and a day every month has (Date.parse rolls 2026-02-30 over to
@@ -103,15 +160,41 @@ export const thrownText = (thrown: unknown): string => {
  * A record whose cleaning threw (a bug, or an input no rule foresaw): kept as an `unstorable` reject with
  * its raw payload, so one record can never stop the batch it is in.
  */
-export const failedRecord = (record: SourceRecord, topics: Topics, thrown: unknown, now: string): RejectRow => ({
-  reason: "unstorable",
-  detail: `the worker could not clean this record: ${thrownText(thrown)}`,
-  unique_id: null,
-  raw: record.value,
-  source: record.topic === topics.rejectedTopic ? "ingest" : "stream",
-  ...coordinates(record),
-  rejected_at: now
-})
+export const failedRecord = (record: SourceRecord, topics: Topics, thrown: unknown, now: string): RejectRow => {
+  const route = routeOf(topics, record.topic)
+  return {
+    ...typed(route.type),
+    reason: "unstorable",
+    detail: `the worker could not clean this record: ${thrownText(thrown)}`,
+    unique_id: null,
+    raw: record.value,
+    source: route.rejected ? "ingest" : "stream",
+    ...coordinates(record),
+    rejected_at: now
+  }
+}
+
+/** A geo or user record: its clean row with the coordinates, or a `stream` reject of its type. */
+const eventRecord = (
+  type: EventType,
+  record: SourceRecord,
+  now: string
+): { row: StoredEvent } | { reject: RejectRow } =>
+  Result.match(type.cleanLine(record.value), {
+    onSuccess: (clean) => ({ row: { clean, ...coordinates(record) } }),
+    onFailure: (rejection) => ({
+      reject: {
+        event_type: type.name,
+        reason: rejection.reason,
+        detail: rejection.detail,
+        unique_id: rejection.key ?? null,
+        raw: record.value,
+        source: "stream",
+        ...coordinates(record),
+        rejected_at: now
+      }
+    })
+  })
 
 /**
  * The rows of a batch of records; `now` (ISO 8601) stamps the rejects found here. Total: every record
@@ -120,20 +203,35 @@ export const failedRecord = (record: SourceRecord, topics: Topics, thrown: unkno
 export const toWriteBatch = (records: ReadonlyArray<SourceRecord>, topics: Topics, now: string): WriteBatch => {
   const pins: Array<PinRow> = []
   const rejects: Array<RejectRow> = []
+  const tables = new Map<StoredTable<StoredEvent>, Array<StoredEvent>>()
   for (const record of records) {
     try {
-      if (record.topic === topics.rejectedTopic) {
-        rejects.push(rejectedRecord(record, now))
+      const route = routeOf(topics, record.topic)
+      if (route.rejected) {
+        rejects.push({ ...rejectedRecord(record, now), ...typed(route.type) })
         continue
       }
-      const outcome = pinRecord(record, now)
-      if ("pin" in outcome) pins.push(outcome.pin)
-      else rejects.push(outcome.reject)
+      if (route.type === pinType) {
+        const outcome = pinRecord(record, now)
+        if ("pin" in outcome) pins.push(outcome.pin)
+        else rejects.push(outcome.reject)
+        continue
+      }
+      const outcome = eventRecord(route.type, record, now)
+      if ("reject" in outcome) rejects.push(outcome.reject)
+      else {
+        const table = storedEventTable(route.type.table)
+        const rows = tables.get(table) ?? []
+        rows.push(outcome.row)
+        tables.set(table, rows)
+      }
     } catch (thrown) {
       rejects.push(failedRecord(record, topics, thrown, now))
     }
   }
-  return { pins, rejects }
+  if (tables.size === 0) return { pins, rejects }
+  const stored: Array<TableRows> = [...tables].map(([table, rows]) => ({ table, rows }))
+  return { pins, tables: stored, rejects }
 }
 
 /** A pin the database refused (e.g. a NUL character in its text), kept as a reject instead. */
