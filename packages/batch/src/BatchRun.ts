@@ -1,6 +1,6 @@
 /**
  * One batch run for a UTC day: archive → process → process again the earlier days that got objects
- * nobody read (late events) → retention, under the run lock (runs never overlap). Each processed day is
+ * nobody read (late events) → the insight tables → retention, under the run lock (runs never overlap). Each processed day is
  * a row of `batch_runs` from start to end, counted in `pinflow_batch_runs_total{status}`, and closed by
  * one summary line. A failed run leaves the day's tables as they were (they are replaced in one
  * transaction at the end of the process step) and its offsets uncommitted if the archive did not finish.
