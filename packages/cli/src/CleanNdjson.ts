@@ -1,11 +1,12 @@
 /**
- * Offline cleaning of raw NDJSON: each chunk of lines becomes a block of clean-pin lines and a block of
- * reject lines, so output is written a chunk at a time and memory stays flat whatever the input size.
+ * Offline cleaning of raw NDJSON of one event type: each chunk of lines becomes a block of clean-row lines
+ * and a block of reject lines, so output is written a chunk at a time and memory stays flat whatever the
+ * input size.
  */
-import { cleanPinLine, parseJson, type RejectReason, withoutPosterName } from "@pinflow/domain"
+import { type EventRejection, type EventType, parseJson, type RejectReason, withoutPosterName } from "@pinflow/domain"
 import { Result } from "effect"
 
-/** Clean pins and rejects of one chunk of input lines, as NDJSON text. */
+/** Clean rows and rejects of one chunk of input lines, as NDJSON text. */
 export interface CleanedChunk {
   readonly clean: string
   readonly rejects: string
@@ -14,10 +15,21 @@ export interface CleanedChunk {
 }
 
 /**
- * What a reject line carries: the design's `{reason, detail, unique_id?, raw}`. `raw` is the line as read,
- * less `poster_name` when the line is a JSON object (personal data is never written out).
+ * The key as the reject line names it: under the table's key column (`unique_id` for pins, `ind` for geo
+ * and user), a number when that column is an integer.
  */
-const rejectLine = (line: string, rejection: { reason: string; detail: string; unique_id?: string }): string => {
+const keyField = (type: EventType, key: string | undefined): Record<string, string | number> => {
+  if (key === undefined) return {}
+  const integer = type.table.columns.some((c) => c.name === type.table.key && c.sqlType === "bigint")
+  return { [type.table.key]: integer ? Number(key) : key }
+}
+
+/**
+ * What a reject line carries: the design's `{reason, detail, unique_id?, raw}` (`ind?` for geo and user).
+ * `raw` is the line as read, less `poster_name` when the line is a JSON object (personal data is never
+ * written out).
+ */
+const rejectLine = (type: EventType, line: string, rejection: EventRejection): string => {
   const parsed = parseJson(line)
   const raw =
     Result.isSuccess(parsed) &&
@@ -26,23 +38,23 @@ const rejectLine = (line: string, rejection: { reason: string; detail: string; u
     "poster_name" in parsed.success
       ? JSON.stringify(withoutPosterName(parsed.success))
       : line
-  return JSON.stringify({ ...rejection, raw })
+  return JSON.stringify({ reason: rejection.reason, detail: rejection.detail, ...keyField(type, rejection.key), raw })
 }
 
-/** Cleans the lines of one chunk; blank lines are separators, not events. */
-export const cleanChunk = (lines: ReadonlyArray<string>): CleanedChunk => {
+/** Cleans the lines of one chunk as events of `type`; blank lines are separators, not events. */
+export const cleanChunk = (type: EventType, lines: ReadonlyArray<string>): CleanedChunk => {
   let clean = ""
   let rejects = ""
   let cleanCount = 0
   const rejectCounts: Partial<Record<RejectReason, number>> = {}
   for (const line of lines) {
     if (line.trim().length === 0) continue
-    const outcome = cleanPinLine(line)
+    const outcome = type.cleanPostedLine(line)
     if (Result.isSuccess(outcome)) {
       clean += `${JSON.stringify(outcome.success)}\n`
       cleanCount += 1
     } else {
-      rejects += `${rejectLine(line, outcome.failure)}\n`
+      rejects += `${rejectLine(type, line, outcome.failure)}\n`
       rejectCounts[outcome.failure.reason] = (rejectCounts[outcome.failure.reason] ?? 0) + 1
     }
   }

@@ -1,10 +1,19 @@
-/** `pinflow clean [--file F] [--rejects R]`: raw NDJSON in, clean NDJSON out, rejects with reasons. */
+/** `pinflow clean [--type T] [--file F] [--rejects R]`: raw NDJSON in, clean NDJSON out, rejects with reasons. */
+import { type EventType, eventTypes, pinEvent } from "@pinflow/domain"
 import { Effect, FileSystem, Option, Ref, Stdio, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import { addChunk, cleanChunk, emptySummary, formatSummary } from "../CleanNdjson.ts"
 
 const encoder = new TextEncoder()
 
+const type = Flag.ChoiceWithValue(
+  "type",
+  eventTypes.map((t) => [t.name, t] as const)
+).pipe(
+  Flag.withAlias("t"),
+  Flag.withDescription("The events' type (default pin)"),
+  Flag.withDefault<EventType>(pinEvent)
+)
 const file = Flag.File("file", { mustExist: true }).pipe(
   Flag.withAlias("f"),
   Flag.withDescription("Raw NDJSON events to clean (default: standard input)"),
@@ -16,7 +25,7 @@ const rejects = Flag.String("rejects").pipe(
   Flag.optional
 )
 
-export const clean = Command.make("clean", { file, rejects }, (flags) =>
+export const clean = Command.make("clean", { type, file, rejects }, (flags) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const stdio = yield* Stdio.Stdio
@@ -34,7 +43,7 @@ export const clean = Command.make("clean", { file, rejects }, (flags) =>
     yield* input.pipe(
       Stream.decodeText,
       Stream.splitLines,
-      Stream.mapArray((lines) => [cleanChunk(lines)]),
+      Stream.mapArray((lines) => [cleanChunk(flags.type, lines)]),
       Stream.mapEffect((chunk) =>
         Effect.gen(function* () {
           yield* Ref.update(summary, (s) => addChunk(s, chunk))
@@ -50,10 +59,11 @@ export const clean = Command.make("clean", { file, rejects }, (flags) =>
   }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
-    "Clean raw pin events offline: NDJSON in (file or stdin), clean pins as NDJSON on stdout, one reject per line (reason, detail, unique_id, raw) to --rejects or stderr, a summary on stderr"
+    "Clean raw events offline (pin, geo or user): NDJSON in (file or stdin), clean rows as NDJSON on stdout, one reject per line (reason, detail, unique_id or ind, raw) to --rejects or stderr, a summary on stderr"
   ),
   Command.withExamples([
     { command: "pinflow clean --file pins.ndjson > clean.ndjson", description: "Clean a file; rejects on stderr" },
+    { command: "pinflow clean --type geo --file geo.ndjson > geo-clean.ndjson", description: "Clean geo events" },
     {
       command: "cat pins.ndjson | pinflow clean --rejects rejects.ndjson",
       description: "Clean standard input; rejects to a file"
