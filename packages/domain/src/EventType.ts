@@ -54,6 +54,11 @@ export interface EventType<Clean = unknown, Checked = unknown, Posted = unknown>
   readonly name: EventTypeName
   /** `POST /<plural>` takes many; the default topic; `raw/<topic>/` in the archive. `POST /<name>/` takes one. */
   readonly plural: "pins" | "geos" | "users"
+  /**
+   * The field holding the source row's number, which the three types share (pin `index` = geo and user
+   * `ind`): the insights join on it, and the emulator posts one row of each type per number.
+   */
+  readonly rowField: "index" | "ind"
   /** The variable naming the topic (default `plural`); rejects go to `<topic>.rejected`. */
   readonly topicVariable: "PINS_TOPIC" | "GEOS_TOPIC" | "USERS_TOPIC"
   /** The event as posted, with the contract's limits (the OpenAPI request body). */

@@ -11,6 +11,7 @@ const geoColumn = column<CleanGeo>()
 export const geoEvent: EventType<CleanGeo, GeoEvent, GeoEvent> = {
   name: "geo",
   plural: "geos",
+  rowField: "ind",
   topicVariable: "GEOS_TOPIC",
   posted: GeoEvent,
   clean: CleanGeo,

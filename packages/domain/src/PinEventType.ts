@@ -21,6 +21,7 @@ const pinColumn = column<CleanPin>()
 export const pinEvent: EventType<CleanPin, PinEvent, PinEvent> = {
   name: "pin",
   plural: "pins",
+  rowField: "index",
   topicVariable: "PINS_TOPIC",
   posted: PinEvent,
   clean: CleanPin,

@@ -11,6 +11,7 @@ const userColumn = column<CleanUser>()
 export const userEvent: EventType<CleanUser, UserEvent, UserEvent> = {
   name: "user",
   plural: "users",
+  rowField: "ind",
   topicVariable: "USERS_TOPIC",
   posted: UserEvent,
   clean: CleanUser,

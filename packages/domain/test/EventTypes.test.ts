@@ -11,11 +11,19 @@ const columnsOf = (type: (typeof eventTypes)[number]) => type.table.columns.map(
 describe("the event-type registry", () => {
   it("names each type, its route, topic variable and table once", () => {
     assert.deepStrictEqual(
-      eventTypes.map((t) => [t.name, t.plural, t.topicVariable, t.table.name, t.table.key, t.table.kafkaCoordinates]),
+      eventTypes.map((t) => [
+        t.name,
+        t.plural,
+        t.rowField,
+        t.topicVariable,
+        t.table.name,
+        t.table.key,
+        t.table.kafkaCoordinates
+      ]),
       [
-        ["pin", "pins", "PINS_TOPIC", "pins", "unique_id", true],
-        ["geo", "geos", "GEOS_TOPIC", "geo_events", "ind", false],
-        ["user", "users", "USERS_TOPIC", "users", "ind", false]
+        ["pin", "pins", "index", "PINS_TOPIC", "pins", "unique_id", true],
+        ["geo", "geos", "ind", "GEOS_TOPIC", "geo_events", "ind", false],
+        ["user", "users", "ind", "USERS_TOPIC", "users", "ind", false]
       ]
     )
     assert.strictEqual(eventTypeNamed("geo"), geoEvent)
