@@ -19,6 +19,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs"
 import postgres from "postgres"
 import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
+import { againstBudget, budgets } from "./process.ts"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const env = {
@@ -293,7 +294,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
         "events/s",
         "µs/event",
         "peak RSS",
-        "archive/process RSS"
+        "archive/process RSS",
+        "batch budget"
       ],
       ...cases.map((c) => [
         c.label,
@@ -306,7 +308,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
         fmt.format(Math.round(c.events / c.measured.seconds)),
         perEvent(c.measured.seconds, c.events).toFixed(1),
         `${c.measured.peakRssMiB.toFixed(0)} MiB`,
-        `${c.measured.archiveRssMiB.toFixed(0)}/${c.measured.processRssMiB.toFixed(0)} MiB`
+        `${c.measured.archiveRssMiB.toFixed(0)}/${c.measured.processRssMiB.toFixed(0)} MiB`,
+        againstBudget(c.measured.peakRssMiB, budgets.batch)
       ]),
       [
         "original: 1 object/event",
@@ -319,7 +322,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
         fmt.format(Math.round(legacyEvents / (writeSeconds + original.seconds))),
         theirs.toFixed(1),
         `${original.peakRssMiB.toFixed(0)} MiB`,
-        `${original.archiveRssMiB.toFixed(0)}/${original.processRssMiB.toFixed(0)} MiB`
+        `${original.archiveRssMiB.toFixed(0)}/${original.processRssMiB.toFixed(0)} MiB`,
+        ""
       ]
     ]
     const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? []
@@ -344,7 +348,7 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
           : "MISSED"
         : "n/a (--quick)"
     process.stdout.write(
-      `batch: ${fmt.format(events)} events archived + processed in ${ours.measured.seconds.toFixed(1)} s (${(ours.measured.seconds / before.measured.seconds).toFixed(2)}× the in-memory design's ${before.measured.seconds.toFixed(1)} s) into ${ours.counts.objects_written} objects (${mib(ours.counts.bytes_written ?? 0)}), peak RSS ${ours.measured.peakRssMiB.toFixed(0)} MiB (in-memory design ${before.measured.peakRssMiB.toFixed(0)} MiB)${five === undefined ? "" : `; ${fmt.format(five.events)} events: peak RSS ${five.measured.peakRssMiB.toFixed(0)} MiB (${(five.measured.peakRssMiB / ours.measured.peakRssMiB).toFixed(2)}× the 1M day's)`}; ${ourUs.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ourUs).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects, ≤ 300 MiB: ${target}\n`
+      `batch: ${fmt.format(events)} events archived + processed in ${ours.measured.seconds.toFixed(1)} s (${(ours.measured.seconds / before.measured.seconds).toFixed(2)}× the in-memory design's ${before.measured.seconds.toFixed(1)} s) into ${ours.counts.objects_written} objects (${mib(ours.counts.bytes_written ?? 0)}), peak RSS ${ours.measured.peakRssMiB.toFixed(0)} MiB (in-memory design ${before.measured.peakRssMiB.toFixed(0)} MiB)${five === undefined ? "" : `; ${fmt.format(five.events)} events: peak RSS ${five.measured.peakRssMiB.toFixed(0)} MiB (${(five.measured.peakRssMiB / ours.measured.peakRssMiB).toFixed(2)}× the 1M day's) [goal < 1.10×: ${five.measured.peakRssMiB < 1.1 * ours.measured.peakRssMiB ? "met" : "MISSED"}]`}; ${ourUs.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ourUs).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects, ≤ 300 MiB: ${target}\n`
     )
   } finally {
     for (const step of cleanup) await step().catch(() => undefined)
