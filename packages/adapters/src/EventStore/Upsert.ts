@@ -5,6 +5,7 @@
  * - `unnest`: `INSERT … SELECT FROM unnest($1::text[], …)`: one array parameter per column whatever the
  *   batch size (no 65,535-parameter limit); the only path PGlite over pglite-socket supports;
  * - `copy`: `COPY` into a temporary table, then `INSERT … SELECT … ON CONFLICT`.
+ * Every table keeps a `processed_at` (design.md): set by this statement, on insert and on update alike.
  */
 import type postgres from "postgres"
 import {
@@ -91,8 +92,8 @@ const unnestStatement = (table: StoredTable<unknown>): string => {
     .map((c) => (c.sqlType.endsWith("[]") ? `${ident(c.name)}::${c.sqlType}` : ident(c.name)))
     .join(", ")
   const params = table.columns.map((c, i) => `$${i + 1}::${parameterType(c)}`).join(", ")
-  const statement = `insert into ${ident(table.name)} (${names})
-select ${selected} from unnest(${params}) as t(${names})
+  const statement = `insert into ${ident(table.name)} (${names}, processed_at)
+select ${selected}, now() from unnest(${params}) as t(${names})
 ${tail}`
   unnestStatements.set(table, statement)
   return statement
