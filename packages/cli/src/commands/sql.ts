@@ -42,7 +42,7 @@ const listening = (port: number) =>
   })
 
 /** The database pinflow would use here, as a Layer, and what it is (for the prompt's first line). */
-const chooseDatabase = Effect.gen(function* () {
+export const chooseDatabase = Effect.gen(function* () {
   const url = yield* Config.option(Config.NonEmptyString("DATABASE_URL"))
   if (Option.isSome(url)) return Database.layer
   const home = yield* Config.NonEmptyString("PINFLOW_HOME").pipe(Config.withDefault(".pinflow"))
