@@ -4,7 +4,7 @@
  * a page costs the same at row 10 and row 1,000,000. ORDER BY names the table: a bare name would sort by
  * the output column of that name (the ISO text, the id as text) and miss the index.
  */
-import { Database } from "@pinflow/adapters"
+import { Database } from "@pinflow/adapters/Database"
 import { Context, Effect, Layer } from "effect"
 import type postgres from "postgres"
 import {

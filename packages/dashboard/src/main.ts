@@ -4,8 +4,9 @@
  */
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Database, LogLevelLayer, runProgram } from "@pinflow/adapters"
+import { Database } from "@pinflow/adapters/Database"
 import { explainListenFailure } from "@pinflow/adapters/ListenError"
+import { LogLevelLayer, runProgram } from "@pinflow/adapters/ProgramRuntime"
 import { Config, Duration, Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { DashboardMetrics } from "./DashboardMetrics.ts"
