@@ -1,23 +1,31 @@
 /**
- * The emulator run: events from a file or the generator are posted one per request to `POST /pin/` at
- * a steady rate with bounded concurrency, until a count, a duration, the end of the file or Ctrl-C.
- * One progress line per second on stderr; the summary (sent, status codes, p50/p95/p99) at the end.
+ * The emulator run, like the original posting emulator: each step takes one source row — generated, or
+ * replayed from NDJSON files — and posts its pin, geo and user events, one per request, to `POST /pin/`,
+ * `/geo/` and `/user/`, at a steady rate of steps with bounded concurrency, until a count of steps, a
+ * duration, the end of the files or Ctrl-C. One progress line per second on stderr; the summary (sent
+ * per type, status codes, p50/p95/p99) at the end.
  */
-import { Clock, Console, Duration, Effect, Fiber, FiberSet, Option, Semaphore } from "effect"
+import { type EventTypeName, eventTypes } from "@pinflow/domain"
+import { Clock, Console, Data, Duration, Effect, Fiber, FiberSet, Option, Semaphore } from "effect"
+import { type FileLines, fileSteps } from "./FileSteps.ts"
 import { makePoster } from "./HttpPoster.ts"
 import { formatStatuses, formatSummary, LatencyStats, percentile, type Snapshot } from "./LatencyStats.ts"
-import { makePinGenerator } from "./PinGenerator.ts"
+import type { Step } from "./Step.ts"
+import { makeStepGenerator } from "./StepGenerator.ts"
 
 export interface EmulatorOptions {
-  /** Base URL of the edge (`/pin/` is appended) or the full endpoint URL. */
+  /** Base URL of the edge; each event goes to its type's `/<name>/` there (an endpoint path given is dropped). */
   readonly url: string
-  /** Events per second; none = as fast as the concurrency allows. */
+  /** Steps (source rows) per second; none = as fast as the concurrency allows. */
   readonly rate: Option.Option<number>
   readonly concurrency: number
+  /** Steps (source rows) to post at most. */
   readonly count: Option.Option<number>
   readonly duration: Option.Option<Duration.Duration>
-  /** NDJSON lines to replay (cycled when a count or duration asks for more); none = the generator. */
-  readonly lines: Option.Option<ReadonlyArray<string>>
+  /** NDJSON files to replay (cycled when a count or duration asks for more); none = the generator. */
+  readonly files: ReadonlyArray<FileLines>
+  /** The types a generated step posts (default every registered type); files bring their own. */
+  readonly types?: ReadonlyArray<EventTypeName>
   readonly invalidRate: number
   readonly apiKey: Option.Option<string>
   readonly seed: Option.Option<number>
@@ -28,10 +36,20 @@ export interface EmulatorResult {
   readonly seconds: number
 }
 
-/** `http://h:8000` → `http://h:8000/pin/`; a URL with a path is used as given. */
-export const targetUrl = (url: string): URL => {
+/** A file the emulator cannot replay (its event type cannot be told). */
+export class EmulatorFileError extends Data.TaggedError("EmulatorFileError")<{ readonly message: string }> {}
+
+const endpointPaths = eventTypes.flatMap((t) => [t.name, t.plural]).join("|")
+const endpointSuffix = new RegExp(`/(?:${endpointPaths})/?$`)
+
+/**
+ * Where events of `type` go: `http://h:8000` → `http://h:8000/geo/`; a path is kept as a prefix
+ * (`http://proxy/edge` → `/edge/geo/`), less an endpoint it already names (`http://h:8000/pin/`).
+ */
+export const endpointUrl = (url: string, type: EventTypeName): URL => {
   const parsed = new URL(url)
-  if (parsed.pathname === "/" || parsed.pathname === "") parsed.pathname = "/pin/"
+  const base = parsed.pathname.replace(endpointSuffix, "").replace(/\/+$/, "")
+  parsed.pathname = `${base}/${type}/`
   return parsed
 }
 
@@ -52,32 +70,34 @@ export const parseDuration = (text: string): Duration.Duration | undefined => {
   return millis > 0 ? Duration.millis(millis) : undefined
 }
 
-const source = (options: EmulatorOptions): (() => string | undefined) => {
-  if (Option.isSome(options.lines)) {
-    const lines = options.lines.value.filter((l) => l.trim().length > 0)
+/** The next step, or undefined at the end of the files. */
+const source = (options: EmulatorOptions, steps: ReadonlyArray<Step>): (() => Step | undefined) => {
+  if (options.files.length > 0) {
     const cycle = Option.isSome(options.count) || Option.isSome(options.duration)
     let i = 0
     return () => {
-      if (lines.length === 0 || (!cycle && i >= lines.length)) return undefined
-      return lines[i++ % lines.length]
+      if (steps.length === 0 || (!cycle && i >= steps.length)) return undefined
+      return steps[i++ % steps.length]
     }
   }
-  const generate = makePinGenerator({
+  return makeStepGenerator({
     invalidRate: options.invalidRate,
+    ...(options.types === undefined ? {} : { types: options.types }),
     ...(Option.isSome(options.seed) ? { seed: options.seed.value } : {})
   })
-  return () => JSON.stringify(generate())
 }
 
 const ms = (n: number) => (Number.isNaN(n) ? "-" : n.toFixed(1))
 
 export const runEmulator = Effect.fn("Emulator.run")(function* (options: EmulatorOptions) {
-  const target = targetUrl(options.url)
-  const poster = makePoster(target, {
+  const replayed = fileSteps(options.files)
+  if ("error" in replayed) return yield* new EmulatorFileError({ message: replayed.error })
+  const targets = new Map(eventTypes.map((t) => [t.name, endpointUrl(options.url, t.name)]))
+  const poster = makePoster({
     maxSockets: options.concurrency,
     ...(Option.isSome(options.apiKey) ? { apiKey: options.apiKey.value } : {})
   })
-  const next = source(options)
+  const next = source(options, replayed.steps)
   const stats = new LatencyStats()
   const slots = yield* Semaphore.make(options.concurrency)
   const inFlight = yield* FiberSet.make<void>()
@@ -86,7 +106,7 @@ export const runEmulator = Effect.fn("Emulator.run")(function* (options: Emulato
   const interval = Option.map(options.rate, (r) => 1_000 / r)
   let sentAtLastTick = 0
 
-  yield* Console.error(`posting to ${target.href}`)
+  yield* Console.error(`posting to ${[...targets.values()].map((url) => url.href).join(", ")}`)
   const progress = yield* Effect.forkChild(
     Effect.gen(function* () {
       while (true) {
@@ -116,17 +136,20 @@ export const runEmulator = Effect.fn("Emulator.run")(function* (options: Emulato
         }
         if (Option.isSome(deadline) && now >= deadline.value) break
       }
-      const body = next()
-      if (body === undefined) break
-      yield* slots.take(1)
-      yield* FiberSet.run(
-        inFlight,
-        poster.post(body).pipe(
-          Effect.tap((posted) => Effect.sync(() => stats.record(posted.status, posted.millis))),
-          Effect.asVoid,
-          Effect.ensuring(slots.release(1))
+      const step = next()
+      if (step === undefined) break
+      for (const post of step) {
+        const target = targets.get(post.type) as URL
+        yield* slots.take(1)
+        yield* FiberSet.run(
+          inFlight,
+          poster.post(target, post.body).pipe(
+            Effect.tap((posted) => Effect.sync(() => stats.record(posted.status, posted.millis, post.type))),
+            Effect.asVoid,
+            Effect.ensuring(slots.release(1))
+          )
         )
-      )
+      }
     }
     yield* FiberSet.awaitEmpty(inFlight)
   })

@@ -1,5 +1,5 @@
 /**
- * Posts JSON bodies over kept-alive connections (node:http, one agent per run) and reports the status
+ * Posts JSON bodies over kept-alive connections (node:http, one agent per run, any endpoint) and reports the status
  * and the time to the full answer. A refused or broken connection is reported by its error code.
  */
 import { Agent, request } from "node:http"
@@ -10,14 +10,14 @@ export interface Posted {
   readonly millis: number
 }
 
-export const makePoster = (target: URL, options: { readonly maxSockets: number; readonly apiKey?: string }) => {
+export const makePoster = (options: { readonly maxSockets: number; readonly apiKey?: string }) => {
   const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets })
   const headers = (length: number): Record<string, string | number> => ({
     "content-type": "application/json",
     "content-length": length,
     ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` })
   })
-  const post = (body: string): Effect.Effect<Posted> =>
+  const post = (target: URL, body: string): Effect.Effect<Posted> =>
     Effect.callback<Posted>((resume) => {
       const started = performance.now()
       const payload = Buffer.from(body)

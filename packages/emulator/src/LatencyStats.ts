@@ -2,6 +2,8 @@
 export interface Snapshot {
   readonly sent: number
   readonly statuses: ReadonlyMap<string, number>
+  /** Events sent per type (pin, geo, user). */
+  readonly types: ReadonlyMap<string, number>
   readonly p50: number
   readonly p95: number
   readonly p99: number
@@ -18,12 +20,14 @@ export class LatencyStats {
   private readonly all: Array<number> = []
   private window: Array<number> = []
   private readonly statuses = new Map<string, number>()
+  private readonly types = new Map<string, number>()
 
   /** `status` is the HTTP status, or an error code such as "ECONNREFUSED" when there was no answer. */
-  record(status: string, millis: number): void {
+  record(status: string, millis: number, type = "pin"): void {
     this.all.push(millis)
     this.window.push(millis)
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1)
+    this.types.set(type, (this.types.get(type) ?? 0) + 1)
   }
 
   /** Latencies since the previous call (for the live line), sorted. */
@@ -38,6 +42,7 @@ export class LatencyStats {
     return {
       sent: this.all.length,
       statuses: new Map([...this.statuses].sort(([a], [b]) => a.localeCompare(b))),
+      types: new Map(this.types),
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99)
@@ -50,9 +55,15 @@ const ms = (n: number): string => (Number.isNaN(n) ? "-" : `${n.toFixed(1)} ms`)
 export const formatStatuses = (statuses: ReadonlyMap<string, number>): string =>
   statuses.size === 0 ? "none" : [...statuses].map(([status, n]) => `${status}: ${n}`).join(", ")
 
+/** " (pin 10, geo 10, user 10)"; nothing when only pins were sent. */
+const formatTypes = (types: ReadonlyMap<string, number>): string =>
+  types.size === 0 || (types.size === 1 && types.has("pin"))
+    ? ""
+    : ` (${[...types].map(([type, n]) => `${type} ${n}`).join(", ")})`
+
 export const formatSummary = (s: Snapshot, seconds: number): string =>
   [
-    `sent ${s.sent} in ${seconds.toFixed(1)} s (${(s.sent / Math.max(seconds, 0.001)).toFixed(0)}/s)`,
+    `sent ${s.sent} in ${seconds.toFixed(1)} s (${(s.sent / Math.max(seconds, 0.001)).toFixed(0)}/s)${formatTypes(s.types)}`,
     `status ${formatStatuses(s.statuses)}`,
     `latency p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}`
   ].join("\n")

@@ -5,6 +5,8 @@
  * non-breaking spaces). Like the original emulator, which drew random rows of an ~11,000-row table,
  * rows are drawn from a table of `tableSize` slots filled on first use, so `unique_id`s repeat.
  */
+import { mulberry32 } from "./Mulberry32.ts"
+
 export interface GeneratorOptions {
   /** Rows in the emulated source table (repeats grow as it fills). Default 11,000, like the original. */
   readonly tableSize?: number
@@ -36,18 +38,6 @@ const adjectives = ["Easy", "Beautiful", "Simple", "Creative", "Amazing", "Cozy"
 const nouns = ["Ideas", "Inspiration", "Tips", "Projects", "Designs", "Guide", "Looks", "Hacks", "Collection"]
 const posters = ["Bored Panda", "Jacqueline MB Designs", "The Spruce", "Home Made Lovely", "Glamour", "Budget Bytes"]
 
-/** mulberry32: small, fast, good enough for load generation; seeded for reproducible runs. */
-const random = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const uuid = (next: () => number): string => {
   const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16))
   hex[12] = "4"
@@ -56,11 +46,8 @@ const uuid = (next: () => number): string => {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`
 }
 
-export const makePinGenerator = (options: GeneratorOptions = {}): (() => PinRow) => {
-  const tableSize = options.tableSize ?? 11_000
-  const invalidRate = options.invalidRate ?? 0
-  const next = random(options.seed ?? Date.now())
-  const table = new Map<number, PinRow>()
+/** Makers of realistic pin rows (and of structurally broken copies) drawing from `next`. */
+export const pinRows = (next: () => number) => {
   const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(next() * xs.length)] as A
 
   const followerCount = (): string => {
@@ -132,6 +119,15 @@ export const makePinGenerator = (options: GeneratorOptions = {}): (() => PinRow)
     return copy
   }
 
+  return { makeRow, breakRow }
+}
+
+export const makePinGenerator = (options: GeneratorOptions = {}): (() => PinRow) => {
+  const tableSize = options.tableSize ?? 11_000
+  const invalidRate = options.invalidRate ?? 0
+  const next = mulberry32(options.seed ?? Date.now())
+  const { makeRow, breakRow } = pinRows(next)
+  const table = new Map<number, PinRow>()
   return () => {
     const slot = Math.floor(next() * tableSize)
     let row = table.get(slot)

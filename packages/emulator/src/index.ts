@@ -1,3 +1,6 @@
 export * from "./Emulator.ts"
+export * from "./FileSteps.ts"
 export * from "./LatencyStats.ts"
 export * from "./PinGenerator.ts"
+export * from "./Step.ts"
+export * from "./StepGenerator.ts"

@@ -3,7 +3,15 @@ import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { type EmulatorOptions, parseDuration, parseRate, runEmulator, targetUrl } from "../src/Emulator.ts"
+import { sampleLines, samplePath } from "../../../test/support/sampleData.ts"
+import {
+  EmulatorFileError,
+  type EmulatorOptions,
+  endpointUrl,
+  parseDuration,
+  parseRate,
+  runEmulator
+} from "../src/Emulator.ts"
 import { percentile } from "../src/LatencyStats.ts"
 
 interface FakeEdge {
@@ -57,7 +65,7 @@ const options = (url: string, overrides: Partial<EmulatorOptions>): EmulatorOpti
   concurrency: 4,
   count: Option.none(),
   duration: Option.none(),
-  lines: Option.none(),
+  files: [],
   invalidRate: 0,
   apiKey: Option.none(),
   seed: Option.some(1),
@@ -72,30 +80,110 @@ describe("emulator", () => {
     expect(parseDuration("30s")).toEqual(Duration.seconds(30))
     expect(parseDuration("2m")).toEqual(Duration.minutes(2))
     expect(parseDuration("soon")).toBeUndefined()
-    expect(targetUrl("http://h:8000").href).toBe("http://h:8000/pin/")
-    expect(targetUrl("http://h:8000/pins").href).toBe("http://h:8000/pins")
+    expect(endpointUrl("http://h:8000", "pin").href).toBe("http://h:8000/pin/")
+    expect(endpointUrl("http://h:8000/", "geo").href).toBe("http://h:8000/geo/")
+    // an endpoint named in the URL is dropped: each type has its own (the seed's --url .../pin/ still works)
+    expect(endpointUrl("http://h:8000/pin/", "user").href).toBe("http://h:8000/user/")
+    expect(endpointUrl("http://h:8000/pins", "pin").href).toBe("http://h:8000/pin/")
+    expect(endpointUrl("http://proxy/edge/", "geo").href).toBe("http://proxy/edge/geo/")
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5)
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBe(10)
   })
 
-  it.live("sends --count events and counts status codes", () =>
+  it.live("sends --count steps of a pin, a geo and a user event of one row each, and counts status codes", () =>
     Effect.gen(function* () {
       const edge = yield* fakeEdge
-      const result = yield* runEmulator(options(edge.url, { count: Option.some(30) }))
+      const result = yield* runEmulator(options(edge.url, { count: Option.some(10) }))
       expect(result.snapshot.sent).toBe(30)
       expect(Object.fromEntries(result.snapshot.statuses)).toEqual({ "200": 20, "400": 10 })
-      expect(edge.paths.every((p) => p === "/pin/")).toBe(true)
+      expect(Object.fromEntries(result.snapshot.types)).toEqual({ pin: 10, geo: 10, user: 10 })
+      const rows = (path: string, field: string) =>
+        edge.bodies
+          .filter((_, i) => edge.paths[i] === path)
+          .map((b) => JSON.parse(b)[field])
+          .sort((a, b) => a - b)
+      const pins = rows("/pin/", "index")
+      expect(pins.length).toBe(10)
+      expect(rows("/geo/", "ind")).toEqual(pins)
+      expect(rows("/user/", "ind")).toEqual(pins)
+      expect(edge.paths.length).toBe(30)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("--types pin posts pins only", () =>
+    Effect.gen(function* () {
+      const edge = yield* fakeEdge
+      const result = yield* runEmulator(options(edge.url, { count: Option.some(5), types: ["pin"] }))
+      expect(Object.fromEntries(result.snapshot.types)).toEqual({ pin: 5 })
+      expect(edge.paths).toEqual(["/pin/", "/pin/", "/pin/", "/pin/", "/pin/"])
       expect(edge.bodies.every((b) => typeof JSON.parse(b).unique_id === "string")).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("replays files of each type, the rows of one number together, in first-seen order", () =>
+    Effect.gen(function* () {
+      const edge = yield* fakeEdge
+      const pins = ['{"index":3,"unique_id":"a"}', '{"index":4,"unique_id":"b"}', "not json"]
+      const geos = [
+        '{"ind":4,"timestamp":"t","latitude":0,"longitude":0,"country":"X"}',
+        '{"ind":9,"timestamp":"t","latitude":0,"longitude":0,"country":"Y"}',
+        '{"ind":3,"timestamp":"t","latitude":0,"longitude":0,"country":"Z"}'
+      ]
+      const users = ['{"ind":3,"first_name":"A","last_name":"B","age":20,"date_joined":"d"}', ""]
+      const files = [
+        { name: "users.ndjson", lines: users },
+        { name: "pins.ndjson", lines: pins },
+        { name: "geo.ndjson", lines: geos }
+      ]
+      const result = yield* runEmulator(options(edge.url, { files, concurrency: 1 }))
+      expect(result.snapshot.sent).toBe(7)
+      expect(edge.paths).toEqual(["/user/", "/pin/", "/geo/", "/pin/", "/geo/", "/pin/", "/geo/"])
+      expect(edge.bodies).toEqual([users[0], pins[0], geos[2], pins[1], geos[0], pins[2], geos[1]])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("refuses a file whose event type cannot be told", () =>
+    Effect.gen(function* () {
+      const files = [{ name: "odd.ndjson", lines: ['{"a":1}'] }]
+      const failed = yield* Effect.flip(runEmulator(options("http://127.0.0.1:1", { files })))
+      expect(failed).toEqual(
+        new EmulatorFileError({ message: "odd.ndjson: cannot tell its event type (rows of pin, geo, user expected)" })
+      )
+    })
+  )
+
+  it.live("replays the three sample files: every row of each type once, 2,384 per path, the same numbers", (ctx) =>
+    Effect.gen(function* () {
+      const read = (file: string) => sampleLines(samplePath.replace("pins-sample.ndjson", file))
+      const samples = [read("geo-sample.ndjson"), read("pins-sample.ndjson"), read("users-sample.ndjson")]
+      const files = samples.flatMap((sample, i) => ("lines" in sample ? [{ name: `f${i}`, lines: sample.lines }] : []))
+      if (files.length < 3) return ctx.skip("sample data not found")
+      const edge = yield* fakeEdge
+      const result = yield* runEmulator(options(edge.url, { files, concurrency: 16 }))
+      expect(Object.fromEntries(result.snapshot.types)).toEqual({ geo: 2384, pin: 2384, user: 2384 })
+      const numbers = (path: string, field: string) =>
+        edge.bodies
+          .filter((_, i) => edge.paths[i] === path)
+          .map((b) => JSON.parse(b)[field] as number)
+          .sort((a, b) => a - b)
+      const pins = numbers("/pin/", "index")
+      expect(new Set(pins).size).toBe(2384)
+      expect(numbers("/geo/", "ind")).toEqual(pins)
+      expect(numbers("/user/", "ind")).toEqual(pins)
+      // what was posted is the files' rows themselves
+      expect(new Set(edge.bodies)).toEqual(new Set(files.flatMap((f) => f.lines)))
     }).pipe(Effect.scoped)
   )
 
   it.live("replays a file once, in order, when no count or duration is given", () =>
     Effect.gen(function* () {
       const edge = yield* fakeEdge
-      const lines = ['{"a":1}', "", '{"a":2}', '{"a":3}']
-      const result = yield* runEmulator(options(edge.url, { lines: Option.some(lines), concurrency: 1 }))
+      const lines = ['{"index":1,"title":"a"}', "", '{"index":2,"title":"b"}', '{"index":3,"title":"c"}']
+      const files = [{ name: "pins.ndjson", lines }]
+      const result = yield* runEmulator(options(edge.url, { files, concurrency: 1 }))
       expect(result.snapshot.sent).toBe(3)
-      expect(edge.bodies).toEqual(['{"a":1}', '{"a":2}', '{"a":3}'])
+      expect(edge.bodies).toEqual(['{"index":1,"title":"a"}', '{"index":2,"title":"b"}', '{"index":3,"title":"c"}'])
+      expect(edge.paths).toEqual(["/pin/", "/pin/", "/pin/"])
     }).pipe(Effect.scoped)
   )
 
@@ -108,14 +196,15 @@ describe("emulator", () => {
         runEmulator(options(edge.url, { rate: Option.some(10), duration: Option.some(Duration.seconds(1)) }))
       )
       for (let k = 1; k <= 10; k++) {
-        yield* Effect.promise(() => edge.received(k))
-        // the next post is due 100 ms later on the test clock, which has not moved
-        expect(edge.bodies.length).toBe(k)
+        // a step is a pin, a geo and a user event
+        yield* Effect.promise(() => edge.received(3 * k))
+        // the next step is due 100 ms later on the test clock, which has not moved
+        expect(edge.bodies.length).toBe(3 * k)
         yield* TestClock.adjust("100 millis")
       }
       const result = yield* Fiber.join(run)
-      expect(result.snapshot.sent).toBe(10)
-      expect(edge.bodies.length).toBe(10)
+      expect(result.snapshot.sent).toBe(30)
+      expect(edge.bodies.length).toBe(30)
       expect(result.seconds).toBe(1)
     }).pipe(Effect.scoped)
   )
@@ -123,7 +212,7 @@ describe("emulator", () => {
   it.live("reports refused connections instead of failing", () =>
     Effect.gen(function* () {
       const result = yield* runEmulator(options("http://127.0.0.1:1", { count: Option.some(3) }))
-      expect(Object.fromEntries(result.snapshot.statuses)).toEqual({ ECONNREFUSED: 3 })
+      expect(Object.fromEntries(result.snapshot.statuses)).toEqual({ ECONNREFUSED: 9 })
     })
   )
 })

@@ -84,14 +84,16 @@ const demo = (rate: number) =>
     const server = yield* HttpServer.HttpServer
     const port = server.address._tag === "UnixPathAddress" ? 8000 : server.address.port
     const apiKey = yield* Config.option(Config.String("INGEST_API_KEY"))
-    yield* Effect.logInfo(`demo: posting ${rate} generated events/s to http://127.0.0.1:${port}/pin/`)
+    yield* Effect.logInfo(
+      `demo: posting ${rate} generated rows/s (a pin, a geo and a user event each) to http://127.0.0.1:${port}`
+    )
     return yield* runEmulator({
       url: `http://127.0.0.1:${port}`,
       rate: Option.some(rate),
       concurrency: 8,
       count: Option.none(),
       duration: Option.none(),
-      lines: Option.none(),
+      files: [],
       invalidRate: 0.02,
       apiKey,
       seed: Option.none()
