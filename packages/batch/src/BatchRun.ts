@@ -8,6 +8,7 @@
 import { AnalyticsStore, type RunCounts } from "@pinflow/adapters"
 import { Cause, Clock, Effect, Exit, Metric, Result } from "effect"
 import { type ArchiveSummary, archive } from "./Archive.ts"
+import { archiveOtherTypes } from "./ArchiveEventTypes.ts"
 import { batchRejects, batchRuns, eventsArchived, lastSuccess, reconciliationGap } from "./BatchMetrics.ts"
 import { BatchSettings } from "./BatchSettings.ts"
 import { addDays, daysUpTo, today } from "./Days.ts"
@@ -186,6 +187,7 @@ export const runDay = Effect.fn("Batch.runDay")(function* (day: string) {
       const run = yield* recorded(day, (progress) =>
         Effect.gen(function* () {
           const archived = yield* timed(progress, "archive", archive())
+          yield* archiveOtherTypes()
           progress.archive = archived
           yield* Effect.logInfo("archive: done").pipe(
             Effect.annotateLogs({ events: archived.events, objects: archived.objects, bytes: archived.bytes })

@@ -8,8 +8,11 @@
  * clean pins are staged in Postgres and aggregated there, so the batch's memory does not grow with the
  * number of pins; memory: the domain's accumulator, one entry per pin — the earlier design, kept as the
  * benchmark's baseline], `ARCHIVE_PREFIX` [unset: the bucket's top level; otherwise the folder the
- * archive lives in: objects under `<prefix>/raw/<topic>/`].
+ * archive lives in: objects under `<prefix>/raw/<topic>/`]; `GEOS_TOPIC`, `USERS_TOPIC` [geos, users]: archived
+ * beside the pins under `raw/<topic>/`.
  */
+import { EventTopics } from "@pinflow/adapters"
+import { eventTypes } from "@pinflow/domain"
 import { Config, Context, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 import { archiveRootFor } from "./ArchiveLayout.ts"
 
@@ -30,6 +33,8 @@ export interface BatchSettingsShape {
   readonly aggregation: Aggregation
   /** The folder of this deployment's archive in the bucket ("" = the top level). */
   readonly archivePrefix: string
+  /** Every registered type's topic (`topic` among them): each is archived under `raw/<topic>/`. */
+  readonly eventTopics: ReadonlyArray<string>
 }
 
 export type Aggregation = "database" | "memory"
@@ -47,7 +52,8 @@ export const defaultBatchSettings: BatchSettingsShape = {
   catchUpMaxDays: 31,
   legacyPrefix: undefined,
   aggregation: "database",
-  archivePrefix: ""
+  archivePrefix: "",
+  eventTopics: eventTypes.map((t) => t.plural)
 }
 
 const intBetween = (name: string, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
@@ -85,7 +91,8 @@ export const BatchSettingsConfig = Config.all({
   archivePrefix: Config.String("ARCHIVE_PREFIX").pipe(
     Config.map((prefix) => prefix.trim()),
     Config.withDefault(defaultBatchSettings.archivePrefix)
-  )
+  ),
+  eventTopics: EventTopics.pipe(Config.map((topics) => topics.types.map((t) => t.topic)))
 })
 
 /** Where these settings' archive lives: `<ARCHIVE_PREFIX>raw/<PINS_TOPIC>/` (`raw/pins/` by default). */
