@@ -4,32 +4,25 @@
  * questions answered here in plain TypeScript (group, sort, median). Run on PostgreSQL and on PGlite.
  */
 import { assert, type Vitest } from "@effect/vitest"
-import { type CleanPin, cleanPinLine, type PinId } from "@pinflow/domain"
+import {
+  type CleanGeo,
+  type CleanPin,
+  type CleanUser,
+  cleanGeoLine,
+  cleanPinLine,
+  cleanUserLine,
+  type PinId
+} from "@pinflow/domain"
 import { Effect, Result } from "effect"
 import type postgres from "postgres"
 import { sampleLines, samplePath } from "../../../test/support/sampleData.ts"
 import { AnalyticsStore, ageGroups, type InsightCell, type InsightTable, insightTables } from "../src/AnalyticsStore.ts"
 import { Database } from "../src/Database.ts"
 
-interface GeoRow {
-  readonly ind: number
-  readonly event_time: string | null
-  readonly latitude: number
-  readonly longitude: number
-  readonly country: string | null
-}
-
-interface UserRow {
-  readonly ind: number
-  readonly user_name: string
-  readonly age: number
-  readonly date_joined: string | null
-}
-
 export interface Samples {
   readonly pins: ReadonlyArray<CleanPin>
-  readonly geo: ReadonlyArray<GeoRow>
-  readonly users: ReadonlyArray<UserRow>
+  readonly geo: ReadonlyArray<CleanGeo>
+  readonly users: ReadonlyArray<CleanUser>
 }
 
 const lines = (file: string) => {
@@ -37,40 +30,20 @@ const lines = (file: string) => {
   return "lines" in read ? read.lines : undefined
 }
 
-/** "2019-11-09 07:45:20" (UTC) → ISO; anything else null. A test-local parse of the sample's form. */
-const utc = (text: unknown): string | null =>
-  typeof text === "string" && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(text) ? `${text.replace(" ", "T")}Z` : null
-
-/** The samples, cleaned (pins by the domain's cleaning), or undefined when the shared folder is absent. */
+/** The samples, cleaned by the domain's cleaning of each type, or undefined when the shared folder is absent. */
 export const readSamples = (): Samples | undefined => {
   const pinLines = lines("pins-sample.ndjson")
   const geoLines = lines("geo-sample.ndjson")
   const userLines = lines("users-sample.ndjson")
   if (pinLines === undefined || geoLines === undefined || userLines === undefined) return undefined
-  const pins = pinLines.flatMap((line) => {
-    const outcome = cleanPinLine(line)
-    return Result.isSuccess(outcome) ? [outcome.success] : []
-  })
-  const geo = geoLines.map((line): GeoRow => {
-    const raw = JSON.parse(line)
-    const country = String(raw.country).trim()
-    return {
-      ind: raw.ind,
-      event_time: utc(raw.timestamp),
-      latitude: raw.latitude,
-      longitude: raw.longitude,
-      country: country === "" ? null : country
-    }
-  })
-  const users = userLines.map((line): UserRow => {
-    const raw = JSON.parse(line)
-    return {
-      ind: raw.ind,
-      user_name: `${String(raw.first_name).trim()} ${String(raw.last_name).trim()}`,
-      age: raw.age,
-      date_joined: utc(raw.date_joined)
-    }
-  })
+  const clean = <A>(lines: ReadonlyArray<string>, f: (line: string) => Result.Result<A, unknown>) =>
+    lines.flatMap((line) => {
+      const outcome = f(line)
+      return Result.isSuccess(outcome) ? [outcome.success] : []
+    })
+  const pins = clean(pinLines, cleanPinLine)
+  const geo = clean(geoLines, cleanGeoLine)
+  const users = clean(userLines, cleanUserLine)
   return { pins, geo, users }
 }
 
@@ -93,8 +66,20 @@ export const load = (sql: postgres.Sql, samples: Samples) =>
             category: p.category
           }))
         )}`
-      if (samples.geo.length > 0) await tx`insert into geo_events ${tx(samples.geo.map((g) => ({ ...g })))}`
-      if (samples.users.length > 0) await tx`insert into users ${tx(samples.users.map((u) => ({ ...u })))}`
+      if (samples.geo.length > 0)
+        await tx`insert into geo_events ${tx(
+          samples.geo.map((g) => ({
+            ind: g.ind,
+            event_time: g.event_time,
+            latitude: g.latitude,
+            longitude: g.longitude,
+            country: g.country
+          }))
+        )}`
+      if (samples.users.length > 0)
+        await tx`insert into users ${tx(
+          samples.users.map((u) => ({ ind: u.ind, user_name: u.user_name, age: u.age, date_joined: u.date_joined }))
+        )}`
     })
   )
 
@@ -114,8 +99,8 @@ const ageGroupOf = (age: number): string | null =>
           ? "+50"
           : null
 
-const yearOf = (iso: string | null, from: number, to: number): number | null => {
-  const year = iso === null ? Number.NaN : Number(iso.slice(0, 4))
+const yearOf = (iso: string, from: number, to: number): number | null => {
+  const year = Number(iso.slice(0, 4))
   return year >= from && year <= to ? year : null
 }
 
@@ -190,7 +175,7 @@ export const expectedInsights = (samples: Samples): ReadonlyArray<InsightTable> 
     const user = userByInd.get(pin.index)
     return user === undefined ? [] : [{ pin, user }]
   })
-  const country = (g: GeoRow) => g.country ?? "(none)"
+  const country = (g: CleanGeo) => g.country ?? "(none)"
   const topUsers = sortedGroups(
     groupBy(
       withGeo.flatMap(({ pin, geo }) => {
@@ -200,7 +185,19 @@ export const expectedInsights = (samples: Samples): ReadonlyArray<InsightTable> 
       (a) => country(a.geo)
     )
   ).map(([k, group]) => {
-    const [top] = group.sort((a, b) => b.followers - a.followers || byCodePoint(a.user.user_name, b.user.user_name))
+    // a user without a name comes after every name, as `nulls last`
+    const name = (a: (typeof group)[number]) => a.user.user_name
+    const [top] = group.sort(
+      (a, b) =>
+        b.followers - a.followers ||
+        (name(a) === null
+          ? name(b) === null
+            ? 0
+            : 1
+          : name(b) === null
+            ? -1
+            : byCodePoint(name(a) ?? "", name(b) ?? ""))
+    )
     return [k, top?.user.user_name ?? null, top?.followers ?? null]
   })
   const joined = sortedGroups(groupBy(samples.users, (u) => yearOf(u.date_joined, 2015, 2020))).map(([year, users]) => [
@@ -252,18 +249,30 @@ const pin = (index: number, category: string | null, follower_count: number | nu
  * unknown follower count, years out of range, a pin without geo or user, a user without a pin, an even median.
  */
 const edgeRows: Samples = {
-  pins: [pin(1, "b", 100), pin(2, "a", 100), pin(3, null, null), pin(4, "c", 7), pin(6, "a", 1)],
+  pins: [
+    pin(1, "b", 100),
+    pin(2, "a", 100),
+    pin(3, null, null),
+    pin(4, "c", 7),
+    pin(6, "a", 1),
+    pin(7, "d", 500),
+    pin(8, "d", 500)
+  ],
   geo: [
-    { ind: 1, event_time: "2019-01-01T00:00:00Z", latitude: 0, longitude: 0, country: "X" },
-    { ind: 2, event_time: "2017-12-31T23:59:59Z", latitude: 0, longitude: 0, country: "X" },
-    { ind: 3, event_time: "2022-12-31T23:59:59Z", latitude: 0, longitude: 0, country: null }
+    { ind: 1, event_time: "2019-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "X" },
+    { ind: 2, event_time: "2017-12-31T23:59:59Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "X" },
+    { ind: 3, event_time: "2022-12-31T23:59:59Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: null },
+    { ind: 7, event_time: "2020-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "Y" },
+    { ind: 8, event_time: "2020-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "Y" }
   ],
   users: [
     { ind: 1, user_name: "Zed A", age: 17, date_joined: "2016-05-01T00:00:00Z" },
     { ind: 2, user_name: "Amy B", age: 24, date_joined: "2015-01-01T00:00:00Z" },
     { ind: 3, user_name: "Old C", age: 51, date_joined: "2021-01-01T00:00:00Z" },
     { ind: 5, user_name: "Solo D", age: 30, date_joined: "2020-12-31T23:59:59Z" },
-    { ind: 6, user_name: "Eve E", age: 18, date_joined: "2015-06-01T00:00:00Z" }
+    { ind: 6, user_name: "Eve E", age: 18, date_joined: "2015-06-01T00:00:00Z" },
+    { ind: 7, user_name: null, age: 60, date_joined: "2019-02-01T00:00:00Z" },
+    { ind: 8, user_name: "Bea", age: 60, date_joined: "2019-03-01T00:00:00Z" }
   ]
 }
 
@@ -272,33 +281,47 @@ const edgeExpected: Record<string, ReadonlyArray<ReadonlyArray<InsightCell>>> = 
   // X: one "a" and one "b" → the smaller; no country → (none), as is no category
   insight_category_by_country: [
     ["(none)", "(none)", 1],
-    ["X", "a", 1]
+    ["X", "a", 1],
+    ["Y", "d", 2]
   ],
   // 2017 is out of range; 2022-12-31T23:59:59Z is still 2022 in UTC
   insight_category_by_year: [
     [2019, "b", 1],
+    [2020, "d", 2],
     [2022, "(none)", 1]
   ],
-  // both pins of X have 100 followers → the smaller user name; (none)'s only pin has no count
-  insight_top_user_by_country: [["X", "Amy B", 100]],
+  // both pins of X have 100 followers → the smaller user name; of Y, a named user before one without a
+  // name; (none)'s only pin has no count
+  insight_top_user_by_country: [
+    ["X", "Amy B", 100],
+    ["Y", "Bea", 500]
+  ],
   // Zed (17) is in no group; 18 is the first age of 18-24; 51 is +50
   insight_category_by_age_group: [
     ["18-24", "a", 2],
-    ["+50", "(none)", 1]
+    ["+50", "d", 2]
   ],
-  // 100 and 1 → 50.5; +50 has no known count
-  insight_median_followers_by_age_group: [["18-24", 50.5]],
+  // 100 and 1 → 50.5; +50: 500 and 500 (Old C's pin has no known count)
+  insight_median_followers_by_age_group: [
+    ["18-24", 50.5],
+    ["+50", 500]
+  ],
   // every users row: Solo (no pin) counts, 2021 does not
   insight_users_joined_by_year: [
     [2015, 2],
     [2016, 1],
+    [2019, 2],
     [2020, 1]
   ],
   insight_median_followers_by_join_year: [
     [2015, 50.5],
-    [2016, 100]
+    [2016, 100],
+    [2019, 500]
   ],
-  insight_median_followers_by_join_year_and_age_group: [[2015, "18-24", 50.5]]
+  insight_median_followers_by_join_year_and_age_group: [
+    [2015, "18-24", 50.5],
+    [2019, "+50", 500]
+  ]
 }
 
 /** The contract, over a migrated database with `AnalyticsStore` on it. */
