@@ -195,6 +195,29 @@ describe("PinLog.layerMemory", () => {
     }).pipe(Effect.provide(memory({})))
   )
 
+  it.live("records queued when the log goes down are sent once it is back (the flusher waits on the link)", () =>
+    Effect.gen(function* () {
+      const log = yield* PinLog
+      const mem = yield* PinLogMemory
+      yield* mem.hold(true)
+      const first = yield* Effect.forkChild(log.write(pinWrite([event("1")], [])))
+      yield* eventually(Effect.map(mem.heldSends, (n) => n === 1))
+      // queued behind the send in flight (one at a time), then the log goes down before it is taken
+      const second = yield* Effect.forkChild(log.write(pinWrite([event("2")], [])))
+      yield* eventually(Effect.map(log.depth, (d) => d.events === 1))
+      yield* mem.setUp(false)
+      yield* mem.hold(false)
+      yield* Fiber.join(first)
+      assert.deepStrictEqual(yield* log.depth, { events: 1, bytes: (yield* log.depth).bytes })
+      yield* mem.setUp(true)
+      yield* Fiber.join(second)
+      assert.deepStrictEqual(
+        (yield* mem.pins).map((p) => p.key),
+        ["1", "2"]
+      )
+    }).pipe(Effect.provide(memory({ ackTimeout: "5 seconds" })), Effect.timeout("4 seconds"))
+  )
+
   it.live("splits a write larger than one batch and completes it when every part is acknowledged", () =>
     Effect.gen(function* () {
       const sent: Array<ReadonlyArray<OutMessage>> = []

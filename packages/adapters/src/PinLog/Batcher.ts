@@ -115,6 +115,8 @@ const byteLength = (m: OutMessage): number =>
  * With `refusedRecords` (a failure that is about the records, not the link: says why), such a failed
  * send is halved and retried until the one refused message is found; only its caller fails
  * (`PinLogRefused`), and `onSendFailure` (the link is broken) is not called for it.
+ * `whenUp` completes once the log is up again (a latch the link opens): the flusher waits on it while
+ * the log is down instead of polling `isUp`.
  */
 export const makeBatcher = Effect.fnUntraced(function* <E>(
   send: (batch: ReadonlyArray<OutMessage>) => Effect.Effect<void, E>,
@@ -122,7 +124,8 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
   options: BatcherOptions,
   onSendFailure: (error: E) => Effect.Effect<void> = () => Effect.void,
   partitionOf?: (message: OutMessage) => number | undefined,
-  refusedRecords: (error: E) => string | undefined = () => undefined
+  refusedRecords: (error: E) => string | undefined = () => undefined,
+  whenUp: Effect.Effect<void> = Effect.sleep(Duration.millis(50))
 ) {
   const entries: Array<Entry> = []
   let head = 0
@@ -285,8 +288,8 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
         continue
       }
       if (!isUp()) {
-        // Queued callers keep waiting until their deadline; the log may come back before it.
-        yield* Effect.sleep(Duration.millis(50))
+        // Queued callers keep waiting until their deadline (the sweeper answers them); the log may come back before it.
+        yield* whenUp
         continue
       }
       const { batch, parts } = take()

@@ -11,7 +11,7 @@
  * isolates the one record and the producers stay connected. Readiness is the state a 2 s health
  * probe keeps, so probes and floods of `/readyz` cost the broker nothing.
  */
-import { Cause, Deferred, Duration, Effect, Exit, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Latch, Schedule } from "effect"
 import { Partitioners, type Producer } from "kafkajs"
 import { KafkaClient, KafkaError } from "../KafkaClient.ts"
 import { EventTopics, ensureTopics } from "../KafkaTopics.ts"
@@ -27,11 +27,14 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
   let producers: ReadonlyArray<Producer> = []
   const busy = new Set<Producer>()
   let up = false
+  /** Open while `up`: the batcher's flusher waits on it while the link is down. */
+  const link = Latch.makeUnsafe(false)
   /** The last health probe's verdict while connected: what `/readyz` answers from. */
   let reachable = false
   let broken = Deferred.makeUnsafe<void>()
   const markBroken = Effect.sync(() => {
     up = false
+    link.closeUnsafe()
     Deferred.doneUnsafe(broken, Exit.void)
   })
 
@@ -114,8 +117,10 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
       producers = connected
       reachable = true
       up = true
+      link.openUnsafe()
       yield* Deferred.await(broken)
       up = false
+      link.closeUnsafe()
       const old = producers
       producers = []
       busy.clear()
@@ -204,7 +209,8 @@ export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOpti
     options,
     () => markBroken,
     partitionOf,
-    refusedRecords
+    refusedRecords,
+    link.await
   )
 
   return {

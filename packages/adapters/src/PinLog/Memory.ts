@@ -4,7 +4,7 @@
  * take the log down, or hold sends (as a slow broker would) to fill the queue.
  */
 import { type EventTypeName, eventTypes, LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
-import { Context, Deferred, Effect, Exit, Schema } from "effect"
+import { Context, Deferred, Effect, Exit, Latch, Schema } from "effect"
 import { InMemoryLog } from "../InMemoryLog.ts"
 import type { EventTopic } from "../KafkaTopics.ts"
 import type { PinLogService } from "../PinLog.ts"
@@ -67,6 +67,8 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
     defaultTopics.find((t) => t.type === type) ?? { type, topic: type, rejected: `${type}.rejected` }
   const log = yield* InMemoryLog
   let up = true
+  /** Open while up: the flusher waits on it while the log is down. */
+  const link = Latch.makeUnsafe(true)
   let waiting = 0
   const sizes: Array<number> = []
   let release = Deferred.makeUnsafe<void>()
@@ -94,7 +96,7 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
       for (const [topic, messages] of byTopic) yield* log.append(topic, messages)
     })
 
-  const batcher = yield* makeBatcher(send, () => up, options)
+  const batcher = yield* makeBatcher(send, () => up, options, undefined, undefined, undefined, link.await)
 
   const readAll = <A>(topic: string, decode: (s: string) => A) =>
     Effect.gen(function* () {
@@ -122,6 +124,8 @@ export const makeMemoryPinLog = Effect.fnUntraced(function* (
     setUp: (value) =>
       Effect.sync(() => {
         up = value
+        if (value) link.openUnsafe()
+        else link.closeUnsafe()
       }),
     hold: (held) =>
       Effect.sync(() => {
