@@ -94,6 +94,8 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
         }
         for (const part of builder.add(record.partition, record.offset, day, line.line)) closed.push(part)
       }
+      // wait for the gzip streams to compress what they were given: only compressed bytes are held
+      yield* Effect.promise(() => builder.settled())
       totals.events += fresh
       totals.redelivered += records.length - fresh
       totals.unreadable += rejects.length

@@ -20,6 +20,12 @@ export class ArchiveDecodeError extends Data.TaggedError("ArchiveDecodeError")<{
 
 /** Lines are handed to zlib in slices of about this many characters (fewer, larger thread-pool jobs). */
 const sliceChars = 256 * 1024
+/**
+ * Text a gzip stream may hold before `settled` makes the archive wait for it: zlib compresses on the
+ * thread pool, slower than Kafka delivers, and without a bound each open part queued its whole
+ * uncompressed text (16 MiB per partition).
+ */
+const backlogBytes = 1024 * 1024
 
 /**
  * A part sink that compresses as lines arrive: the part's text is never held whole, only its compressed
@@ -49,6 +55,19 @@ export const gzipSink = (level: number): PartSink<Effect.Effect<Uint8Array>> => 
       pendingChars += line.length + 1
       if (pendingChars >= sliceChars) write()
     },
+    settled: () =>
+      stream.writableLength <= backlogBytes
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            // an error ends the wait too: `close` reports it
+            const done = () => {
+              stream.off("drain", done)
+              stream.off("error", done)
+              resolve()
+            }
+            stream.on("drain", done)
+            stream.on("error", done)
+          }),
     close: () => {
       write()
       stream.end()

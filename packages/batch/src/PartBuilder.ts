@@ -20,6 +20,8 @@ import { archiveRoot, partKey } from "./ArchiveLayout.ts"
 export interface PartSink<C> {
   readonly add: (line: string) => void
   readonly close: () => C
+  /** Resolves once the sink has caught up with what was added (absent: it always has). */
+  readonly settled?: () => Promise<void>
 }
 
 export interface Part<C> {
@@ -120,6 +122,16 @@ export class PartBuilder<C> {
         this.#open.delete(groupKey)
       }
     return closed.sort((a, b) => (a.day ?? "").localeCompare(b.day ?? "")).map((open) => close(open, this.#root))
+  }
+
+  /** Resolves once every open part's sink has caught up: what keeps uncompressed lines from piling up. */
+  settled(): Promise<void> {
+    const waits: Array<Promise<void>> = []
+    for (const open of this.#open.values()) {
+      const wait = open.sink.settled?.()
+      if (wait !== undefined) waits.push(wait)
+    }
+    return Promise.all(waits).then(() => undefined)
   }
 
   /** Closes every open part, in partition then day order. */

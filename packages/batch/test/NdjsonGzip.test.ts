@@ -59,6 +59,31 @@ describe("gzipSink", () => {
   )
 })
 
+describe("gzipSink settled", () => {
+  it.live("resolves once zlib caught up with megabytes added at once, and the object holds every line", () =>
+    Effect.gen(function* () {
+      const sink = gzipSink(6)
+      // ~2 MB of barely compressible text, added without waiting: more than the sink may hold
+      const lines = Array.from({ length: 4096 }, (_, i) =>
+        Array.from({ length: 64 }, (_, k) => ((i * 2_654_435_761 + k * 40_503) >>> 0).toString(36)).join(" ")
+      )
+      for (const line of lines) sink.add(line)
+      let caughtUp = false
+      const settled = (sink.settled?.() ?? Promise.reject(new Error("gzipSink has no settled"))).then(() => {
+        caughtUp = true
+      })
+      // zlib answers on the thread pool, never within this turn: ~2 MB are still queued, so no settling yet
+      yield* Effect.promise(() => Promise.resolve())
+      assert.isFalse(caughtUp)
+      yield* Effect.promise(() => settled)
+      // settled again at once when nothing is queued
+      yield* Effect.promise(() => sink.settled?.() ?? Promise.resolve())
+      const body = yield* sink.close()
+      assert.deepStrictEqual(gunzipSync(body).toString("utf8").split("\n"), [...lines, ""])
+    })
+  )
+})
+
 describe("ArchiveDecodeError", () => {
   it("prints any cause, even one without a prototype", () => {
     const error = (cause: unknown) => new ArchiveDecodeError({ key: "k", cause }).message

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { linesSink, type Part, PartBuilder } from "../src/PartBuilder.ts"
+import { Effect } from "effect"
+import { linesSink, type Part, PartBuilder, type PartSink } from "../src/PartBuilder.ts"
 
 const build = (maxBytes: number, lines: ReadonlyArray<[number, number, string | null, string]>) => {
   const builder = new PartBuilder(maxBytes, linesSink)
@@ -175,4 +176,29 @@ describe("PartBuilder", () => {
     )
     assert.isFalse(builder.isRepeat(1, 0))
   })
+
+  it.live("settled waits for every open part's sink to catch up", () =>
+    Effect.gen(function* () {
+      // sinks that catch up only when told to
+      const releases: Array<() => void> = []
+      const slowSink = (): PartSink<ReadonlyArray<string>> => ({
+        ...linesSink(),
+        settled: () => new Promise<void>((resolve) => void releases.push(resolve))
+      })
+      const builder = new PartBuilder(1000, slowSink)
+      builder.add(0, 1, "2026-11-26", "a")
+      builder.add(1, 1, "2026-11-26", "b")
+      let done = false
+      const settled = builder.settled().then(() => {
+        done = true
+      })
+      assert.strictEqual(releases.length, 2)
+      releases[0]?.()
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      assert.isFalse(done)
+      releases[1]?.()
+      yield* Effect.promise(() => settled)
+      assert.isTrue(done)
+    })
+  )
 })
