@@ -8,6 +8,8 @@ export interface Status {
   readonly accepted: number
   readonly refused: number
   readonly written: number
+  /** Geo and user rows written (every type's but the pins'); absent: none. */
+  readonly events?: number
   readonly rejects: number
   readonly lag: number
 }
@@ -24,14 +26,15 @@ export const readStatus: Effect.Effect<Status> = Effect.map(Metric.snapshot, (sn
   accepted: total(snapshots, "pinflow_events_accepted_total"),
   refused: total(snapshots, "pinflow_events_rejected_total"),
   written: total(snapshots, "pinflow_pins_written_total"),
+  events: total(snapshots, "pinflow_event_rows_written_total"),
   rejects: total(snapshots, "pinflow_rejects_written_total"),
   lag: total(snapshots, "pinflow_consumer_lag")
 }))
 
-/** "received 1520 (1500 accepted, 20 refused) · written 1480 pins, 35 rejects · lag 12" */
+/** "received 1520 (1500 accepted, 20 refused) · written 1480 pins, 35 rejects · lag 12" (+ "N geo/user rows, " once any) */
 export const formatStatus = (status: Status): string =>
   `received ${status.accepted + status.refused} (${status.accepted} accepted, ${status.refused} refused) · ` +
-  `written ${status.written} pins, ${status.rejects} rejects · lag ${status.lag}`
+  `written ${status.written} pins, ${status.events ? `${status.events} geo/user rows, ` : ""}${status.rejects} rejects · lag ${status.lag}`
 
 /** Logs the status on every tick of `every` when it changed, and at least every `quietMax` ticks. */
 export const statusLine = (every: Schedule.Schedule<unknown>, quietMax = 12) =>

@@ -68,7 +68,7 @@ const Announce = (choice: BackendChoice) =>
     HttpServer.addressFormattedWith((address) =>
       Effect.logInfo(
         [
-          `pinflow start: edge on ${address} (POST /pin/ and /pins; /dashboard, /docs, /openapi.json, /metrics, /healthz)`,
+          `pinflow start: edge on ${address} (POST /pin/ and /pins, /geo/ and /geos, /user/ and /users; /dashboard, /docs, /openapi.json, /metrics, /healthz)`,
           ...describeBackends(choice).map((line) => `  ${line}`)
         ].join("\n")
       )

@@ -9,6 +9,10 @@ describe("status line", () => {
       formatStatus({ accepted: 1500, refused: 20, written: 1480, rejects: 35, lag: 12 }),
       "received 1520 (1500 accepted, 20 refused) · written 1480 pins, 35 rejects · lag 12"
     )
+    assert.strictEqual(
+      formatStatus({ accepted: 1500, refused: 20, written: 1480, events: 960, rejects: 35, lag: 12 }),
+      "received 1520 (1500 accepted, 20 refused) · written 1480 pins, 960 geo/user rows, 35 rejects · lag 12"
+    )
   })
 
   it.effect("reads the pipeline's metrics: counters over all labels, the lag gauge", () =>
@@ -19,6 +23,7 @@ describe("status line", () => {
       yield* Metric.update(Metric.withAttributes(rejected, { reason: "schema" }), 2)
       yield* Metric.update(Metric.withAttributes(rejected, { reason: "invalid_json" }), 1)
       yield* Metric.update(Metric.counter("pinflow_pins_written_total", { incremental: true }), 4)
+      yield* Metric.update(Metric.counter("pinflow_event_rows_written_total", { incremental: true }), 6)
       const lag = Metric.gauge("pinflow_consumer_lag")
       yield* Metric.update(Metric.withAttributes(lag, { topic: "status-test", partition: "0" }), 5)
       yield* Metric.update(Metric.withAttributes(lag, { topic: "status-test", partition: "1" }), 7)
@@ -28,9 +33,10 @@ describe("status line", () => {
           accepted: after.accepted - before.accepted,
           refused: after.refused - before.refused,
           written: after.written - before.written,
+          events: (after.events ?? 0) - (before.events ?? 0),
           lag: after.lag - before.lag
         },
-        { accepted: 3, refused: 3, written: 4, lag: 12 }
+        { accepted: 3, refused: 3, written: 4, events: 6, lag: 12 }
       )
     })
   )

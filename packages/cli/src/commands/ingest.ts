@@ -20,7 +20,7 @@ export const ingest = Command.make("ingest", { port, host }, (flags) => {
   )
 }).pipe(
   Command.withDescription(
-    "Run the HTTP edge: POST /pin/ and /pins → Kafka topic `pins` (200 only once acknowledged by all in-sync replicas), invalid events → `pins.rejected`; /healthz, /readyz, /metrics, /openapi.json, /docs. Env: PORT, HOST, KAFKA_BROKERS, PINS_TOPIC, KAFKA_PARTITIONS, INGEST_API_KEY, INGEST_* limits, LOG_LEVEL, LOG_FORMAT (pretty|json)"
+    "Run the HTTP edge: POST /pin/ and /pins, /geo/ and /geos, /user/ and /users → Kafka topics `pins`, `geos`, `users` (200 only once acknowledged by all in-sync replicas), invalid events → `<topic>.rejected`; /healthz, /readyz, /metrics, /openapi.json, /docs. Env: PORT, HOST, KAFKA_BROKERS, PINS_TOPIC, GEOS_TOPIC, USERS_TOPIC, KAFKA_PARTITIONS, INGEST_API_KEY, INGEST_* limits, LOG_LEVEL, LOG_FORMAT (pretty|json)"
   ),
   Command.withExamples([
     { command: "pinflow ingest", description: "Listen on :8000, Kafka at KAFKA_BROKERS (default 127.0.0.1:9092)" },

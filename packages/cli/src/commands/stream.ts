@@ -17,7 +17,7 @@ export const stream = Command.make("stream", { metricsPort }, (flags) => {
   )
 }).pipe(
   Command.withDescription(
-    "Run the stream worker: consumer group `pinflow-stream` on `pins` and `pins.rejected` → clean → batched idempotent upserts into Postgres `pins` / `pin_rejects`, offsets committed after each write; runs migrations first. Start several to share the partitions. Env: KAFKA_BROKERS, DATABASE_URL, PINS_TOPIC, STREAM_BATCH_SIZE, STREAM_BATCH_WINDOW, STREAM_WRITE_CONCURRENCY, METRICS_PORT, LOG_LEVEL, LOG_FORMAT (pretty|json)"
+    "Run the stream worker: consumer group `pinflow-stream` on `pins`, `geos`, `users` and their `.rejected` topics → clean → batched idempotent upserts into Postgres `pins` / `geo_events` / `users` / `pin_rejects` (with event_type), offsets committed after each write; runs migrations first. Start several to share the partitions. Env: KAFKA_BROKERS, DATABASE_URL, PINS_TOPIC, GEOS_TOPIC, USERS_TOPIC, STREAM_BATCH_SIZE, STREAM_BATCH_WINDOW, STREAM_WRITE_CONCURRENCY, METRICS_PORT, LOG_LEVEL, LOG_FORMAT (pretty|json)"
   ),
   Command.withExamples([
     { command: "pinflow stream", description: "Kafka at KAFKA_BROKERS, Postgres at DATABASE_URL, metrics on :9464" },
