@@ -6,7 +6,7 @@
 import type { EventTypeName } from "@pinflow/domain"
 import { geoRows } from "./GeoRows.ts"
 import { mulberry32 } from "./Mulberry32.ts"
-import { type GeneratorOptions, type PinRow, pinRows } from "./PinGenerator.ts"
+import { type GeneratorOptions, pinRows } from "./PinGenerator.ts"
 import type { Step } from "./Step.ts"
 import { userRows } from "./UserRows.ts"
 
@@ -15,26 +15,42 @@ export interface StepGeneratorOptions extends GeneratorOptions {
   readonly types?: ReadonlyArray<EventTypeName>
 }
 
-type Rows = Record<EventTypeName, PinRow>
+type Row = Record<string, unknown>
+
+interface RowMaker {
+  readonly makeRow: (rowNumber: number) => Row
+  readonly breakRow: (row: Row) => Row
+}
 
 export const makeStepGenerator = (options: StepGeneratorOptions = {}): (() => Step) => {
   const tableSize = options.tableSize ?? 11_000
   const invalidRate = options.invalidRate ?? 0
-  const types = options.types ?? ["pin", "geo", "user"]
   const next = mulberry32(options.seed ?? Date.now())
-  const makers = { pin: pinRows(next), geo: geoRows(next), user: userRows(next) }
-  const table = new Map<number, Rows>()
+  // a registered type without a maker here is not generated (replay its files instead)
+  const makers: Partial<Record<EventTypeName, RowMaker>> = {
+    pin: pinRows(next),
+    geo: geoRows(next),
+    user: userRows(next)
+  }
+  const generated = Object.keys(makers) as ReadonlyArray<EventTypeName>
+  const types = (options.types ?? generated).flatMap((type) => {
+    const maker = makers[type]
+    return maker === undefined ? [] : [{ type, maker }]
+  })
+  const table = new Map<number, ReadonlyArray<Row>>()
   return () => {
     const slot = Math.floor(next() * tableSize)
     let rows = table.get(slot)
     if (rows === undefined) {
-      rows = { pin: makers.pin.makeRow(slot), geo: makers.geo.makeRow(slot), user: makers.user.makeRow(slot) }
+      // every type's row is made, whichever are posted, so a row's content does not depend on --types
+      const made = new Map(generated.map((type) => [type, makers[type]?.makeRow(slot) ?? {}]))
+      rows = types.map(({ type }) => made.get(type) ?? {})
       table.set(slot, rows)
     }
     const made = rows
-    return types.map((type) => {
-      const row = invalidRate > 0 && next() < invalidRate ? makers[type].breakRow(made[type]) : made[type]
-      return { type, body: JSON.stringify(row) }
+    return types.map(({ type, maker }, i) => {
+      const row = made[i] ?? {}
+      return { type, body: JSON.stringify(invalidRate > 0 && next() < invalidRate ? maker.breakRow(row) : row) }
     })
   }
 }
