@@ -3,7 +3,9 @@
  * default `127.0.0.1:9092`); kafkajs' own logs go to Effect's logger (warn and above); Node 24's cosmetic
  * `TimeoutNegativeWarning` from kafkajs is silenced (services-recipes.md §C1). Building the Layer never
  * touches the network, so a program can start while Kafka is down: `awaitReachable` fails with an error
- * that says what to do, and `probe` is a cheap one-shot check for readiness endpoints.
+ * that says what to do, and `probe` is a cheap one-shot check for readiness endpoints. kafkajs is imported
+ * when the Layer is built, not with this module: commands without Kafka (`--help`, `sql`, `migrate`, the
+ * dashboard) that reach this module through the adapters' index never load it.
  *
  *   const client = yield* KafkaClient
  *   const producer = client.kafka.producer({ idempotent: true })      // producers/consumers: your adapter
@@ -11,7 +13,7 @@
  *   yield* client.admin("listTopics", (admin) => admin.listTopics())  // scoped admin connection
  */
 import { Clock, Config, Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
-import { type Admin, Kafka, type LogEntry, logLevel } from "kafkajs"
+import type { Admin, Kafka, LogEntry } from "kafkajs"
 import { ignoreProcessWarnings, type WarningFilter } from "./ProcessWarnings.ts"
 
 /** No broker answered: the message names the configured brokers and how to start one. */
@@ -59,6 +61,7 @@ export class KafkaClient extends Context.Service<
     Layer.effect(
       KafkaClient,
       Effect.gen(function* () {
+        const { Kafka: KafkaJs, logLevel } = yield* Effect.promise(() => import("kafkajs"))
         ignoreProcessWarnings("kafkajs TimeoutNegativeWarning", isTimeoutNegativeWarning)
         const configured = yield* Config.option(Config.String("KAFKA_BROKERS"))
         const raw = Option.getOrElse(configured, () => defaultBrokers)
@@ -84,14 +87,14 @@ export class KafkaClient extends Context.Service<
           // kafkajs attaches a stack to connection errors: worth reading only when debugging.
           log(annotated(stack === undefined ? logged : Effect.andThen(logged, Effect.logDebug(String(stack)))))
         }
-        const kafka = new Kafka({
+        const kafka = new KafkaJs({
           clientId: options.clientId,
           brokers: [...brokers],
           logLevel: logLevel.WARN,
           logCreator
         })
         // A separate client for probes: no retries and no logs, so a down broker answers fast and quietly.
-        const probeKafka = new Kafka({
+        const probeKafka = new KafkaJs({
           clientId: `${options.clientId}-probe`,
           brokers: [...brokers],
           logLevel: logLevel.NOTHING,

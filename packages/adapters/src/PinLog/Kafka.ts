@@ -12,7 +12,7 @@
  * probe keeps, so probes and floods of `/readyz` cost the broker nothing.
  */
 import { Cause, Deferred, Duration, Effect, Exit, Latch, Schedule } from "effect"
-import { Partitioners, type Producer } from "kafkajs"
+import type { Producer } from "kafkajs"
 import { KafkaClient, KafkaError } from "../KafkaClient.ts"
 import { EventTopics, ensureTopics } from "../KafkaTopics.ts"
 import type { PinLogService } from "../PinLog.ts"
@@ -22,6 +22,8 @@ import { keyPartition } from "./Partitioner.ts"
 
 export const makeKafkaPinLog = Effect.fnUntraced(function* (options: BatcherOptions) {
   const client = yield* KafkaClient
+  // already loaded by the client; imported here, not at the top, so the module alone does not load kafkajs
+  const { Partitioners } = yield* Effect.promise(() => import("kafkajs"))
   const topics = yield* EventTopics
   const byType = topicsByType(topics.types)
   let producers: ReadonlyArray<Producer> = []
