@@ -9,11 +9,13 @@ import { isoInstantMillis } from "./IsoInstant.ts"
 // [0-9], not \d: JSON Schema tools in other languages read \d as any Unicode digit
 const day =
   "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
-const leapYear = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+// years 0001-9999 without a lookahead (not every JSON Schema tool has one): year 0000 does not exist
+const year = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+const leapYear = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
 const time = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 
 /** The exact rule as one pattern, so the OpenAPI document declares what the edge enforces. */
-export const sourceTimePattern = `^(?!0000)(?:[0-9]{4}-${day}|${leapYear}-02-29) ${time}$`
+export const sourceTimePattern = `^(?:${year}-${day}|${leapYear}-02-29) ${time}$`
 
 const sourceTime = new RegExp(sourceTimePattern)
 
