@@ -445,10 +445,17 @@ const main = async () => {
       "-c",
       "cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.peak"
     ]).catch(() => "unknown")
-    const okCount = load["2xx"]
+    // node is PID 1 in the container: its own peak RSS, the lean budgets' measure
+    const hwm = vmHwm(await podman(["exec", edgeContainer, "cat", "/proc/1/status"]).catch(() => ""))
     if (after !== "true false") fail(`the edge under load: running and OOMKilled = ${after}`)
+    const rate = (n: number) => Math.round(n / saturationSeconds)
     say(
-      `saturation: ${okCount} × 200 in ${saturationSeconds} s (${Math.round(okCount / saturationSeconds)} events/s, ${load.non2xx} non-2xx, ${load.errors} errors), limit ${(Number(limit) / 2 ** 20).toFixed(0)} MiB, cgroup peak ${(Number(peak) / 2 ** 20).toFixed(0)} MiB, not OOM-killed`
+      `saturation: ${load["2xx"]} × 200 in ${saturationSeconds} s (${rate(load["2xx"])} events/s, ${load.non2xx} non-2xx, ${load.errors} errors), limit ${mib(Number(limit))}, peak RSS ${mib(hwm)}, cgroup peak ${mib(Number(peak))}, not OOM-killed`
+    )
+    // the baseline, in this run: the same program and load outside any container
+    const host = await hostEdgeUnderLoad(settings, cleanLine)
+    say(
+      `baseline: the same edge on the host: ${rate(host.ok)} events/s, peak RSS ${mib(host.hwm)}; the container reaches ${(load["2xx"] / host.ok).toFixed(2)}× its throughput`
     )
 
     // 4. down: SIGTERM to every pod, each exits 0
@@ -471,6 +478,35 @@ const main = async () => {
     await sql.end()
     rmSync(kubeFile, { force: true })
     rmSync(secretFile, { force: true })
+  }
+}
+
+const mib = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : "unknown")
+const vmHwm = (status: string) => Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024
+
+/** `pinflow ingest` started on the host (same topic), loaded like the container, then SIGTERMed. */
+const hostEdgeUnderLoad = async (settings: Record<string, string>, body: string) => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [join(repo, "packages", "cli", "src", "bin.ts"), "ingest"], {
+    env: { ...process.env, ...settings, PORT: String(port), LOG_FORMAT: "json" },
+    stdio: "ignore"
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+  try {
+    const url = `http://127.0.0.1:${port}`
+    await waitFor("the host edge's /readyz", 60_000, async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined))
+    const load = await autocannon({
+      url: `${url}/pin/`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      connections: 64,
+      duration: saturationSeconds
+    })
+    return { ok: load["2xx"], hwm: vmHwm(readFileSync(`/proc/${child.pid}/status`, "utf8")) }
+  } finally {
+    child.kill("SIGTERM")
+    await exited
   }
 }
 
