@@ -22,7 +22,7 @@ describe("geo and user events at the edge (the pins' contract)", () => {
         assert.deepStrictEqual([reply.status, reply.json], [200, { status: "accepted", ind: 3 }])
         const logged = yield* (yield* PinLogMemory).eventsOf("geo")
         assert.strictEqual(logged.length, 1)
-        const { ingested_at, ...rest } = logged[0]?.value as Record<string, unknown>
+        const { ingested_at, ...rest } = (logged[0]?.value ?? {}) as Record<string, unknown>
         assert.deepStrictEqual([logged[0]?.key, rest], ["3", geo])
         assert.match(String(ingested_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
         assert.deepStrictEqual(yield* (yield* PinLogMemory).pins, [])
