@@ -10,7 +10,7 @@
  * - a pin without a category, or a geo event without a country, is grouped as `(none)` like the daily
  *   tables' empty category;
  * - the top user of a country is the user of its pin with the most followers; ties go to the smaller
- *   user name (code-point order).
+ *   user name (code-point order), a user without a name last.
  * A refresh replaces every table in one repeatable-read transaction: all of them are computed from one
  * snapshot while the stream worker writes, and a failure leaves the previous insights whole.
  */
@@ -156,6 +156,12 @@ export const insightTables: ReadonlyArray<Pick<InsightTable, "table" | "columns"
 )
 
 /**
+ * The joins read every pin several times: with millions of rows that can outlast an ordinary statement's
+ * deadline, and a timeout (57014) would look like an outage and be retried for ever.
+ */
+const refreshTimeout = "30min"
+
+/**
  * Replaces every insight table in one transaction; returns the rows written per table. Aggregates of clean
  * tables into columns of the same types: no row can be refused for its content, so a failure is the
  * database's (an outage, a timeout) and leaves the previous insights.
@@ -164,6 +170,7 @@ export const refreshInsights = (sql: postgres.Sql): Effect.Effect<InsightsRefres
   Effect.tryPromise({
     try: () =>
       sql.begin("isolation level repeatable read", async (tx) => {
+        await tx`select set_config('statement_timeout', ${refreshTimeout}, true)`
         const written: Partial<Record<InsightTableName, number>> = {}
         for (const d of definitions) {
           await tx.unsafe(`delete from ${d.table}`)
