@@ -7,14 +7,14 @@
  * work (issue 11, 2) is done when the edge loads neither PGlite nor the GCS client and the worker not
  * the GCS client. The services (Kafka, PostgreSQL, fake-gcs-server) are used by ingest, stream and
  * batch on a topic, group and schema of their own; `start` runs with the embedded defaults in a
- * temporary directory.
+ * temporary directory. The first row is the reference: node with the same hook and an empty script.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import postgres from "postgres"
 import type { BenchOptions } from "./bench.ts"
-import { root, sleep, spawnPinflow } from "./process.ts"
+import { root, sleep, spawnPinflow, spawnScript } from "./process.ts"
 
 interface Counted {
   readonly files: number
@@ -31,6 +31,8 @@ interface Case {
   /** Runs once and exits (`--help`), rather than serving. */
   readonly exits?: boolean
   readonly cwd?: string
+  /** A script instead of bin.ts (the reference row). */
+  readonly script?: string
 }
 
 const watched = [
@@ -51,7 +53,7 @@ const read = (file: string): Counted | undefined => {
 /** Spawns the case and waits until it has exited or loaded nothing new for `quietMs`. */
 const measure = async (c: Case, dir: string, quietMs: number): Promise<Counted & { readonly note: string }> => {
   const out = join(dir, `${c.name.replace(/\W+/g, "-")}.json`)
-  const program = spawnPinflow(c.args, {
+  const program = (c.script === undefined ? spawnPinflow : spawnScript.bind(null, c.script))(c.args, {
     env: { ...c.env, BENCH_MODULES_OUT: out, LOG_LEVEL: "Warn" },
     nodeArgs: ["--import", `${root}bench/module-count.ts`],
     ...(c.cwd === undefined ? {} : { cwd: c.cwd })
@@ -105,6 +107,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
   // `pinflow start` chooses its embedded defaults when these are unset
   const none = { KAFKA_BROKERS: "", DATABASE_URL: "", GCS_BUCKET: "", GCS_ENDPOINT: "" }
   const cases: ReadonlyArray<Case> = [
+    // the runtime alone, with the same counting hook: what every row below starts from
+    { name: "node, empty script", args: [], env: {}, exits: true, script: `${root}bench/baseline/empty.ts` },
     { name: "pinflow --help", args: ["--help"], env: {}, exits: true },
     { name: "ingest", args: ["ingest", "--port", "18290", "--host", "127.0.0.1"], env: services },
     { name: "stream", args: ["stream"], env: { ...services, STREAM_GROUP: `bench-idle-${id}` } },
