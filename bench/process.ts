@@ -35,9 +35,9 @@ export const memoryOf = (pid: number): Memory => {
   }
 }
 
-/** "183 MB ≤ 200 met" / "250 MB ≤ 200 MISSED". */
+/** "183 MB ≤ 200 met" / "250 MB ≤ 200 MISSED"; rounded up, so 200.4 MB reads 201, not a missed 200. */
 export const againstBudget = (mb: number, budget: number): string =>
-  `${mb.toFixed(0)} MB ≤ ${budget} ${mb <= budget ? "met" : "MISSED"}`
+  `${Math.ceil(mb).toFixed(0)} MB ≤ ${budget} ${mb <= budget ? "met" : "MISSED"}`
 
 export interface Program {
   readonly child: ChildProcess
