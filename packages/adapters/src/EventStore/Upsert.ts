@@ -149,5 +149,6 @@ export const upsertCopy = async <Row>(
       )
     stream.end()
   })
-  return (await tx.unsafe(`insert into ${ident(table.name)} (${names}) select ${names} from ${staging} ${tail}`)).count
+  const insert = `insert into ${ident(table.name)} (${names}, processed_at) select ${names}, now() from ${staging}`
+  return (await tx.unsafe(`${insert} ${tail}`)).count
 }
