@@ -437,6 +437,16 @@ const main = async () => {
       connections: 64,
       duration: saturationSeconds
     })
+    // then /pins: 500 events a request, the edge's heaviest use (503 overloaded past its admission budget is fine)
+    const batchBody = `${lines.slice(0, 500).join("\n")}\n`
+    const batches = await autocannon({
+      url: `${edge}/pins`,
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: batchBody,
+      connections: 32,
+      duration: saturationSeconds
+    })
     const after = await podman(["inspect", edgeContainer, "--format", "{{.State.Running}} {{.State.OOMKilled}}"])
     const peak = await podman([
       "exec",
@@ -448,9 +458,10 @@ const main = async () => {
     // node is PID 1 in the container: its own peak RSS, the lean budgets' measure
     const hwm = vmHwm(await podman(["exec", edgeContainer, "cat", "/proc/1/status"]).catch(() => ""))
     if (after !== "true false") fail(`the edge under load: running and OOMKilled = ${after}`)
+    if (load["2xx"] === 0 || batches["2xx"] === 0) fail("the edge answered no 200 under load")
     const rate = (n: number) => Math.round(n / saturationSeconds)
     say(
-      `saturation: ${load["2xx"]} × 200 in ${saturationSeconds} s (${rate(load["2xx"])} events/s, ${load.non2xx} non-2xx, ${load.errors} errors), limit ${mib(Number(limit))}, peak RSS ${mib(hwm)}, cgroup peak ${mib(Number(peak))}, not OOM-killed`
+      `saturation: /pin/ ${rate(load["2xx"])} events/s (${load.non2xx} non-2xx, ${load.errors} errors), then /pins ${rate(batches["2xx"] * 500)} events/s in 500-event requests (${batches.non2xx} non-2xx, ${batches.errors} errors); limit ${mib(Number(limit))}, peak RSS ${mib(hwm)}, cgroup peak ${mib(Number(peak))}, not OOM-killed`
     )
     // the baseline, in this run: the same program and load outside any container
     const host = await hostEdgeUnderLoad(settings, cleanLine)
