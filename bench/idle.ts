@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- idle [--quick]`: per program as deployed (`node packages/cli/src/bin.ts <command>`,
  * each its own process, with `--import bench/module-count.ts`), the modules it loaded and its resident set
- * once idle: started, and no module loaded for 3 s (2 s with --quick). Columns: file modules (ESM and
+ * once idle: started (ready, for the edge and start), and no module loaded for 3 s (2 s with --quick). Columns: file modules (ESM and
  * CommonJS, counted by a `module.registerHooks` load hook), of which from npm packages, whether
  * PGlite / the GCS client / kafkajs / postgres are among them, VmRSS at idle and VmHWM. The lean-load
  * work (issue 11, 2) is done when the edge loads neither PGlite nor the GCS client and the worker not
@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import postgres from "postgres"
 import type { BenchOptions } from "./bench.ts"
-import { root, sleep, spawnPinflow, spawnScript } from "./process.ts"
+import { answers, root, sleep, spawnPinflow, spawnScript, waitUntil } from "./process.ts"
 
 interface Counted {
   readonly files: number
@@ -31,6 +31,8 @@ interface Case {
   /** Runs once and exits (`--help`), rather than serving. */
   readonly exits?: boolean
   readonly cwd?: string
+  /** Answers 2xx once the program is up (its quiet period counts from then). */
+  readonly ready?: string
   /** A script instead of bin.ts (the reference row). */
   readonly script?: string
 }
@@ -58,6 +60,7 @@ const measure = async (c: Case, dir: string, quietMs: number): Promise<Counted &
     nodeArgs: ["--import", `${root}bench/module-count.ts`],
     ...(c.cwd === undefined ? {} : { cwd: c.cwd })
   })
+  if (c.ready !== undefined) await waitUntil(`${c.name} ready`, answers(c.ready), { program, timeoutMs: 120_000 })
   const started = performance.now()
   let last = -1
   let since = performance.now()
@@ -104,17 +107,29 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     PINS_TOPIC: `bench-idle-${id}`,
     METRICS_PORT: "0"
   }
-  // `pinflow start` chooses its embedded defaults when these are unset
-  const none = { KAFKA_BROKERS: "", DATABASE_URL: "", GCS_BUCKET: "", GCS_ENDPOINT: "" }
+  // `pinflow start` chooses its embedded defaults when these are unset; its embedded database on a port of
+  // its own, not the default another `pinflow start` on this machine may hold
+  const none = { KAFKA_BROKERS: "", DATABASE_URL: "", GCS_BUCKET: "", GCS_ENDPOINT: "", PINFLOW_DB_PORT: "18293" }
   const cases: ReadonlyArray<Case> = [
     // the runtime alone, with the same counting hook: what every row below starts from
     { name: "node, empty script", args: [], env: {}, exits: true, script: `${root}bench/baseline/empty.ts` },
     { name: "pinflow --help", args: ["--help"], env: {}, exits: true },
-    { name: "ingest", args: ["ingest", "--port", "18290", "--host", "127.0.0.1"], env: services },
+    {
+      name: "ingest",
+      args: ["ingest", "--port", "18290", "--host", "127.0.0.1"],
+      env: services,
+      ready: "http://127.0.0.1:18290/readyz"
+    },
     { name: "stream", args: ["stream"], env: { ...services, STREAM_GROUP: `bench-idle-${id}` } },
     { name: "batch schedule", args: ["batch", "schedule"], env: { ...services, BATCH_GROUP: `bench-idle-${id}` } },
     { name: "dashboard", args: ["dashboard", "--port", "18291"], env: {} },
-    { name: "start (embedded)", args: ["start", "--port", "18292", "--host", "127.0.0.1"], env: none, cwd: embedded }
+    {
+      name: "start (embedded)",
+      args: ["start", "--port", "18292", "--host", "127.0.0.1"],
+      env: none,
+      cwd: embedded,
+      ready: "http://127.0.0.1:18292/readyz"
+    }
   ]
   const quietMs = quick ? 2_000 : 3_000
   const head = ["program", "modules", "npm", "builtins", ...watched.map(([n]) => n), "RSS idle", "peak RSS", "note"]
