@@ -3,7 +3,7 @@
  * them in the `insight_*` tables, one readable table each (or one JSON document). Same database as
  * `pinflow sql`: `DATABASE_URL`, else a running `pinflow start`'s, else `$PINFLOW_HOME/postgres`.
  */
-import { AnalyticsStore, type InsightTable, type InsightTableName } from "@pinflow/adapters"
+import { AnalyticsStore, type InsightTable, type InsightTableName } from "@pinflow/adapters/AnalyticsStore"
 import { sqlState } from "@pinflow/adapters/DatabaseFailure"
 import { stringifyJson } from "@pinflow/domain"
 import { Console, Data, Effect } from "effect"
