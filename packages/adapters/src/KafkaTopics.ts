@@ -35,16 +35,29 @@ export interface EventTopic {
 }
 
 /**
- * Every registered type's topics: `<topicVariable>` (PINS_TOPIC, GEOS_TOPIC, USERS_TOPIC; default the
- * type's plural) and `<topic>.rejected`, in registry order, with `KAFKA_PARTITIONS` and
+ * The default topic of a type whose variable is unset: its plural (`geos`, `users`) — or, when
+ * `PINS_TOPIC` names another topic than `pins`, `<PINS_TOPIC>-<plural>`: PINS_TOPIC is how people and
+ * tests sharing one broker keep apart, and every type must stay apart with it.
+ */
+export const defaultTopic = (plural: string, pinsTopic: string): string =>
+  plural === "pins" ? pinsTopic : pinsTopic === "pins" ? plural : `${pinsTopic}-${plural}`
+
+/**
+ * Every registered type's topics: `<topicVariable>` (PINS_TOPIC, GEOS_TOPIC, USERS_TOPIC; default see
+ * `defaultTopic`) and `<topic>.rejected`, in registry order, with `KAFKA_PARTITIONS` and
  * `KAFKA_REPLICATION_FACTOR` as `PinsTopics` reads them.
  */
 export const EventTopics = Config.all({
-  types: Config.all(
-    eventTypes.map((t) =>
-      Config.NonEmptyString(t.topicVariable).pipe(
-        Config.withDefault(t.plural),
-        Config.map((topic): EventTopic => ({ type: t.name, topic, rejected: rejectedTopic(topic) }))
+  types: Config.NonEmptyString("PINS_TOPIC").pipe(
+    Config.withDefault("pins"),
+    Config.flatMap((pins) =>
+      Config.all(
+        eventTypes.map((t) =>
+          Config.NonEmptyString(t.topicVariable).pipe(
+            Config.withDefault(defaultTopic(t.plural, pins)),
+            Config.map((topic): EventTopic => ({ type: t.name, topic, rejected: rejectedTopic(topic) }))
+          )
+        )
       )
     )
   ),

@@ -9,7 +9,7 @@
  * (`PINS_TOPIC`, `GEOS_TOPIC`, `USERS_TOPIC`, each with `<topic>.rejected`).
  */
 
-import { type EventTopic, EventTopics } from "@pinflow/adapters"
+import { defaultTopic, type EventTopic, EventTopics } from "@pinflow/adapters"
 import { eventTypes } from "@pinflow/domain"
 import { Config, Context, Duration, Effect, Layer } from "effect"
 
@@ -45,12 +45,16 @@ export interface StreamSettingsShape {
   readonly eventTopics: ReadonlyArray<EventTopic>
 }
 
-/** Each type's default topics, the pins' as given. */
+/** Each type's default topics, the pins' as given (the others follow them: see `defaultTopic`). */
 const defaultEventTopics = (pinsTopic: string, rejectedTopic: string): ReadonlyArray<EventTopic> =>
   eventTypes.map((t) =>
     t.name === "pin"
       ? { type: t.name, topic: pinsTopic, rejected: rejectedTopic }
-      : { type: t.name, topic: t.plural, rejected: `${t.plural}.rejected` }
+      : {
+          type: t.name,
+          topic: defaultTopic(t.plural, pinsTopic),
+          rejected: `${defaultTopic(t.plural, pinsTopic)}.rejected`
+        }
   )
 
 /** Every topic the worker reads. */
