@@ -12,7 +12,7 @@
  * archive lives in: objects under `<prefix>/raw/<topic>/`]; `GEOS_TOPIC`, `USERS_TOPIC` [geos, users]: archived
  * beside the pins under `raw/<topic>/`.
  */
-import { EventTopics } from "@pinflow/adapters"
+import { defaultTopic, EventTopics } from "@pinflow/adapters"
 import { eventTypes } from "@pinflow/domain"
 import { Config, Context, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 import { archiveRootFor } from "./ArchiveLayout.ts"
@@ -104,5 +104,13 @@ export class BatchSettings extends Context.Service<BatchSettings, BatchSettingsS
   static readonly layer = Layer.effect(BatchSettings, Effect.map(BatchSettingsConfig, BatchSettings.of))
   /** Defaults with some settings replaced (tests, benchmarks). */
   static readonly layerWith = (settings: Partial<BatchSettingsShape>) =>
-    Layer.succeed(BatchSettings, BatchSettings.of({ ...defaultBatchSettings, ...settings }))
+    Layer.succeed(
+      BatchSettings,
+      BatchSettings.of({
+        ...defaultBatchSettings,
+        // the other types' topics follow the given pins topic, as they do from the environment
+        eventTopics: eventTypes.map((t) => defaultTopic(t.plural, settings.topic ?? defaultBatchSettings.topic)),
+        ...settings
+      })
+    )
 }
