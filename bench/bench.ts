@@ -13,7 +13,7 @@ export interface BenchModule {
   readonly run: (options: BenchOptions) => Promise<void>
 }
 
-const names = ["ingest", "stream", "batch", "e2e", "soak", "idle"] as const
+const names = ["ingest", "stream", "batch", "e2e", "soak", "idle", "kafka-clients"] as const
 const args = process.argv.slice(2)
 const name = args.find((arg) => !arg.startsWith("-"))
 const quick = args.includes("--quick")
