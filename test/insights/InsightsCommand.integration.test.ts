@@ -54,15 +54,17 @@ describeIntegration("pinflow insights on DATABASE_URL and DATABASE_SCHEMA", ["po
     await admin`insert into users (ind, user_name, age, date_joined) values
       (1, 'Ann A', 20, '2015-03-01T00:00:00Z'), (2, 'Bob B', 40, '2016-03-01T00:00:00Z')`
     await Effect.runPromise(refreshInsights(admin))
+    // a later run that did not refresh (a failure) does not change the time printed: the refresh's own stamp is
     await admin`insert into batch_runs (day, status, started_at, finished_at)
-      values ('2026-11-26', 'succeeded', '2026-11-27T00:00:01Z', '2026-11-27T00:00:05Z')`
+      values ('2026-11-26', 'succeeded', '2999-11-27T00:00:01Z', '2999-11-27T00:00:05Z')`
+    const [stamp] = await admin<Array<{ refreshed_at: Date }>>`select refreshed_at from insight_refresh`
     const result = await pinflow(vars, ["insights"])
     assert.deepStrictEqual(
       { code: result.code, stdout: result.stdout },
       {
         code: 0,
         stdout: [
-          "As refreshed by the batch run that finished at 2026-11-27T00:00:05.000Z.",
+          `As refreshed by the batch run at ${stamp?.refreshed_at.toISOString()}.`,
           "",
           "The most popular category in each country (insight_category_by_country)",
           "country | category | category_count",

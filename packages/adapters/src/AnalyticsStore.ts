@@ -11,9 +11,9 @@
  * same aggregates the domain's `aggregates` would.
  */
 import type { DailyAggregates, DailyCategoryStats, DailyTagCount, DatedPin } from "@pinflow/domain"
-import { Context, Effect, Layer } from "effect"
+import { Config, Context, Effect, Layer } from "effect"
 import type { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
-import type { InsightsRefreshed, InsightTable } from "./AnalyticsStore/Insights.ts"
+import { defaultRefreshTimeout, type InsightsRefreshed, type InsightsSnapshot } from "./AnalyticsStore/Insights.ts"
 import { makeMemoryAnalytics } from "./AnalyticsStore/Memory.ts"
 import { makePostgresAnalytics } from "./AnalyticsStore/Postgres.ts"
 import { Database } from "./Database.ts"
@@ -23,6 +23,7 @@ export {
   ageGroups,
   type InsightCell,
   type InsightsRefreshed,
+  type InsightsSnapshot,
   type InsightTable,
   type InsightTableName,
   insightTables
@@ -168,8 +169,8 @@ export interface AnalyticsStoreApi {
    * leaves the previous insights); the rows written per table. Rules in `AnalyticsStore/Insights.ts`.
    */
   readonly refreshInsights: Effect.Effect<InsightsRefreshed, AnalyticsStoreError>
-  /** Every insight table with its rows, in a stable order (`insightTables`). */
-  readonly insights: Effect.Effect<ReadonlyArray<InsightTable>, AnalyticsStoreError>
+  /** Every insight table with its rows, in a stable order (`insightTables`), and when they were refreshed. */
+  readonly insights: Effect.Effect<InsightsSnapshot, AnalyticsStoreError>
 }
 
 /** Test handle of the in-memory store: what was written, and the stream's `pins` rows to reconcile with. */
@@ -188,10 +189,16 @@ export class AnalyticsMemory extends Context.Service<AnalyticsMemory, AnalyticsM
 export class AnalyticsStore extends Context.Service<AnalyticsStore, AnalyticsStoreApi>()(
   "pinflow/adapters/AnalyticsStore"
 ) {
-  /** On the shared `Database` (run the migrations first: `Migrations.layer`). */
+  /** On the shared `Database` (run the migrations first: `Migrations.layer`); `BATCH_INSIGHTS_TIMEOUT` [30 minutes]. */
   static readonly layer = Layer.effect(
     AnalyticsStore,
-    Effect.map(Database, (database) => AnalyticsStore.of(makePostgresAnalytics(database.sql, database.embedded)))
+    Effect.gen(function* () {
+      const database = yield* Database
+      const insightsTimeout = yield* Config.Duration("BATCH_INSIGHTS_TIMEOUT").pipe(
+        Config.withDefault(defaultRefreshTimeout)
+      )
+      return AnalyticsStore.of(makePostgresAnalytics(database.sql, database.embedded, insightsTimeout))
+    })
   )
 
   /** In memory, with its state exposed as `AnalyticsMemory`. */

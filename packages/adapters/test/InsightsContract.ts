@@ -175,7 +175,8 @@ export const expectedInsights = (samples: Samples): ReadonlyArray<InsightTable> 
     const user = userByInd.get(pin.index)
     return user === undefined ? [] : [{ pin, user }]
   })
-  const country = (g: CleanGeo) => g.country ?? "(none)"
+  // a geo event without a country is in no per-country row
+  const country = (g: CleanGeo) => g.country
   const topUsers = sortedGroups(
     groupBy(
       withGeo.flatMap(({ pin, geo }) => {
@@ -198,7 +199,7 @@ export const expectedInsights = (samples: Samples): ReadonlyArray<InsightTable> 
             ? -1
             : byCodePoint(name(a) ?? "", name(b) ?? ""))
     )
-    return [k, top?.user.user_name ?? null, top?.followers ?? null]
+    return [k, top?.user.user_name ?? null, top === undefined ? null : BigInt(top.followers)]
   })
   const joined = sortedGroups(groupBy(samples.users, (u) => yearOf(u.date_joined, 2015, 2020))).map(([year, users]) => [
     year,
@@ -230,8 +231,13 @@ export const expectedInsights = (samples: Samples): ReadonlyArray<InsightTable> 
 const rowCounts = (tables: ReadonlyArray<InsightTable>) =>
   Object.fromEntries(tables.map((t) => [t.table, t.rows.length]))
 
-const pin = (index: number, category: string | null, follower_count: number | null): CleanPin => ({
-  unique_id: `pin-${index}` as PinId,
+const pin = (
+  index: number,
+  category: string | null,
+  follower_count: number | null,
+  unique_id = `pin-${index}`
+): CleanPin => ({
+  unique_id: unique_id as PinId,
   index,
   title: "t",
   description: null,
@@ -246,7 +252,8 @@ const pin = (index: number, category: string | null, follower_count: number | nu
 
 /**
  * Hand-made rows for the rules the samples never meet: ties, a user under 18, no country, no category, an
- * unknown follower count, years out of range, a pin without geo or user, a user without a pin, an even median.
+ * unknown follower count, years out of range, a pin without geo or user, a user without a pin, an even median,
+ * a real country named "(none)", two pins sharing one row number, control characters in a user name.
  */
 const edgeRows: Samples = {
   pins: [
@@ -256,14 +263,17 @@ const edgeRows: Samples = {
     pin(4, "c", 7),
     pin(6, "a", 1),
     pin(7, "d", 500),
-    pin(8, "d", 500)
+    pin(8, "d", 500),
+    pin(8, "d", 3, "pin-8-again"),
+    pin(9, "e", 9)
   ],
   geo: [
     { ind: 1, event_time: "2019-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "X" },
     { ind: 2, event_time: "2017-12-31T23:59:59Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "X" },
     { ind: 3, event_time: "2022-12-31T23:59:59Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: null },
     { ind: 7, event_time: "2020-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "Y" },
-    { ind: 8, event_time: "2020-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "Y" }
+    { ind: 8, event_time: "2020-01-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "Y" },
+    { ind: 9, event_time: "2021-06-01T00:00:00Z", latitude: 0, longitude: 0, coordinates: [0, 0], country: "(none)" }
   ],
   users: [
     { ind: 1, user_name: "Zed A", age: 17, date_joined: "2016-05-01T00:00:00Z" },
@@ -272,54 +282,63 @@ const edgeRows: Samples = {
     { ind: 5, user_name: "Solo D", age: 30, date_joined: "2020-12-31T23:59:59Z" },
     { ind: 6, user_name: "Eve E", age: 18, date_joined: "2015-06-01T00:00:00Z" },
     { ind: 7, user_name: null, age: 60, date_joined: "2019-02-01T00:00:00Z" },
-    { ind: 8, user_name: "Bea", age: 60, date_joined: "2019-03-01T00:00:00Z" }
+    { ind: 8, user_name: "Bea", age: 60, date_joined: "2019-03-01T00:00:00Z" },
+    { ind: 9, user_name: "Esc\u001b[2J\r\u0007\u202eX", age: 40, date_joined: "2018-01-01T00:00:00Z" }
   ]
 }
 
 /** What `edgeRows` give, worked out by hand. */
 const edgeExpected: Record<string, ReadonlyArray<ReadonlyArray<InsightCell>>> = {
-  // X: one "a" and one "b" → the smaller; no country → (none), as is no category
+  // X: one "a" and one "b" → the smaller; no country → no row; the real country "(none)" is a row of its
+  // own; Y: both pins of row 8 count
   insight_category_by_country: [
-    ["(none)", "(none)", 1],
+    ["(none)", "e", 1],
     ["X", "a", 1],
-    ["Y", "d", 2]
+    ["Y", "d", 3]
   ],
   // 2017 is out of range; 2022-12-31T23:59:59Z is still 2022 in UTC
   insight_category_by_year: [
     [2019, "b", 1],
-    [2020, "d", 2],
+    [2020, "d", 3],
+    [2021, "e", 1],
     [2022, "(none)", 1]
   ],
   // both pins of X have 100 followers → the smaller user name; of Y, a named user before one without a
-  // name; (none)'s only pin has no count
+  // name; the pin without a country is in no row; control characters are kept as stored
   insight_top_user_by_country: [
-    ["X", "Amy B", 100],
-    ["Y", "Bea", 500]
+    ["(none)", "Esc\u001b[2J\r\u0007\u202eX", 9n],
+    ["X", "Amy B", 100n],
+    ["Y", "Bea", 500n]
   ],
   // Zed (17) is in no group; 18 is the first age of 18-24; 51 is +50
   insight_category_by_age_group: [
     ["18-24", "a", 2],
-    ["+50", "d", 2]
+    ["36-50", "e", 1],
+    ["+50", "d", 3]
   ],
-  // 100 and 1 → 50.5; +50: 500 and 500 (Old C's pin has no known count)
+  // 100 and 1 → 50.5; +50: 500, 500 and 3 (Old C's pin has no known count)
   insight_median_followers_by_age_group: [
     ["18-24", 50.5],
+    ["36-50", 9],
     ["+50", 500]
   ],
   // every users row: Solo (no pin) counts, 2021 does not
   insight_users_joined_by_year: [
     [2015, 2],
     [2016, 1],
+    [2018, 1],
     [2019, 2],
     [2020, 1]
   ],
   insight_median_followers_by_join_year: [
     [2015, 50.5],
     [2016, 100],
+    [2018, 9],
     [2019, 500]
   ],
   insight_median_followers_by_join_year_and_age_group: [
     [2015, "18-24", 50.5],
+    [2018, "36-50", 9],
     [2019, "+50", 500]
   ]
 }
@@ -335,7 +354,7 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       yield* load(sql, samples)
       const written = yield* store.refreshInsights
       const expected = expectedInsights(samples)
-      const actual = yield* store.insights
+      const { tables: actual } = yield* store.insights
       for (const [i, table] of expected.entries()) assert.deepStrictEqual(actual[i], table, table.table)
       assert.deepStrictEqual(written, rowCounts(expected))
       // hand-checked from the raw user rows (date_joined 2015-10 … 2017-10): every users row counts
@@ -347,7 +366,7 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       // one row per country of the geo sample (237)
       assert.deepStrictEqual(
         actual.find((t) => t.table === "insight_category_by_country")?.rows.length,
-        new Set(samples.geo.map((g) => g.country)).size
+        new Set(samples.geo.flatMap((g) => (g.country === null ? [] : [g.country]))).size
       )
     })
   )
@@ -359,9 +378,41 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       yield* load(sql, edgeRows)
       yield* store.refreshInsights
       const expected = insightTables.map((t) => ({ ...t, rows: edgeExpected[t.table] ?? [] }))
-      assert.deepStrictEqual(yield* store.insights, expected)
+      assert.deepStrictEqual((yield* store.insights).tables, expected)
       // the recomputation the sample test relies on agrees with the hand-worked rows
       assert.deepStrictEqual(expectedInsights(edgeRows), expected)
+    })
+  )
+
+  it.effect("follower counts past 2^53 are read back exactly", () =>
+    Effect.gen(function* () {
+      const { sql } = yield* Database
+      const store = yield* AnalyticsStore
+      yield* load(sql, edgeRows)
+      yield* Effect.promise(() => sql`update pins set follower_count = 9223372036854775807 where unique_id = 'pin-7'`)
+      yield* Effect.promise(() => sql`update pins set follower_count = 9007199254740993 where unique_id = 'pin-2'`)
+      yield* store.refreshInsights
+      const { tables } = yield* store.insights
+      assert.deepStrictEqual(tables.find((t) => t.table === "insight_top_user_by_country")?.rows, [
+        ["(none)", "Esc\u001b[2J\r\u0007\u202eX", 9n],
+        ["X", "Amy B", 9007199254740993n],
+        ["Y", null, 9223372036854775807n]
+      ])
+    })
+  )
+
+  it.effect("before any refresh: no refresh time", () =>
+    Effect.gen(function* () {
+      const { sql } = yield* Database
+      const store = yield* AnalyticsStore
+      yield* Effect.promise(() => sql`delete from insight_refresh`)
+      assert.strictEqual((yield* store.insights).refreshedAt, null)
+      yield* load(sql, edgeRows)
+      yield* store.refreshInsights
+      const [stamp] = yield* Effect.promise(
+        () => sql<Array<{ refreshed_at: Date }>>`select refreshed_at from insight_refresh`
+      )
+      assert.deepStrictEqual((yield* store.insights).refreshedAt, stamp?.refreshed_at)
     })
   )
 
@@ -371,9 +422,9 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       const store = yield* AnalyticsStore
       yield* load(sql, samples)
       yield* store.refreshInsights
-      const first = yield* store.insights
+      const first = (yield* store.insights).tables
       yield* store.refreshInsights
-      assert.deepStrictEqual(yield* store.insights, first)
+      assert.deepStrictEqual((yield* store.insights).tables, first)
       assert.deepStrictEqual(first, expectedInsights(samples))
     })
   )
@@ -385,6 +436,7 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       yield* load(sql, samples)
       yield* store.refreshInsights
       const before = yield* store.insights
+      assert.instanceOf(before.refreshedAt, Date)
       // half the pins gone: a refresh would change every table; the last table refuses any row
       const half: Samples = { ...samples, pins: samples.pins.filter((p) => p.index % 2 === 0) }
       yield* load(sql, half)
@@ -404,8 +456,10 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       assert.deepStrictEqual(yield* store.insights, before)
       yield* store.refreshInsights
       const after = yield* store.insights
-      assert.deepStrictEqual(after, expectedInsights(half))
-      assert.notDeepEqual(after[0]?.rows, before[0]?.rows)
+      assert.deepStrictEqual(after.tables, expectedInsights(half))
+      assert.notDeepEqual(after.tables[0]?.rows, before.tables[0]?.rows)
+      // the stamp is written by the refresh that committed, not by the one that failed
+      assert.isAbove(after.refreshedAt?.getTime() ?? 0, before.refreshedAt?.getTime() ?? Number.POSITIVE_INFINITY)
     })
   )
 
@@ -419,7 +473,7 @@ export const insightsContract = <R>(it: Vitest.MethodsNonLive<R | AnalyticsStore
       const written = yield* store.refreshInsights
       assert.deepStrictEqual(written, Object.fromEntries(insightTables.map((t) => [t.table, 0])))
       assert.deepStrictEqual(
-        yield* store.insights,
+        (yield* store.insights).tables,
         insightTables.map((t) => ({ ...t, rows: [] }))
       )
     })

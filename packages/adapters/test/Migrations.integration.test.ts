@@ -53,6 +53,7 @@ describeIntegration("Migrations on PostgreSQL", ["postgres"], (env) => {
           "insight_median_followers_by_age_group",
           "insight_median_followers_by_join_year",
           "insight_median_followers_by_join_year_and_age_group",
+          "insight_refresh",
           "insight_top_user_by_country",
           "insight_users_joined_by_year",
           "pin_rejects",

@@ -36,7 +36,7 @@ describe("batch run: insights", () => {
         })
         yield* runDay(D)
         const store = yield* AnalyticsStore
-        const tables = Object.fromEntries((yield* store.insights).map((t) => [t.table, t.rows]))
+        const tables = Object.fromEntries((yield* store.insights).tables.map((t) => [t.table, t.rows]))
         // by hand: Chad has one art (10) and one travel (30) pin → the smaller name; its top pin is Bob's
         assert.deepStrictEqual(tables, {
           insight_category_by_country: [
@@ -48,8 +48,8 @@ describe("batch run: insights", () => {
             [2021, "art", 1]
           ],
           insight_top_user_by_country: [
-            ["Chad", "Bob B", 30],
-            ["Peru", "Cy C", 20]
+            ["Chad", "Bob B", 30n],
+            ["Peru", "Cy C", 20n]
           ],
           insight_category_by_age_group: [
             ["18-24", "art", 2],

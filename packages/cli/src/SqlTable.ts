@@ -19,6 +19,30 @@ export const cellText = (value: unknown): string => {
   return String(value)
 }
 
+/** The widest a displayed cell gets, in code points; longer text ends in "…" (`--json` prints it whole). */
+export const maxCellWidth = 80
+
+/**
+ * Characters a terminal would act on instead of showing (C0 and C1 controls, DEL) and the bidirectional
+ * overrides and isolates (U+202A–U+202E, U+2066–U+2069), which reorder what follows: database text may be
+ * anyone's, so each is shown as a visible escape.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are exactly what is escaped
+const unsafeChars = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu
+
+const visibleEscape = (char: string): string =>
+  char === "\n" ? "\\n" : `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`
+
+/** A cell as displayed: every unsafe character escaped, at most `maxWidth` code points ("…" marks a cut). */
+export const displayCell = (text: string, maxWidth: number = maxCellWidth): string => {
+  const escaped = text.replace(unsafeChars, visibleEscape)
+  const chars = Array.from(escaped)
+  return chars.length <= maxWidth ? escaped : `${chars.slice(0, maxWidth - 1).join("")}…`
+}
+
+/** Display width in code points (padEnd counts UTF-16 units, which would misalign astral characters). */
+const widthOf = (text: string): number => Array.from(text).length
+
 const columnNames = (result: StatementResult): ReadonlyArray<string> =>
   result.columns?.map((c) => c.name) ?? Object.keys(result[0] ?? {})
 
@@ -31,15 +55,16 @@ export const formatTable = (result: StatementResult): ReadonlyArray<string> => {
   const names = columnNames(result)
   if (names.length === 0) return [commandLine(result)]
   // rows are read by position: a query may name two columns alike
-  const rows = result.map((row) => names.map((name) => cellText(row[name]).replaceAll("\n", "\\n")))
-  const widths = names.map((name, i) => Math.max(name.length, ...rows.map((cells) => cells[i]?.length ?? 0)))
+  const rows = result.map((row) => names.map((name) => displayCell(cellText(row[name]))))
+  const header = names.map((name) => displayCell(name))
+  const widths = header.map((name, i) => Math.max(widthOf(name), ...rows.map((cells) => widthOf(cells[i] ?? ""))))
   const line = (cells: ReadonlyArray<string>) =>
     cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .map((cell, i) => cell + " ".repeat(Math.max(0, (widths[i] ?? 0) - widthOf(cell))))
       .join(" | ")
       .trimEnd()
   return [
-    line(names),
+    line(header),
     widths.map((w) => "-".repeat(w)).join("-+-"),
     ...rows.map(line),
     `(${result.length} row${result.length === 1 ? "" : "s"})`

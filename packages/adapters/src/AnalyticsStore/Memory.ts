@@ -176,6 +176,6 @@ export const makeMemoryAnalytics = (state: AnalyticsMemoryState): AnalyticsStore
     refreshInsights: Effect.succeed(
       Object.fromEntries(insightTables.map((t) => [t.table, 0])) as unknown as InsightsRefreshed
     ),
-    insights: Effect.succeed(insightTables.map((t) => ({ ...t, rows: [] })))
+    insights: Effect.succeed({ refreshedAt: null, tables: insightTables.map((t) => ({ ...t, rows: [] })) })
   }
 }

@@ -5,7 +5,7 @@
  * isolated by halving (see `Storable.ts`), so they never fail a day.
  */
 import { type DailyCategoryStats, type DailyTagCount, noCategory } from "@pinflow/domain"
-import { Effect, Option, Semaphore } from "effect"
+import { type Duration, Effect, Option, Semaphore } from "effect"
 import type postgres from "postgres"
 import type {
   AnalyticsStoreApi,
@@ -20,7 +20,7 @@ import type {
 } from "../AnalyticsStore.ts"
 import { booleanArray, nestedTextArray, numberArray, textArray } from "../PinStore/ArrayLiteral.ts"
 import { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStoreError.ts"
-import { readInsights, refreshInsights } from "./Insights.ts"
+import { defaultRefreshTimeout, readInsights, refreshInsights } from "./Insights.ts"
 import { stagedId } from "./StagedId.ts"
 import { isolatable, lastResortReject, storableReject, storableText } from "./Storable.ts"
 
@@ -117,9 +117,14 @@ const insertIsolating = async <Row>(
 
 /**
  * `embedded`: PGlite runs inside this process, in WebAssembly memory that never shrinks, so its
- * aggregation keeps the server's default `work_mem` (sorts spill to its files instead).
+ * aggregation keeps the server's default `work_mem` (sorts spill to its files instead). `insightsTimeout`:
+ * the insight refresh's statement deadline (`BATCH_INSIGHTS_TIMEOUT`).
  */
-export const makePostgresAnalytics = (sql: postgres.Sql, embedded = false): AnalyticsStoreApi => {
+export const makePostgresAnalytics = (
+  sql: postgres.Sql,
+  embedded = false,
+  insightsTimeout: Duration.Duration = defaultRefreshTimeout
+): AnalyticsStoreApi => {
   const rejectRow = (r: BatchReject) => ({
     reason: r.reason,
     detail: r.detail,
@@ -375,7 +380,7 @@ export const makePostgresAnalytics = (sql: postgres.Sql, embedded = false): Anal
           where ingested_at >= ${start}::timestamptz and ingested_at < ${end}::timestamptz`
       ).pipe(Effect.map((rows) => rows[0]?.n ?? 0))
     },
-    refreshInsights: refreshInsights(sql),
+    refreshInsights: refreshInsights(sql, insightsTimeout),
     insights: readInsights(sql)
   }
 }

@@ -7,5 +7,6 @@ import { migration as m0006 } from "./0006_dashboard_indexes.ts"
 import { migration as m0007 } from "./0007_batch_staged_pins.ts"
 import { migration as m0008 } from "./0008_geo_users_insights.ts"
 import { migration as m0009 } from "./0009_reject_event_type.ts"
+import { migration as m0010 } from "./0010_insight_refresh.ts"
 
-export const migrations: ReadonlyArray<Migration> = [m0001, m0002, m0003, m0006, m0007, m0008, m0009]
+export const migrations: ReadonlyArray<Migration> = [m0001, m0002, m0003, m0006, m0007, m0008, m0009, m0010]

@@ -3,7 +3,12 @@
  * them in the `insight_*` tables, one readable table each (or one JSON document). Same database as
  * `pinflow sql`: `DATABASE_URL`, else a running `pinflow start`'s, else `$PINFLOW_HOME/postgres`.
  */
-import { AnalyticsStore, type InsightTable, type InsightTableName } from "@pinflow/adapters/AnalyticsStore"
+import {
+  AnalyticsStore,
+  type InsightCell,
+  type InsightTable,
+  type InsightTableName
+} from "@pinflow/adapters/AnalyticsStore"
 import { sqlState } from "@pinflow/adapters/DatabaseFailure"
 import { stringifyJson } from "@pinflow/domain"
 import { Console, Data, Effect } from "effect"
@@ -46,20 +51,19 @@ export const insightLines = (table: InsightTable): ReadonlyArray<string> => {
   return [`${questions[table.table]} (${table.table})`, ...formatTable(result)]
 }
 
-/** Every table as `{ "<table>": [{column: value, …}, …], … }`. */
-export const insightsJson = (tables: ReadonlyArray<InsightTable>): string =>
-  stringifyJson(
-    Object.fromEntries(
-      tables.map((t) => [
-        t.table,
-        t.rows.map((row) => Object.fromEntries(t.columns.map((c, i) => [c, row[i] ?? null])))
-      ])
-    )
-  )
+/** A cell as JSON text: a bigint as its exact digits (JSON numbers have no size limit; doubles would round). */
+const cellJson = (cell: InsightCell): string => (typeof cell === "bigint" ? cell.toString() : stringifyJson(cell))
+
+/** Every table as `{ "<table>": [{column: value, …}, …], … }`, follower counts exact. */
+export const insightsJson = (tables: ReadonlyArray<InsightTable>): string => {
+  const row = (t: InsightTable, cells: ReadonlyArray<InsightCell>) =>
+    `{${t.columns.map((c, i) => `${stringifyJson(c)}:${cellJson(cells[i] ?? null)}`).join(",")}}`
+  return `{${tables.map((t) => `${stringifyJson(t.table)}:[${t.rows.map((cells) => row(t, cells)).join(",")}]`).join(",")}}`
+}
 
 const read = Effect.gen(function* () {
   const store = yield* AnalyticsStore
-  const tables = yield* store.insights.pipe(
+  return yield* store.insights.pipe(
     Effect.mapError(
       (error) =>
         new InsightsUnavailable({
@@ -71,8 +75,6 @@ const read = Effect.gen(function* () {
         })
     )
   )
-  const [latest] = (yield* store.runs(50).pipe(Effect.orElseSucceed(() => []))).filter((r) => r.status === "succeeded")
-  return { tables, refreshedAt: latest?.finishedAt ?? null }
 })
 
 export const insights = Command.make("insights", { json }, (input) =>
@@ -82,8 +84,8 @@ export const insights = Command.make("insights", { json }, (input) =>
     if (input.json) return yield* Console.log(insightsJson(tables))
     yield* Console.log(
       refreshedAt === null
-        ? "No batch run has succeeded on this database yet: the insights are refreshed by each one (`pinflow batch run`)."
-        : `As refreshed by the batch run that finished at ${refreshedAt.toISOString()}.`
+        ? "No batch run has refreshed the insights on this database yet: each one does (`pinflow batch run`)."
+        : `As refreshed by the batch run at ${refreshedAt.toISOString()}.`
     )
     for (const table of tables) yield* Console.log(["", ...insightLines(table)].join("\n"))
   })
