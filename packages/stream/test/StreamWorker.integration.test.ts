@@ -93,12 +93,21 @@ describeIntegration("stream worker against Kafka and PostgreSQL", ["kafka", "pos
         const p = await groupProgress(kafka, group, topic)
         return p.committed === p.end
       })
-      // read from the broker every 500 ms: 0 behind on each partition of both topics, once all is committed
+      // read from the broker every 500 ms: 0 behind on each partition of both pins topics, once all is
+      // committed; the geo and user topics the worker also reads (<topic>-geos, <topic>-users, empty) are at 0 too
+      const ours = [
+        topic,
+        `${topic}.rejected`,
+        `${topic}-geos`,
+        `${topic}-geos.rejected`,
+        `${topic}-users`,
+        `${topic}-users.rejected`
+      ]
       await waitFor("lag 0 from the broker", async () => {
         const lag = metricSamples(await metricsOf(worker), "pinflow_consumer_lag")
         return (
-          lag.length === 6 &&
-          lag.every((s) => s.value === 0 && (s.labels.topic === topic || s.labels.topic === `${topic}.rejected`))
+          lag.filter((s) => s.labels.topic === topic || s.labels.topic === `${topic}.rejected`).length === 6 &&
+          lag.every((s) => s.value === 0 && ours.includes(s.labels.topic ?? ""))
         )
       })
       // the metrics README.md names, as the worker serves them
