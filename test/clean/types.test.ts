@@ -101,7 +101,8 @@ describe("pinflow clean --type", () => {
       reason: "out_of_range",
       detail: "age: expected an integer from 0 to 150, got 151",
       ind: 9,
-      raw: user
+      // the names are personal data: a reject keeps the rest of the line
+      raw: '{"ind":9,"age":151,"date_joined":"2016-01-01 00:00:00"}'
     })
     // without --type, a user row is a pin missing its fields
     const asPin = pinflow(["clean"], `${user}\n`)

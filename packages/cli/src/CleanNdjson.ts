@@ -3,7 +3,7 @@
  * and a block of reject lines, so output is written a chunk at a time and memory stays flat whatever the
  * input size.
  */
-import { type EventRejection, type EventType, parseJson, type RejectReason, withoutPosterName } from "@pinflow/domain"
+import { type EventRejection, type EventType, parseJson, type RejectReason } from "@pinflow/domain"
 import { Result } from "effect"
 
 /** Clean rows and rejects of one chunk of input lines, as NDJSON text. */
@@ -26,18 +26,13 @@ const keyField = (type: EventType, key: string | undefined): Record<string, stri
 
 /**
  * What a reject line carries: the design's `{reason, detail, unique_id?, raw}` (`ind?` for geo and user).
- * `raw` is the line as read, less `poster_name` when the line is a JSON object (personal data is never
- * written out).
+ * `raw` is the line as read, less the type's personal data (pin `poster_name`, user names) when the line
+ * is JSON (personal data is never written out).
  */
 const rejectLine = (type: EventType, line: string, rejection: EventRejection): string => {
   const parsed = parseJson(line)
-  const raw =
-    Result.isSuccess(parsed) &&
-    typeof parsed.success === "object" &&
-    parsed.success !== null &&
-    "poster_name" in parsed.success
-      ? JSON.stringify(withoutPosterName(parsed.success))
-      : line
+  const redacted = Result.isSuccess(parsed) ? type.redact(parsed.success) : undefined
+  const raw = Result.isSuccess(parsed) && redacted !== parsed.success ? JSON.stringify(redacted) : line
   return JSON.stringify({ reason: rejection.reason, detail: rejection.detail, ...keyField(type, rejection.key), raw })
 }
 

@@ -110,6 +110,9 @@ const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
     input
   )
 
+/** Fields holding personal data: a detail names them and why, never what they held (details are stored). */
+const personalFields = new Set(["poster_name", "first_name", "last_name", "user_name"])
+
 /** One bad field: its dotted path ("" for the whole value) and why, with what it held. */
 export interface SchemaIssueDetail {
   readonly path: string
@@ -120,7 +123,10 @@ export interface SchemaIssueDetail {
 export const schemaIssues = (error: Schema.SchemaError, input: unknown): ReadonlyArray<SchemaIssueDetail> =>
   formatIssues(error.issue).issues.map((issue) => {
     const path = (issue.path ?? []).map(keyOf)
-    const received = issue.message === "Missing key" ? "" : `, got ${shown(valueAt(input, path))}`
+    const received =
+      issue.message === "Missing key" || personalFields.has(String(path[0]))
+        ? ""
+        : `, got ${shown(valueAt(input, path))}`
     return { path: storableText(path.map(String).join(".")), message: storableText(`${issue.message}${received}`) }
   })
 

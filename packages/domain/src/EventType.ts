@@ -73,6 +73,11 @@ export interface EventType<Clean = unknown, Checked = unknown, Posted = unknown>
   key(checked: Checked): string
   /** The record the edge appends to the topic: the checked event stamped with `ingested_at`. */
   logged(checked: Checked, ingestedAt: Date): Record<string, unknown>
+  /**
+   * Any value as received, without its personal data (pin `poster_name`, user names): what a reject keeps
+   * as its raw payload. Total; a value without such data is returned as it is.
+   */
+  redact(raw: unknown): unknown
   /** Total: a logged line (event JSON + `ingested_at`) becomes the clean row or a rejection; never throws. */
   cleanLine(line: string): Result.Result<Clean, EventRejection>
   /** Total: a raw posted line (what the `clean` command reads; no `ingested_at` needed). Never throws. */

@@ -1,10 +1,12 @@
 /** The geo cleaning rules as pure total functions: any input yields a clean geo event or a typed rejection. */
 import { Result } from "effect"
-import type { CleanGeo } from "./CleanGeo.ts"
-import { cleanJsonLine, fieldChecker, schemaRejection, stampedAt } from "./EventLine.ts"
+import { type CleanGeo, latitudeRange, longitudeRange } from "./CleanGeo.ts"
+import { eventCleaning } from "./EventCleaning.ts"
+import { stampedAt } from "./EventLine.ts"
 import type { EventRejection } from "./EventType.ts"
 import { GeoEvent, LoggedGeoEvent } from "./GeoEvent.ts"
-import { outOfRange, readableInd } from "./Ranges.ts"
+import { outOfRange } from "./Ranges.ts"
+import { readableInd } from "./ReadableInd.ts"
 import { sourceTimeToIso } from "./SourceTime.ts"
 
 export type GeoOutcome = Result.Result<CleanGeo, EventRejection>
@@ -13,8 +15,8 @@ export type GeoOutcome = Result.Result<CleanGeo, EventRejection>
 export const cleanGeoEvent = (event: GeoEvent | LoggedGeoEvent): GeoOutcome => {
   const key = String(event.ind)
   const ranges = outOfRange([
-    { field: "latitude", value: event.latitude, min: -90, max: 90 },
-    { field: "longitude", value: event.longitude, min: -180, max: 180 }
+    { field: "latitude", value: event.latitude, ...latitudeRange },
+    { field: "longitude", value: event.longitude, ...longitudeRange }
   ])
   if (ranges !== undefined) return Result.fail({ reason: "out_of_range", detail: ranges, key })
   const event_time = sourceTimeToIso(event.timestamp)
@@ -33,25 +35,19 @@ export const cleanGeoEvent = (event: GeoEvent | LoggedGeoEvent): GeoOutcome => {
   return Result.succeed("ingested_at" in event ? { ...geo, ingested_at: stampedAt(event.ingested_at) } : geo)
 }
 
-const checkPosted = fieldChecker(GeoEvent)
-const checkLogged = fieldChecker(LoggedGeoEvent)
+const geoCleaning = eventCleaning({
+  posted: GeoEvent,
+  logged: LoggedGeoEvent,
+  readableKey: readableInd,
+  contentOfPosted: cleanGeoEvent,
+  contentOfLogged: cleanGeoEvent
+})
 
 /** Cleans any value as posted by a client (structure, then content). */
-export const cleanGeo = (input: unknown): GeoOutcome =>
-  Result.match(checkPosted(input), {
-    onFailure: (issues) => Result.fail(schemaRejection(issues, readableInd(input))),
-    onSuccess: cleanGeoEvent
-  })
-
+export const cleanGeo = geoCleaning.cleanPosted
 /** Cleans any value read back from the geo topic or the archive (stamped with `ingested_at`). */
-export const cleanLoggedGeo = (input: unknown): GeoOutcome =>
-  Result.match(checkLogged(input), {
-    onFailure: (issues) => Result.fail(schemaRejection(issues, readableInd(input))),
-    onSuccess: cleanGeoEvent
-  })
-
+export const cleanLoggedGeo = geoCleaning.cleanLogged
 /** One line of NDJSON as posted. */
-export const cleanGeoLine = cleanJsonLine(cleanGeo)
-
+export const cleanGeoLine = geoCleaning.cleanPostedLine
 /** One Kafka message value or archived line. */
-export const cleanLoggedGeoLine = cleanJsonLine(cleanLoggedGeo)
+export const cleanLoggedGeoLine = geoCleaning.cleanLoggedLine

@@ -6,9 +6,9 @@ import { Schema } from "effect"
 import { IsoInstant } from "./IsoInstant.ts"
 import { SafeInteger } from "./SafeInteger.ts"
 import { SourceTime } from "./SourceTime.ts"
-import { StorableText } from "./StorableText.ts"
+import { StorableTrimmedText } from "./StorableText.ts"
 
-/** Country names are grouped on and keyed by in the insight tables, so bounded like a category. */
+/** Country names are grouped on and keyed by in the insight tables, so bounded like a category (once trimmed). */
 export const maxCountryCodePoints = 256
 
 /** The structure the edge checks; ranges are content rules, applied downstream (`out_of_range`). */
@@ -17,7 +17,7 @@ const geoFields = {
   timestamp: SourceTime,
   latitude: Schema.Finite,
   longitude: Schema.Finite,
-  country: StorableText(maxCountryCodePoints)
+  country: StorableTrimmedText(maxCountryCodePoints)
 }
 
 /** What a client posts. Unknown extra keys are ignored (and not logged). */

@@ -4,7 +4,7 @@ import { fieldChecker } from "./EventLine.ts"
 import { column, type EventType } from "./EventType.ts"
 import { cleanGeoLine, cleanLoggedGeoLine } from "./GeoCleaning.ts"
 import { GeoEvent } from "./GeoEvent.ts"
-import { readableInd } from "./Ranges.ts"
+import { readableInd } from "./ReadableInd.ts"
 
 const geoColumn = column<CleanGeo>()
 
@@ -19,6 +19,8 @@ export const geoEvent: EventType<CleanGeo, GeoEvent, GeoEvent> = {
   readableKey: readableInd,
   key: (event) => String(event.ind),
   logged: (event, ingestedAt) => ({ ...event, ingested_at: ingestedAt.toISOString() }),
+  // a geo event carries no personal data
+  redact: (raw) => raw,
   cleanLine: cleanLoggedGeoLine,
   cleanPostedLine: cleanGeoLine,
   table: {

@@ -6,6 +6,7 @@ import { fieldChecker } from "./EventLine.ts"
 import { column, type EventRejection, type EventType } from "./EventType.ts"
 import { PinEvent, toLoggedPinEvent } from "./PinEvent.ts"
 import { decodePlainPinEvent } from "./PinEventCheck.ts"
+import { withoutPosterName } from "./RejectedEvent.ts"
 import type { Rejection } from "./RejectReason.ts"
 
 const checkBySchema = fieldChecker(PinEvent)
@@ -33,6 +34,7 @@ export const pinEvent: EventType<CleanPin, PinEvent, PinEvent> = {
   readableKey: readableId,
   key: (event) => event.unique_id.trim(),
   logged: toLoggedPinEvent,
+  redact: withoutPosterName,
   cleanLine: (line) => Result.mapError(cleanLoggedPinLine(line), asEventRejection),
   cleanPostedLine: (line) => Result.mapError(cleanPinLine(line), asEventRejection),
   table: {

@@ -1,12 +1,4 @@
-/**
- * The `ind` key of geo and user events, and the range rules of their numbers (reject `out_of_range`).
- */
-
-/** The key of any value that carries a valid `ind` (a safe integer), as text; rejects are traced by it. */
-export const readableInd = (input: unknown): string | undefined => {
-  if (typeof input !== "object" || input === null || !("ind" in input)) return undefined
-  return Number.isSafeInteger(input.ind) ? String(input.ind) : undefined
-}
+/** The range rules of geo and user numbers (reject `out_of_range`). */
 
 /** A field, its value and the closed range it must lie in (as a whole number when `integer`). */
 export interface RangeRule {

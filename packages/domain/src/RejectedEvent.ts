@@ -36,9 +36,14 @@ export type RejectedEvent = typeof RejectedEvent.Type
 /** One line of the rejected topic. */
 export const RejectedEventJson = Schema.fromJsonString(RejectedEvent)
 
-/** The raw payload to keep: objects lose `poster_name` (personal data is never persisted). */
-export const withoutPosterName = (raw: unknown): unknown => {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, "poster_name")) return raw
-  const { poster_name: _dropped, ...rest } = raw as Record<string, unknown>
-  return rest
+/** An object without the given keys (personal data is never persisted); anything else as it is. */
+export const withoutKeys = (raw: unknown, keys: ReadonlySet<string>): unknown => {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw
+  if (!Object.keys(raw).some((key) => keys.has(key))) return raw
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !keys.has(key)))
 }
+
+const posterName = new Set(["poster_name"])
+
+/** The raw payload to keep: objects lose `poster_name` (personal data is never persisted). */
+export const withoutPosterName = (raw: unknown): unknown => withoutKeys(raw, posterName)

@@ -68,7 +68,7 @@ const isAtMostCodePoints = (max: number) =>
     }
   )
 
-const isAtMostCodePointsTrimmed = (max: number) =>
+const isAtMostCodePointsTrimmed = (max: number, blankAllowed = false) =>
   Schema.makeFilter<string>(
     (text) => {
       const trimmed = text.trim()
@@ -80,12 +80,16 @@ const isAtMostCodePointsTrimmed = (max: number) =>
     {
       expected: `a string with at most ${max} code points after trimming white space`,
       // the same rule as a pattern (u: one code point per character), with the non-blank rule folded in
-      toJsonSchema: () => ({ pattern: `^\\s*(?:\\S|\\S[\\s\\S]{0,${max - 2}}\\S)\\s*$` })
+      toJsonSchema: () => ({ pattern: `^\\s*(?:${blankAllowed ? "|" : ""}\\S|\\S[\\s\\S]{0,${max - 2}}\\S)\\s*$` })
     }
   )
 
 /** A string PostgreSQL stores as given, of at most `max` code points. */
 export const StorableText = (max: number) => Schema.String.check(isWellFormed, isNulFree, isAtMostCodePoints(max))
+
+/** A string PostgreSQL stores as given, of at most `max` code points once trimmed (it is trimmed before use). */
+export const StorableTrimmedText = (max: number) =>
+  Schema.String.check(isWellFormed, isNulFree, isAtMostCodePointsTrimmed(max, true))
 
 /** A storable id: non-blank, at most `max` code points once trimmed (ids are trimmed before use). */
 export const StorableId = (max: number) =>

@@ -2,12 +2,17 @@
 import { CleanUser } from "./CleanUser.ts"
 import { fieldChecker } from "./EventLine.ts"
 import { column, type EventType } from "./EventType.ts"
-import { readableInd } from "./Ranges.ts"
-import { cleanLoggedUserLine, cleanUserLine } from "./UserCleaning.ts"
+import { readableInd } from "./ReadableInd.ts"
+import { withoutKeys } from "./RejectedEvent.ts"
+import { cleanLoggedUserLine, cleanUserLine, joinedUser } from "./UserCleaning.ts"
 import { UserEvent } from "./UserEvent.ts"
 
 const userColumn = column<CleanUser>()
 
+/** The names a user event may carry: never in a reject's raw payload (personal data). */
+const nameFields = new Set(["first_name", "last_name", "user_name"])
+
+/** `check` answers the posted event; `logged` joins the names and drops them (design: never stored apart). */
 export const userEvent: EventType<CleanUser, UserEvent, UserEvent> = {
   name: "user",
   plural: "users",
@@ -18,7 +23,8 @@ export const userEvent: EventType<CleanUser, UserEvent, UserEvent> = {
   check: fieldChecker(UserEvent),
   readableKey: readableInd,
   key: (event) => String(event.ind),
-  logged: (event, ingestedAt) => ({ ...event, ingested_at: ingestedAt.toISOString() }),
+  logged: (event, ingestedAt) => ({ ...joinedUser(event), ingested_at: ingestedAt.toISOString() }),
+  redact: (raw) => withoutKeys(raw, nameFields),
   cleanLine: cleanLoggedUserLine,
   cleanPostedLine: cleanUserLine,
   table: {

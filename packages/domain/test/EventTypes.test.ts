@@ -106,13 +106,18 @@ describe("the event-type registry", () => {
     assert.deepStrictEqual(geo.required, ["ind", "timestamp", "latitude", "longitude", "country"])
     const props = geo.properties as Record<string, Record<string, unknown>>
     assert.strictEqual(props.timestamp?.pattern, sourceTimePattern)
-    assert.strictEqual(props.country?.maxLength, 256)
+    // at most 256 code points once trimmed (blank allowed: no country)
+    const trimmedAtMost256 = "^\\s*(?:|\\S|\\S[\\s\\S]{0,254}\\S)\\s*$"
+    assert.strictEqual(props.country?.pattern, trimmedAtMost256)
+    assert.isTrue(new RegExp(trimmedAtMost256, "u").test(`${" ".repeat(300)}X`))
+    assert.isFalse(new RegExp(trimmedAtMost256, "u").test("X".repeat(257)))
     assert.deepStrictEqual(props.latitude, { type: "number" })
     assert.strictEqual(props.ind?.type, "integer")
     const user = Schema.toJsonSchemaDocument(userEvent.posted).schema
     assert.deepStrictEqual(user.required, ["ind", "first_name", "last_name", "age", "date_joined"])
     const userProps = user.properties as Record<string, Record<string, unknown>>
-    assert.strictEqual(userProps.first_name?.maxLength, 65_536)
+    assert.strictEqual(userProps.first_name?.pattern, trimmedAtMost256)
+    assert.strictEqual(userProps.last_name?.pattern, trimmedAtMost256)
     assert.strictEqual(userProps.date_joined?.pattern, sourceTimePattern)
   })
 })

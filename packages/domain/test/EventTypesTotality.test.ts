@@ -8,8 +8,10 @@ import { Result, Schema } from "effect"
 import * as fc from "fast-check"
 import type { EventRejection, EventType } from "../src/EventType.ts"
 import { eventTypes } from "../src/EventTypes.ts"
+import { geoEvent } from "../src/GeoEventType.ts"
 import { isoInstantMillis } from "../src/IsoInstant.ts"
 import { stringifyJson } from "../src/JsonText.ts"
+import { pinEvent } from "../src/PinEventType.ts"
 import { RejectReason } from "../src/RejectReason.ts"
 import { userEvent } from "../src/UserEventType.ts"
 import { hostileEvent, hostileString, hostileValue, storableInstant, storableString } from "./Hostile.ts"
@@ -67,6 +69,14 @@ const validUser = fc.record({
   date_joined: sourceTime
 })
 
+/** A user as the edge logs it: the names joined into `user_name` (null when both were blank). */
+const validLoggedUser = fc.record({
+  ind: fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+  user_name: fc.option(storableString()),
+  age: fc.oneof(fc.integer({ min: -5, max: 160 }), fc.double({ noNaN: true })),
+  date_joined: sourceTime
+})
+
 /** A valid event with each field, sometimes, replaced by a hostile value or removed; stamped mostly. */
 const hostile = (valid: fc.Arbitrary<Record<string, unknown>>, keys: ReadonlyArray<string>) =>
   fc
@@ -92,6 +102,12 @@ const hostileOf = {
   user: hostile(validUser, ["ind", "first_name", "last_name", "age", "date_joined"])
 }
 
+/** What the topic holds: pins and geo events as posted (stamped), users with their names joined. */
+const hostileLoggedOf = {
+  ...hostileOf,
+  user: hostile(validLoggedUser, ["ind", "user_name", "age", "date_joined"])
+}
+
 describe("every registered type is total", () => {
   for (const type of eventTypes) {
     it(`${type.name}: cleanLine and cleanPostedLine on any text and on JSON of hostile values`, () => {
@@ -104,15 +120,17 @@ describe("every registered type is total", () => {
 
     it(`${type.name}: events with hostile fields, many of them still clean`, () => {
       let clean = 0
+      let postedClean = 0
       fc.assert(
-        fc.property(hostileOf[type.name], (event) => {
-          if (checkOutcome(type, type.cleanLine(stringifyJson(event))) === "clean") clean++
-          checkOutcome(type, type.cleanPostedLine(stringifyJson(event)))
+        fc.property(hostileLoggedOf[type.name], hostileOf[type.name], (logged, posted) => {
+          if (checkOutcome(type, type.cleanLine(stringifyJson(logged))) === "clean") clean++
+          if (checkOutcome(type, type.cleanPostedLine(stringifyJson(posted))) === "clean") postedClean++
         }),
         { numRuns: 300 }
       )
       // the assertions on clean rows must run, not only rejections
       assert.isAtLeast(clean, 30)
+      assert.isAtLeast(postedClean, 30)
     })
 
     it(`${type.name}: check on any value answers; what it accepts is logged, keyed and cleans`, () => {
@@ -142,10 +160,10 @@ describe("every registered type is total", () => {
     })
   }
 
-  it("the user check drops nothing but unknown keys; personal names are joined only in the clean row", () => {
+  it("the user is logged with its names joined (never apart) and without unknown keys", () => {
     const checked = userEvent.check({
       ind: 1,
-      first_name: "A",
+      first_name: " A ",
       last_name: "B",
       age: 30,
       date_joined: "2016-01-01 00:00:00",
@@ -155,12 +173,21 @@ describe("every registered type is total", () => {
       Result.map(checked, (event) => userEvent.logged(event, new Date("2026-11-26T10:00:00.000Z"))),
       Result.succeed({
         ind: 1,
-        first_name: "A",
-        last_name: "B",
+        user_name: "A B",
         age: 30,
         date_joined: "2016-01-01 00:00:00",
         ingested_at: "2026-11-26T10:00:00.000Z"
       })
     )
+  })
+
+  it("a reject's raw payload keeps no personal data: user names and pin poster_name dropped, geo kept", () => {
+    const user = { ind: 1, first_name: "A", last_name: "B", user_name: "A B", age: "x" }
+    assert.deepStrictEqual(userEvent.redact(user), { ind: 1, age: "x" })
+    assert.deepStrictEqual(pinEvent.redact({ index: 1, poster_name: "P" }), { index: 1 })
+    const geo = { ind: 1, country: "X", first_name: "kept: not a field of geo" }
+    assert.strictEqual(geoEvent.redact(geo), geo)
+    // anything but an object is kept as it is
+    for (const raw of ["first_name", [1], null, 3]) assert.strictEqual(userEvent.redact(raw), raw)
   })
 })

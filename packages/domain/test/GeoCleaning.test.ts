@@ -27,6 +27,17 @@ describe("cleanGeo", () => {
     )
     assert.deepStrictEqual(country(""), Result.succeed(null))
     assert.deepStrictEqual(country(" \t\u00a0"), Result.succeed(null))
+    // the length limit is on the trimmed country: white space around it does not count
+    assert.deepStrictEqual(country(`${" ".repeat(300)}X`), Result.succeed("X"))
+    assert.deepStrictEqual(country(` ${"é".repeat(256)} `), Result.succeed("é".repeat(256)))
+    assert.deepStrictEqual(
+      cleanGeo({ ...event, country: ` ${"é".repeat(257)} ` }),
+      Result.fail({
+        reason: "schema",
+        detail: `country: Expected at most 256 code points after trimming white space (this text has 257), got " ${"é".repeat(55)}...`,
+        key: "3"
+      })
+    )
   })
 
   it("keeps the bounds of both ranges and rejects what lies past them, naming every field", () => {
@@ -35,7 +46,18 @@ describe("cleanGeo", () => {
       [-90, -180],
       [0, -0]
     ] as const)
-      assert.isTrue(Result.isSuccess(cleanGeo({ ...event, latitude, longitude })), `${latitude}, ${longitude}`)
+      assert.deepStrictEqual(
+        cleanGeo({ ...event, latitude, longitude }),
+        Result.succeed({
+          ind: 3,
+          event_time: "2019-11-09T07:45:20.000Z",
+          latitude,
+          longitude,
+          coordinates: [latitude, longitude],
+          country: "Aruba"
+        }),
+        `${latitude}, ${longitude}`
+      )
     assert.deepStrictEqual(
       cleanGeo({ ...event, latitude: 90.0001 }),
       Result.fail({

@@ -11,8 +11,7 @@ import {
   type RejectedEvent,
   schemaIssues,
   storableText,
-  stringifyJson,
-  withoutPosterName
+  stringifyJson
 } from "@pinflow/domain"
 import { Result, type Schema } from "effect"
 import type { Issue } from "./IngestApi.ts"
@@ -47,11 +46,11 @@ const headOf = (text: string, max: number): string => {
 }
 
 /**
- * The payload as received, without personal data, capped in size. Text that is too long, or that a
+ * The payload as received, without personal data (`redact`: the type's), capped in size. Text that is too long, or that a
  * database could not store as text, is kept inside an object (`prefix`), which is stored as JSON.
  */
-export const boundedRaw = (raw: unknown): unknown => {
-  const kept = withoutPosterName(raw)
+export const boundedRaw = (raw: unknown, redact: (raw: unknown) => unknown): unknown => {
+  const kept = redact(raw)
   const text = typeof kept === "string" ? kept : stringifyJson(kept)
   if (text.length <= maxRawChars && (typeof kept !== "string" || isStorableText(kept))) return kept
   return { truncated: text.length > maxRawChars, length: text.length, prefix: headOf(text, maxRawChars) }
@@ -70,9 +69,10 @@ const rejection = (
   detail: string,
   raw: unknown,
   now: Date,
-  id: string | undefined
+  id: string | undefined,
+  redact: (raw: unknown) => unknown = (text) => text
 ): RejectedEvent => {
-  const base = { reason, detail, raw: boundedRaw(raw), rejected_at: now.toISOString() }
+  const base = { reason, detail, raw: boundedRaw(raw, redact), rejected_at: now.toISOString() }
   return id === undefined ? base : { ...base, unique_id: id }
 }
 
@@ -89,7 +89,7 @@ export const checkValue = (type: EventType, input: unknown, now: Date, maxMessag
   if (Result.isFailure(checked)) {
     return {
       _tag: "Invalid",
-      reject: rejection("schema", checked.failure.detail, input, now, rejectId(type, input)),
+      reject: rejection("schema", checked.failure.detail, input, now, rejectId(type, input), type.redact),
       issues: checked.failure.issues
     }
   }
@@ -102,7 +102,7 @@ export const checkValue = (type: EventType, input: unknown, now: Date, maxMessag
       const message = `the event is ${size} bytes as a Kafka message (key ${key} + value ${encoded.bytes}); the limit is ${maxMessageBytes}`
       return {
         _tag: "Invalid",
-        reject: rejection("too_large", message, input, now, rejectId(type, input)),
+        reject: rejection("too_large", message, input, now, rejectId(type, input), type.redact),
         issues: [{ path: "", message }]
       }
     }

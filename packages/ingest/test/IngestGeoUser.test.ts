@@ -67,13 +67,18 @@ describe("geo and user events at the edge (the pins' contract)", () => {
           ]
         })
         const memory = yield* PinLogMemory
+        // the names are joined at the edge: the topic never holds them apart
         assert.deepStrictEqual(
-          (yield* memory.eventsOf("user")).map((r) => r.key),
-          ["3"]
+          (yield* memory.eventsOf("user")).map((r) => {
+            const { ingested_at: _, ...value } = r.value as Record<string, unknown>
+            return [r.key, value]
+          }),
+          [["3", { ind: 3, user_name: "Amanda Alvarez", age: 21, date_joined: "2015-10-30 01:31:09" }]]
         )
+        // and a reject's raw payload keeps no name
         assert.deepStrictEqual(
-          (yield* memory.rejectedOf("user")).map((r) => [r.key, r.value.reason]),
-          [["4", "schema"]]
+          (yield* memory.rejectedOf("user")).map((r) => [r.key, r.value.reason, r.value.raw]),
+          [["4", "schema", { ind: 4, age: "old", date_joined: "2015-10-30 01:31:09" }]]
         )
       })
     )

@@ -28,8 +28,7 @@ const geo = (fields: Record<string, unknown>) =>
 const user = (fields: Record<string, unknown>) =>
   JSON.stringify({
     ind: 1,
-    first_name: "Amanda",
-    last_name: "Alvarez",
+    user_name: "Amanda Alvarez",
     age: 21,
     date_joined: "2015-10-30 01:31:09",
     ...fields,
@@ -73,7 +72,7 @@ describeIntegration("stream worker against poison geo and user records", ["kafka
     ])
     await produce(kafka, users, [
       { key: "5", value: user({ ind: 5, age: 151 }) },
-      { key: "6", value: user({ ind: 6, first_name: "x".repeat(70_000) }) },
+      { key: "6", value: user({ ind: 6, user_name: "x".repeat(70_000) }) },
       { key: "7", value: user({ ind: 7, date_joined: "2015-02-30 01:31:09" }) },
       { key: "77", value: user({ ind: 77 }) }
     ])
