@@ -7,7 +7,8 @@
  * own files: wasm, patches, protos).
  */
 import { cpSync } from "node:fs"
-import { defineConfig } from "rolldown"
+// a type-only import: the config also loads where rolldown runs through npx (the Containerfile's build stage)
+import type { RolldownOptions } from "rolldown"
 
 const bundled = (id: string): boolean =>
   id.startsWith(".") ||
@@ -17,7 +18,7 @@ const bundled = (id: string): boolean =>
   id.startsWith("effect/") ||
   id.startsWith("@effect/")
 
-export default defineConfig({
+export default {
   input: { pinflow: "packages/cli/src/bin.ts" },
   platform: "node",
   external: (id) => !bundled(id),
@@ -27,7 +28,8 @@ export default defineConfig({
     entryFileNames: "[name].mjs",
     // chunks one folder down: the dashboard reads `../public/` next to its module (copied below)
     chunkFileNames: "chunks/[name]-[hash].mjs",
-    cleanDir: true
+    // not emptied: a program started from an earlier build still finds its lazily imported chunks
+    cleanDir: false
   },
   plugins: [
     {
@@ -35,4 +37,4 @@ export default defineConfig({
       writeBundle: () => cpSync("packages/dashboard/public", "dist/public", { recursive: true })
     }
   ]
-})
+} satisfies RolldownOptions
