@@ -6,7 +6,7 @@
  * per type, status codes, p50/p95/p99) at the end.
  */
 import { type EventTypeName, eventTypes } from "@pinflow/domain"
-import { Clock, Console, Data, Duration, Effect, Fiber, FiberSet, Option, Semaphore } from "effect"
+import { Clock, Console, Data, Deferred, Duration, Effect, Fiber, FiberSet, Option, Semaphore } from "effect"
 import { type FileLines, fileSteps } from "./FileSteps.ts"
 import { makePoster } from "./HttpPoster.ts"
 import { formatStatuses, formatSummary, LatencyStats, percentile, type Snapshot } from "./LatencyStats.ts"
@@ -123,6 +123,8 @@ export const runEmulator = Effect.fn("Emulator.run")(function* (options: Emulato
     })
   )
 
+  // the latest post of each replayed row and type not yet answered: a repeat waits for it
+  const unanswered = new Map<string, Deferred.Deferred<void>>()
   const sendAll = Effect.gen(function* () {
     for (let i = 0; ; i++) {
       if (Option.isSome(options.count) && i >= options.count.value) break
@@ -141,12 +143,25 @@ export const runEmulator = Effect.fn("Emulator.run")(function* (options: Emulato
       for (const post of step) {
         const target = targets.get(post.type) as URL
         yield* slots.take(1)
+        const key = post.row === undefined ? undefined : `${post.type} ${post.row}`
+        const previous = key === undefined ? undefined : unanswered.get(key)
+        const answered = yield* Deferred.make<void>()
+        if (key !== undefined) unanswered.set(key, answered)
         yield* FiberSet.run(
           inFlight,
-          poster.post(target, post.body).pipe(
+          Effect.andThen(
+            previous === undefined ? Effect.void : Deferred.await(previous),
+            poster.post(target, post.body)
+          ).pipe(
             Effect.tap((posted) => Effect.sync(() => stats.record(posted.status, posted.millis, post.type))),
             Effect.asVoid,
-            Effect.ensuring(slots.release(1))
+            Effect.ensuring(
+              Effect.gen(function* () {
+                yield* slots.release(1)
+                yield* Deferred.succeed(answered, undefined)
+                if (key !== undefined && unanswered.get(key) === answered) unanswered.delete(key)
+              })
+            )
           )
         )
       }

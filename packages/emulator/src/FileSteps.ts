@@ -2,7 +2,9 @@
  * Steps replayed from NDJSON files of any registered types (e.g. the pin, geo and user samples): each
  * file's type is the one whose required fields its rows carry; lines are grouped by source row number
  * (pin `index` = geo and user `ind`) in first-seen order, so one step posts the rows of one number
- * together, like the original emulator. A line without a readable row number is a step of its own.
+ * together, like the original emulator. A step holds at most one line per type: a repeat of a row
+ * number and type starts a new step where it appears (the posts of one step are concurrent, so two
+ * versions of one row in a step would race). A line without a readable row number is a step of its own.
  */
 import { type EventType, eventTypes, parseJson } from "@pinflow/domain"
 import { Schema } from "effect"
@@ -68,14 +70,14 @@ export const fileSteps = (
         error: `${file.name}: cannot tell its event type (rows of ${eventTypes.map((t) => t.name).join(", ")} expected)`
       }
     for (const line of lines) {
-      const post: Post = { type: type.name, body: line }
       const row = objectOf(line)?.[type.rowField]
       if (typeof row !== "number" || !Number.isSafeInteger(row)) {
-        steps.push([post])
+        steps.push([{ type: type.name, body: line }])
         continue
       }
+      const post: Post = { type: type.name, row, body: line }
       const step = byRow.get(row)
-      if (step !== undefined) step.push(post)
+      if (step !== undefined && !step.some((p) => p.type === type.name)) step.push(post)
       else {
         const created = [post]
         byRow.set(row, created)

@@ -12,6 +12,7 @@ import {
   parseRate,
   runEmulator
 } from "../src/Emulator.ts"
+import { fileSteps } from "../src/FileSteps.ts"
 import { percentile } from "../src/LatencyStats.ts"
 
 interface FakeEdge {
@@ -206,6 +207,82 @@ describe("emulator", () => {
       expect(result.snapshot.sent).toBe(30)
       expect(edge.bodies.length).toBe(30)
       expect(result.seconds).toBe(1)
+    }).pipe(Effect.scoped)
+  )
+
+  it("a step holds one line per type and row number: a repeat starts a new step where it appears", () => {
+    const pins = ['{"index":1,"title":"a"}', '{"index":2,"title":"b"}', '{"index":1,"title":"a2"}']
+    const geos = ['{"ind":1,"country":"X","latitude":0}', '{"ind":2,"country":"Y","latitude":0}']
+    const users = ['{"ind":1,"first_name":"A","age":1}', '{"ind":1,"first_name":"A2","age":1}']
+    const replayed = fileSteps([
+      { name: "pins", lines: pins },
+      { name: "geos", lines: geos },
+      { name: "users", lines: users }
+    ])
+    expect(replayed).toEqual({
+      steps: [
+        [{ type: "pin", row: 1, body: pins[0] }],
+        [
+          { type: "pin", row: 2, body: pins[1] },
+          { type: "geo", row: 2, body: geos[1] }
+        ],
+        [
+          { type: "pin", row: 1, body: pins[2] },
+          { type: "geo", row: 1, body: geos[0] },
+          { type: "user", row: 1, body: users[0] }
+        ],
+        [{ type: "user", row: 1, body: users[1] }]
+      ]
+    })
+  })
+
+  // Row 1's first version is held at the edge until row 3's post arrives (sent after row 1's repeat): the
+  // repeat must wait for the first version's answer, so the last line of a row is the last one written.
+  it.live("posts a repeat of a row only after its earlier version was answered", () =>
+    Effect.gen(function* () {
+      const lines = [
+        '{"index":1,"title":"first"}',
+        '{"index":2,"title":"other"}',
+        '{"index":1,"title":"repeat"}',
+        '{"index":3,"title":"later"}'
+      ]
+      const events: Array<string> = []
+      const edge = yield* Effect.acquireRelease(
+        Effect.promise(
+          () =>
+            new Promise<{ url: string; close: () => void }>((resolve) => {
+              let releaseFirst: (() => void) | undefined
+              const server = createServer((req, res) => {
+                let body = ""
+                req.on("data", (c) => {
+                  body += c
+                })
+                req.on("end", () => {
+                  const title = JSON.parse(body).title as string
+                  events.push(`arrived ${title}`)
+                  const answer = () => {
+                    events.push(`answered ${title}`)
+                    res.end("{}")
+                  }
+                  if (title === "first") releaseFirst = answer
+                  else answer()
+                  if (title === "later") releaseFirst?.()
+                })
+              })
+              server.listen(0, "127.0.0.1", () =>
+                resolve({
+                  url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+                  close: () => server.close()
+                })
+              )
+            })
+        ),
+        (edge) => Effect.sync(edge.close)
+      )
+      const result = yield* runEmulator(options(edge.url, { files: [{ name: "pins", lines }], concurrency: 4 }))
+      expect(result.snapshot.sent).toBe(4)
+      expect(events.indexOf("arrived repeat")).toBeGreaterThan(events.indexOf("answered first"))
+      expect(events.indexOf("answered first")).toBeGreaterThan(events.indexOf("arrived later"))
     }).pipe(Effect.scoped)
   )
 

@@ -13,7 +13,7 @@ const url = Flag.String("url").pipe(
 )
 const rate = Flag.String("rate").pipe(
   Flag.withDescription(
-    "Steps (source rows, one event of each type) per second, e.g. 200 or 200/s (default 100; 0 = as fast as possible)"
+    "Steps per second, e.g. 200 or 200/s (default 100; 0 = as fast as possible). A step is one source row: one event of each type, so 3 requests with the default types"
   ),
   Flag.withDefault("100")
 )
@@ -21,7 +21,10 @@ const concurrency = Flag.Int("concurrency").pipe(
   Flag.withDescription("Requests in flight at most (default 16)"),
   Flag.withDefault(16)
 )
-const count = Flag.Int("count").pipe(Flag.withDescription("Stop after this many steps (source rows)"), Flag.optional)
+const count = Flag.Int("count").pipe(
+  Flag.withDescription("Stop after this many steps (source rows; 3 requests each with the default types)"),
+  Flag.optional
+)
 const duration = Flag.String("duration").pipe(
   Flag.withDescription("Stop after this long: 30s, 5m, 1h (default: until Ctrl-C, or the end of --file)"),
   Flag.optional
