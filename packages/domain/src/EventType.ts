@@ -1,12 +1,12 @@
 /**
  * What pinflow needs to know about one kind of event (pin, geo, user) to take it in at the edge, log it,
- * clean it and store it. Every program works from the registry in `EventTypes.ts`, never from a type's name.
+ * clean it and store it. Every program works from the registry in `EventTypes.ts`, never from a type's name;
+ * the names (`EventTypeName`) are derived from it, so a new type is one entry there and no edit here.
  */
 import type { Result, Schema } from "effect"
 import type { SchemaIssueDetail } from "./Cleaning.ts"
+import type { EventTypeName } from "./EventTypes.ts"
 import type { RejectReason } from "./RejectReason.ts"
-
-export type EventTypeName = "pin" | "geo" | "user"
 
 /** Why an event did not pass the edge's structure check: every bad field, and all of them as one detail. */
 export interface FieldIssues {
@@ -49,18 +49,18 @@ export const column =
     value: (row) => row[field] ?? null
   })
 
-export interface EventType<Clean = unknown, Checked = unknown, Posted = unknown> {
+export interface EventType<Clean = unknown, Checked = unknown, Posted = unknown, Name extends string = EventTypeName> {
   /** The metrics label `event_type` and the rejects' `event_type` column. */
-  readonly name: EventTypeName
+  readonly name: Name
   /** `POST /<plural>` takes many; the default topic; `raw/<topic>/` in the archive. `POST /<name>/` takes one. */
-  readonly plural: "pins" | "geos" | "users"
+  readonly plural: string
   /**
    * The field holding the source row's number, which the three types share (pin `index` = geo and user
    * `ind`): the insights join on it, and the emulator posts one row of each type per number.
    */
-  readonly rowField: "index" | "ind"
+  readonly rowField: string
   /** The variable naming the topic (default `plural`); rejects go to `<topic>.rejected`. */
-  readonly topicVariable: "PINS_TOPIC" | "GEOS_TOPIC" | "USERS_TOPIC"
+  readonly topicVariable: string
   /** The event as posted, with the contract's limits (the OpenAPI request body). */
   readonly posted: Schema.Codec<Posted, unknown>
   /** The clean row as the `clean` command prints it (the table holds the same fields, see `table`). */
@@ -84,7 +84,7 @@ export interface EventType<Clean = unknown, Checked = unknown, Posted = unknown>
   cleanPostedLine(line: string): Result.Result<Clean, EventRejection>
   /** How the store keeps the clean rows: the table, its key column, its columns (each read from the row). */
   readonly table: {
-    readonly name: "pins" | "geo_events" | "users"
+    readonly name: string
     readonly key: string
     readonly columns: ReadonlyArray<Column<Clean>>
     /** Whether the table also keeps the Kafka `topic`, `partition` and `offset` of each row's message. */

@@ -8,7 +8,7 @@ import { readableInd } from "./ReadableInd.ts"
 
 const geoColumn = column<CleanGeo>()
 
-export const geoEvent: EventType<CleanGeo, GeoEvent, GeoEvent> = {
+export const geoEvent: EventType<CleanGeo, GeoEvent, GeoEvent, "geo"> = {
   name: "geo",
   plural: "geos",
   rowField: "ind",

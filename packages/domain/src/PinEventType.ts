@@ -19,7 +19,7 @@ const asEventRejection = (rejection: Rejection): EventRejection =>
 const pinColumn = column<CleanPin>()
 
 /** `check` answers the posted event (poster_name included); `logged` drops it. */
-export const pinEvent: EventType<CleanPin, PinEvent, PinEvent> = {
+export const pinEvent: EventType<CleanPin, PinEvent, PinEvent, "pin"> = {
   name: "pin",
   plural: "pins",
   rowField: "index",

@@ -13,7 +13,7 @@ const userColumn = column<CleanUser>()
 const nameFields = new Set(["first_name", "last_name", "user_name"])
 
 /** `check` answers the posted event; `logged` joins the names and drops them (design: never stored apart). */
-export const userEvent: EventType<CleanUser, UserEvent, UserEvent> = {
+export const userEvent: EventType<CleanUser, UserEvent, UserEvent, "user"> = {
   name: "user",
   plural: "users",
   rowField: "ind",
