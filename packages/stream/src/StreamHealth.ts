@@ -1,11 +1,11 @@
 /**
  * Whether the worker makes progress, as `/healthz` reports it: stalled when it holds records it took to
- * write but committed no offset for `STREAM_STALL_AFTER` batch windows while the broker says records wait. The worker records each commit
+ * write but committed no offset for `STREAM_STALL_AFTER` batch windows (200 ms each without a window) while the broker says records wait. The worker records each commit
  * and each reading of the lag here; `stallReason` answers from that state (no broker round trip).
  */
 import { HealthCheck } from "@pinflow/adapters"
 import { Clock, Context, Duration, Effect, Layer, Option, Ref } from "effect"
-import { StreamSettings } from "./StreamSettings.ts"
+import { StreamSettings, stallUnit } from "./StreamSettings.ts"
 
 export interface StreamProgress {
   /** Epoch millis of the last commit, or of the worker's start before its first commit. */
@@ -76,7 +76,7 @@ export const stallReason = Effect.gen(function* () {
   const { progress } = yield* StreamHealth
   const p = yield* Ref.get(progress)
   const now = yield* Clock.currentTimeMillis
-  const limit = Duration.toMillis(settings.batchWindow) * settings.stallAfter
+  const limit = Duration.toMillis(stallUnit(settings)) * settings.stallAfter
   const since = Math.max(p.lastCommitAt, p.lastIdleAt)
   // the lag is the group's: a member with nothing of its own in hand (idle partitions) is not stalled
   if (p.lag === null || p.lag === 0 || p.holding === 0 || now - since <= limit) return Option.none<string>()

@@ -1,11 +1,12 @@
 /**
  * The stream worker's configuration: `STREAM_GROUP` (pinflow-stream), `STREAM_BATCH_SIZE` (2000 records),
- * `STREAM_BATCH_WINDOW` (200 millis: a batch is written when full or this long after its first record),
+ * `STREAM_BATCH_WINDOW` (0: no window, a batch is taken as soon as a writer is free; a duration brings back
+ * fixed windows: a batch is written when full or this long after its first record),
  * `STREAM_WRITE_CONCURRENCY` (2 batches written at once; commits stay in order), `STREAM_BUFFER`
  * (records read ahead, default 2 × batch size), `STREAM_SHUTDOWN_TIMEOUT` (30 seconds to finish the
  * batches in flight on SIGTERM), `STREAM_LAG_INTERVAL` (5 seconds between two readings of the broker's
  * offsets for `pinflow_consumer_lag`), `STREAM_STALL_AFTER` (100: `/healthz` answers 503 once no offset was
- * committed for this many batch windows while records wait), and every registered type's topics
+ * committed for this many batch windows — of 200 ms when there is no window — while records wait), and every registered type's topics
  * (`PINS_TOPIC`, `GEOS_TOPIC`, `USERS_TOPIC`, each with `<topic>.rejected`).
  */
 
@@ -19,7 +20,7 @@ const pinTopic = (types: ReadonlyArray<EventTopic>): EventTopic =>
 export const StreamConfig = Config.all({
   group: Config.NonEmptyString("STREAM_GROUP").pipe(Config.withDefault("pinflow-stream")),
   batchSize: Config.Int("STREAM_BATCH_SIZE").pipe(Config.withDefault(2000)),
-  batchWindow: Config.Duration("STREAM_BATCH_WINDOW").pipe(Config.withDefault(Duration.millis(200))),
+  batchWindow: Config.Duration("STREAM_BATCH_WINDOW").pipe(Config.withDefault(Duration.zero)),
   writeConcurrency: Config.Int("STREAM_WRITE_CONCURRENCY").pipe(Config.withDefault(2)),
   buffer: Config.option(Config.Int("STREAM_BUFFER")),
   shutdownTimeout: Config.Duration("STREAM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
@@ -31,13 +32,14 @@ export const StreamConfig = Config.all({
 export interface StreamSettingsShape {
   readonly group: string
   readonly batchSize: number
+  /** Zero (the default): no window, a batch is taken when a writer is free. */
   readonly batchWindow: Duration.Duration
   readonly writeConcurrency: number
   readonly bufferSize: number
   readonly shutdownTimeout: Duration.Duration
   /** How often the lag is read from the broker. */
   readonly lagInterval: Duration.Duration
-  /** Batch windows without a commit, while records wait, after which the worker reports itself stalled. */
+  /** Batch windows (`stallUnit`) without a commit, while records wait, after which the worker is stalled. */
   readonly stallAfter: number
   readonly pinsTopic: string
   readonly rejectedTopic: string
@@ -56,6 +58,10 @@ const defaultEventTopics = (pinsTopic: string, rejectedTopic: string): ReadonlyA
           rejected: `${defaultTopic(t.plural, pinsTopic)}.rejected`
         }
   )
+
+/** The time a `stallAfter` counts in: the batch window, 200 ms when there is none (as the former default). */
+export const stallUnit = (settings: StreamSettingsShape): Duration.Duration =>
+  Duration.isZero(settings.batchWindow) ? Duration.millis(200) : settings.batchWindow
 
 /** Every topic the worker reads. */
 export const consumedTopics = (settings: StreamSettingsShape): ReadonlyArray<string> =>
@@ -91,7 +97,7 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         eventTopics: defaultEventTopics(overrides.pinsTopic ?? "pins", overrides.rejectedTopic ?? "pins.rejected"),
         group: "pinflow-stream",
         batchSize: 2000,
-        batchWindow: Duration.millis(200),
+        batchWindow: Duration.zero,
         writeConcurrency: 2,
         bufferSize: 4000,
         shutdownTimeout: Duration.seconds(30),

@@ -1,6 +1,8 @@
 /**
- * The consume loop: records → batches (by size and time) → rows (pure `toWriteBatch`) → one transaction
- * per batch → offsets committed after the write, in order. Postgres down or failing: the batch is retried
+ * The consume loop: records → batches → rows (pure `toWriteBatch`) → one transaction per batch → offsets
+ * committed after the write, in order. A batch is taken when a writer is free: everything read ahead by
+ * then, up to `STREAM_BATCH_SIZE` (no window by default: an idle worker writes a lone record at once, a
+ * busy one finds more waiting, so batches grow only under load). Postgres down or failing: the batch is retried
  * with capped exponential backoff while the source's bounded buffer fills and consumption pauses; nothing
  * is committed until the write succeeds. A row Postgres refuses is isolated and kept as a reject, so a
  * poison message never stalls a partition. On interruption (SIGTERM) the source stops, the batches in
@@ -8,7 +10,7 @@
  */
 import { PinSource, PinSourceError, type SourceRecord } from "@pinflow/adapters"
 import { stringifyJson } from "@pinflow/domain"
-import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
+import { Array as Arr, Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
 import { type RowOrigin, writeIsolating } from "./Isolation.ts"
 import { markCommitted, markLag, markReleased, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
@@ -100,6 +102,24 @@ const lagReadings = (group: string, topics: ReadonlyArray<string>) =>
     yield* Effect.andThen(reading, age).pipe(Effect.repeat(Schedule.spaced(settings.lagInterval)))
   })
 
+/**
+ * The batches of `records`. Without a window, each pull takes what the source's buffer holds at that moment
+ * (its chunk: at least one record, all that arrived while the writers were busy), cut at `batchSize`;
+ * the writers pull only when one of them is free, so nothing waits for a timer. With a window
+ * (`STREAM_BATCH_WINDOW` > 0), the former fixed windows: a batch is written when full or that long after
+ * its first record.
+ */
+export const batches = <E>(
+  records: Stream.Stream<SourceRecord, E>,
+  settings: { readonly batchSize: number; readonly batchWindow: Duration.Duration }
+): Stream.Stream<ReadonlyArray<SourceRecord>, E> =>
+  Duration.isZero(settings.batchWindow)
+    ? records.pipe(
+        Stream.chunks,
+        Stream.flatMap((chunk) => Stream.fromIterable(Arr.chunksOf(chunk, settings.batchSize)))
+      )
+    : Stream.groupedWithin(records, settings.batchSize, settings.batchWindow)
+
 /** Runs the worker until `stop` completes, then drains what is in flight and returns. */
 export const runWorker = (stop: Deferred.Deferred<void>) =>
   Effect.gen(function* () {
@@ -120,9 +140,7 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
         batchWindow: Duration.format(settings.batchWindow)
       })
     )
-    yield* consumption.records.pipe(
-      Stream.interruptWhen(Deferred.await(stop)),
-      Stream.groupedWithin(settings.batchSize, settings.batchWindow),
+    yield* batches(consumption.records.pipe(Stream.interruptWhen(Deferred.await(stop))), settings).pipe(
       Stream.tap(() => markTaken),
       Stream.mapEffect(writeRecords, { concurrency: settings.writeConcurrency }),
       Stream.mapEffect((records) =>
