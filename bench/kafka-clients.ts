@@ -12,9 +12,12 @@
 import { spawnSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { Kafka, logLevel } from "kafkajs"
+import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
 import { measureGrouping } from "./kafka-clients/grouping.ts"
 import { root } from "./process.ts"
+
+quietKafkaJsTimeoutWarning()
 
 const clients = ["kafkajs", "platformatic"] as const
 type Client = (typeof clients)[number]

@@ -7,6 +7,9 @@
  */
 import { randomUUID } from "node:crypto"
 import { readFileSync } from "node:fs"
+import { quietKafkaJsTimeoutWarning } from "../../services/warnings.ts"
+
+quietKafkaJsTimeoutWarning()
 
 type Client = "kafkajs" | "platformatic"
 interface Message {
