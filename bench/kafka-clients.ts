@@ -2,7 +2,7 @@
  * `npm run bench -- kafka-clients [--quick]`: issue 14 part 3, the Kafka client decided by measurement.
  * kafkajs (pinflow's, with patches/kafkajs+2.2.4.patch) and @platformatic/kafka, each in its own process
  * (bench/kafka-clients/driver.ts) driven the same way: the producer at saturation with the same real rows
- * (fresh keys, idempotent, acks from all in-sync replicas, 1 MiB sends, one in flight), then each client's
+ * (the sample cycled, fresh keys, idempotent, acks from all in-sync replicas, 1 MiB sends, one in flight), then each client's
  * consumer draining the same backlog from a fresh group. Each round runs both clients (who goes first
  * alternates) and prints events/s, peak RSS (VmHWM) and the ratio to kafkajs in that round; the summary is
  * the median of the rounds' ratios (the shared machine's load swings more between rounds than within one).
