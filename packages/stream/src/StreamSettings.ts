@@ -20,7 +20,12 @@ const pinTopic = (types: ReadonlyArray<EventTopic>): EventTopic =>
 export const StreamConfig = Config.all({
   group: Config.NonEmptyString("STREAM_GROUP").pipe(Config.withDefault("pinflow-stream")),
   batchSize: Config.Int("STREAM_BATCH_SIZE").pipe(Config.withDefault(2000)),
-  batchWindow: Config.Duration("STREAM_BATCH_WINDOW").pipe(Config.withDefault(Duration.zero)),
+  // a bare `0` is the natural way to say "no window", though not a Duration string
+  batchWindow: Config.Literal("0", "STREAM_BATCH_WINDOW").pipe(
+    Config.map(() => Duration.zero),
+    Config.orElse(() => Config.Duration("STREAM_BATCH_WINDOW")),
+    Config.withDefault(Duration.zero)
+  ),
   writeConcurrency: Config.Int("STREAM_WRITE_CONCURRENCY").pipe(Config.withDefault(2)),
   buffer: Config.option(Config.Int("STREAM_BUFFER")),
   shutdownTimeout: Config.Duration("STREAM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
