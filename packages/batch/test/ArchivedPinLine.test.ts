@@ -1,0 +1,86 @@
+import { assert, describe, it } from "@effect/vitest"
+import { cleanLoggedPinLine, stringifyJson } from "@pinflow/domain"
+import * as fc from "fast-check"
+import { hostileEvent, validEvent } from "../../domain/test/Hostile.ts"
+import { cleanArchivedPinLine, decodePlainLoggedPinEvent } from "../src/ArchivedPinLine.ts"
+
+const logged = {
+  index: 7,
+  unique_id: " 9f1c-id ",
+  title: "A title",
+  description: "",
+  follower_count: "1.5k",
+  tag_list: "Art,Paint",
+  is_image_or_video: "image",
+  image_src: "https://i.pinimg.com/x.jpg",
+  downloaded: 1,
+  save_location: "Local save in /data/art",
+  category: "art",
+  ingested_at: "2026-11-26T10:00:00.000Z"
+}
+
+/** Times on each side of `IsoInstant`'s rules: no 30 February, no hour 24, offsets up to 15 hours, years 1–9999. */
+const edgyInstant = fc.constantFrom(
+  "2026-11-26T10:00:00.000Z",
+  "2026-11-26T10:00:00Z",
+  "2026-11-26T10:00:00.123456789+15:59",
+  "2026-11-26T10:00:00+16:00",
+  "2026-02-29T00:00:00Z",
+  "2024-02-29T00:00:00Z",
+  "2026-11-26T24:00:00Z",
+  "2026-11-26T10:00:60Z",
+  "0001-01-01T00:00:00.000Z",
+  "0001-01-01T00:00:00+01:00",
+  "9999-12-31T23:59:59.999-01:00",
+  "2026-11-26 10:00:00Z",
+  "2026-11-26T10:00:00",
+  ""
+)
+
+/** Lines as the archive holds them: logged events, hostile ones, other JSON, and text that is not JSON. */
+const line = fc.oneof(
+  { weight: 4, arbitrary: hostileEvent.map(stringifyJson) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(validEvent, edgyInstant, fc.boolean())
+      .map(([event, at, poster]) =>
+        stringifyJson({ ...event, ...(poster ? { poster_name: "Someone" } : {}), ingested_at: at })
+      )
+  },
+  { weight: 1, arbitrary: fc.jsonValue().map(stringifyJson) },
+  { weight: 1, arbitrary: fc.string() }
+)
+
+describe("ArchivedPinLine", () => {
+  it("decodes a logged event as the schema would, without the schema", () => {
+    assert.deepStrictEqual(decodePlainLoggedPinEvent(logged), logged)
+    // unsure: the schema decides
+    assert.strictEqual(decodePlainLoggedPinEvent({ ...logged, poster_name: "Someone" }), undefined)
+    assert.strictEqual(decodePlainLoggedPinEvent({ ...logged, ingested_at: "2026-02-30T10:00:00Z" }), undefined)
+    assert.strictEqual(decodePlainLoggedPinEvent({ ...logged, ingested_at: 1 }), undefined)
+    const { ingested_at: _missing, ...unstamped } = logged
+    assert.strictEqual(decodePlainLoggedPinEvent(unstamped), undefined)
+    assert.strictEqual(decodePlainLoggedPinEvent({ ...logged, index: 1.5 }), undefined)
+  })
+
+  it("cleans every line exactly as cleanLoggedPinLine does (outcome, reason, detail), and most clean lines fast", () => {
+    let fast = 0
+    fc.assert(
+      fc.property(line, (text) => {
+        assert.deepStrictEqual(cleanArchivedPinLine(text), cleanLoggedPinLine(text), text.slice(0, 300))
+        const parsed = (() => {
+          try {
+            return JSON.parse(text) as unknown
+          } catch {
+            return undefined
+          }
+        })()
+        if (decodePlainLoggedPinEvent(parsed) !== undefined) fast += 1
+      }),
+      { numRuns: 3_000 }
+    )
+    // the fast path is taken, not only the fallback
+    assert.isAbove(fast, 300)
+  })
+})
