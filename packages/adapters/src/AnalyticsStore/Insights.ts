@@ -1,7 +1,6 @@
 /**
- * The insight tables of design.md ("Geo and user events", Insights) over `pins` ⋈ `geo_events` / `users`
- * (`pin_index = ind`), refreshed in one repeatable-read transaction and read back from one snapshot.
- * Rules (ties, age groups, years, missing values) are listed at `definitions`.
+ * The insight tables of design.md over `pins` ⋈ `geo_events` / `users` (`pin_index = ind`): refreshed in one
+ * repeatable-read transaction, read back from one snapshot; the rules are listed at `definitions`.
  */
 import { noCategory } from "@pinflow/domain"
 import { Duration, Effect } from "effect"
@@ -69,7 +68,7 @@ const hasGeo = "has_geo"
 const hasUser = "has_user"
 const ageOrder = `array_position(array[${ageGroups.map((g) => `'${g}'`).join(", ")}]::text[], age_group)`
 
-/** Per non-null `key`, the category with the most pins of the joined rows where `predicate` holds (ties: the smaller category). */
+/** Per non-null `key`, the category with the most joined rows where `predicate` holds (ties: the smaller one). */
 const mostPopular = (key: string, predicate: string) => `
   select distinct on (key) key, category, category_count from (
     select ${key} as key, ${category} as category, count(*) as category_count from ${joined}
@@ -77,7 +76,7 @@ const mostPopular = (key: string, predicate: string) => `
   ) counted where key is not null
   order by key, category_count desc, category collate "C"`
 
-/** The median of the known follower counts of the joined rows where `predicate` holds, per group (`keys`: none null). */
+/** Per group (`keys`, none null), the median known follower count of the joined rows where `predicate` holds. */
 const medianFollowers = (keys: ReadonlyArray<string>, predicate: string) => {
   const names = keys.map((_, i) => `k${i}`)
   return `
