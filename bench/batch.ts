@@ -294,6 +294,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
         "time s",
         "archive s",
         "process s",
+        "insights s",
+        "retention s",
         "events/s",
         "µs/event",
         "peak RSS",
@@ -308,6 +310,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
         c.measured.seconds.toFixed(1),
         seconds(c.counts.archive_ms),
         seconds(c.counts.process_ms),
+        seconds(c.counts.insights_ms),
+        seconds(c.counts.retention_ms),
         fmt.format(Math.round(c.events / c.measured.seconds)),
         perEvent(c.measured.seconds, c.events).toFixed(1),
         `${c.measured.peakRssMiB.toFixed(0)} MiB`,
@@ -322,6 +326,8 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
         `${(writeSeconds + original.seconds).toFixed(1)}`,
         writeSeconds.toFixed(1),
         original.seconds.toFixed(1),
+        "",
+        "",
         fmt.format(Math.round(legacyEvents / (writeSeconds + original.seconds))),
         theirs.toFixed(1),
         `${original.peakRssMiB.toFixed(0)} MiB`,
@@ -352,7 +358,7 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
           : "MISSED"
         : "n/a (--quick)"
     process.stdout.write(
-      `batch: ${fmt.format(events)} events archived + processed in ${ours.measured.seconds.toFixed(1)} s (${(ours.measured.seconds / before.measured.seconds).toFixed(2)}× the in-memory design's ${before.measured.seconds.toFixed(1)} s) into ${ours.counts.objects_written} objects (${mib(ours.counts.bytes_written ?? 0)}), peak RSS ${ours.measured.peakRssMiB.toFixed(0)} MiB (in-memory design ${before.measured.peakRssMiB.toFixed(0)} MiB)${five === undefined ? "" : `; ${fmt.format(five.events)} events: peak RSS ${five.measured.peakRssMiB.toFixed(0)} MiB (${(five.measured.peakRssMiB / ours.measured.peakRssMiB).toFixed(2)}× the 1M day's) [goal < 1.10×: ${five.measured.peakRssMiB < 1.1 * ours.measured.peakRssMiB ? "met" : "MISSED"}]`}; ${ourUs.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ourUs).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects, ≤ 300 MiB: ${target}\n`
+      `batch: ${fmt.format(events)} events archived + processed in ${ours.measured.seconds.toFixed(1)} s (steps: archive ${seconds(ours.counts.archive_ms)} s, process ${seconds(ours.counts.process_ms)} s, insights ${seconds(ours.counts.insights_ms)} s, retention ${seconds(ours.counts.retention_ms)} s; ${(ours.measured.seconds / before.measured.seconds).toFixed(2)}× the in-memory design's ${before.measured.seconds.toFixed(1)} s) into ${ours.counts.objects_written} objects (${mib(ours.counts.bytes_written ?? 0)}), peak RSS ${ours.measured.peakRssMiB.toFixed(0)} MiB (in-memory design ${before.measured.peakRssMiB.toFixed(0)} MiB)${five === undefined ? "" : `; ${fmt.format(five.events)} events: peak RSS ${five.measured.peakRssMiB.toFixed(0)} MiB (${(five.measured.peakRssMiB / ours.measured.peakRssMiB).toFixed(2)}× the 1M day's) [goal < 1.10×: ${five.measured.peakRssMiB < 1.1 * ours.measured.peakRssMiB ? "met" : "MISSED"}]`}; ${ourUs.toFixed(1)} µs/event vs ${theirs.toFixed(0)} µs/event for one object per event (${(theirs / ourUs).toFixed(0)}× cheaper); target 1M < 60 s, ≤ 100 objects, ≤ 300 MiB: ${target}; issue 14 goal 1M ≤ 15 s within 300 MiB: ${events === 1_000_000 ? (ours.measured.seconds <= 15 && ours.measured.peakRssMiB <= 300 ? "met" : "MISSED") : "n/a (--quick)"}\n`
     )
   } finally {
     for (const step of cleanup) await step().catch(() => undefined)
