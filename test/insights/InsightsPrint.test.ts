@@ -32,10 +32,13 @@ describe("pinflow insights output", () => {
     const name = "Eve\u001b[2J\r\u0007\u0085\u202eX\u2066Y\u007f\nZ\t"
     const [, , , row] = insightLines(topUsers([["Chad", name, 1n]]))
     assert.strictEqual(row, "Chad    | Eve\\u001b[2J\\u000d\\u0007\\u0085\\u202eX\\u2066Y\\u007f\\nZ\\u0009 | 1")
-    // the JSON keeps the text (JSON escapes every C0 control; the bidi override is data, as in the table)
-    assert.deepStrictEqual(JSON.parse(insightsJson([topUsers([["Chad", name, 1n]])])), {
+    // the JSON stands for the same text, with every such character escaped too
+    const json = insightsJson([topUsers([["Chad", name, 1n]])])
+    assert.deepStrictEqual(JSON.parse(json), {
       insight_top_user_by_country: [{ country: "Chad", user_name: name, follower_count: 1 }]
     })
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what must not appear
+    assert.notMatch(json, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/)
   })
 
   it("cuts cells past the width with an ellipsis, counting code points", () => {

@@ -51,8 +51,17 @@ export const insightLines = (table: InsightTable): ReadonlyArray<string> => {
   return [`${questions[table.table]} (${table.table})`, ...formatTable(result)]
 }
 
+/**
+ * What JSON.stringify leaves raw that a terminal would act on: DEL, the C1 controls and the bidirectional
+ * overrides and isolates (it escapes C0 itself). Escaped, the JSON text stands for the same value.
+ */
+const rawInJson = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+
 /** A cell as JSON text: a bigint as its exact digits (JSON numbers have no size limit; doubles would round). */
-const cellJson = (cell: InsightCell): string => (typeof cell === "bigint" ? cell.toString() : stringifyJson(cell))
+const cellJson = (cell: InsightCell): string =>
+  typeof cell === "bigint"
+    ? cell.toString()
+    : stringifyJson(cell).replace(rawInJson, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 /** Every table as `{ "<table>": [{column: value, …}, …], … }`, follower counts exact. */
 export const insightsJson = (tables: ReadonlyArray<InsightTable>): string => {
