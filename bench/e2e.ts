@@ -1,11 +1,16 @@
 /**
- * `npm run bench -- e2e [--quick]`: the ingest edge and the stream worker as child processes on a fresh
- * topic and schema; events are posted one per request at 2,000/s (`BENCH_E2E_RATE`) for 20 s (5 s with
- * --quick). Two phases in the same run, the same load:
- * 1. the edge alone (the worker not started yet): POST /pin/ → 200, the baseline;
- * 2. the worker started and caught up on phase 1, then the same load again: POST → 200 under the full
- *    pipeline, edge `ingested_at` → row, and posted → row visible (`pins.processed_at`, the writing
- *    transaction's start, minus the moment the event was due; one host, one clock).
+ * `npm run bench -- e2e [--quick]`: the latency/throughput curve. Per offered rate (`BENCH_E2E_RATES`,
+ * default 500,2000,8000 events/s) and per worker configuration (`BENCH_E2E_WINDOWS`, default `0,200 millis`:
+ * the worker's default — no batch window — and the former fixed 200 ms window, as `STREAM_BATCH_WINDOW`),
+ * the ingest edge and the stream worker run as child processes on a fresh topic and schema; events are
+ * posted one per request for 20 s (5 s with --quick). The configurations take turns (their order
+ * alternates between rates), so both see the same machine. Phases, the same load:
+ * 1. the edge alone (the worker not started yet; once per rate): POST /pin/ → 200, the baseline;
+ * 2. the worker started and caught up (on phase 1, or on a 1 s warm-up), then the load: POST → 200 under
+ *    the full pipeline, edge `ingested_at` → row, and posted → row visible (`pins.processed_at`, the
+ *    writing transaction's start, minus the moment the event was due; one host, one clock). Throughput:
+ *    every event must land, and `last row` is how long after the last due POST the worker had written
+ *    everything (a worker that falls behind shows it there).
  * The load is open-loop: each request is due at a fixed time whatever the answers, and latency counts
  * from when it was due, so a late generator or a queue in front of the edge shows up instead of hiding
  * (coordinated omission). One client process, node:http over at most `BENCH_E2E_SOCKETS` (64) keep-alive
@@ -13,7 +18,7 @@
  * client, edge, worker, postgres, kafka, other, idle), to tell a saturated generator from a slow edge.
  * Both programs run as deployed (`node packages/cli/src/bin.ts ingest|stream`), each its own process: their
  * peak RSS (/proc VmHWM) is printed after each phase and against issue 11's budgets (edge, worker ≤ 200 MB).
- * Goal (issue 14): p99 posted → row visible < 50 ms at 2,000 events/s.
+ * Goal (issue 14): p99 posted → row visible < 50 ms at 2,000 events/s, with every event landed.
  */
 import { readFileSync } from "node:fs"
 import { Agent, request } from "node:http"
@@ -128,10 +133,32 @@ const fmt = (x: number) => `${Math.round(x)} ms`
 const cpuText = (cpu: Record<string, number>) =>
   ["bench", "ingest", "worker", "postgres", "kafka", "other", "idle"].map((g) => pct(cpu[g] ?? 0)).join(" ")
 
-export const run = async ({ quick }: BenchOptions): Promise<void> => {
-  const rate = Number(process.env.BENCH_E2E_RATE ?? 2000)
-  const seconds = quick ? 5 : 20
-  const id = Date.now().toString(36)
+interface Case {
+  readonly rate: number
+  readonly window: string
+  readonly first: boolean
+}
+
+interface Measured {
+  readonly rate: number
+  readonly window: string
+  readonly alone?: Phase
+  readonly aloneRss?: string
+  readonly full: Phase
+  readonly fullRss: string
+  readonly edgeToRow: ReadonlyArray<number>
+  readonly latencies: ReadonlyArray<number>
+  /** Last row's processed_at minus the last POST's due time, ms. */
+  readonly lastRow: number
+  readonly edgePeak: number
+  readonly workerPeak: number
+}
+
+const windowLabel = (window: string) => (/^0( \w+)?$/.test(window.trim()) ? "no window (default)" : `window ${window}`)
+
+/** One rate and worker configuration on its own topic and schema: edge (+ alone phase), worker, the load. */
+const measure = async ({ rate, window, first }: Case, seconds: number): Promise<Measured> => {
+  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`
   const topic = `bench-e2e-${id}`
   const schema = `bench_e2e_${id}`
   const admin = postgres(databaseUrl, { max: 1, onnotice: () => undefined })
@@ -156,14 +183,18 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     }
     const pids = () => ({ bench: process.pid, ingest: ingest.pid, worker: worker?.pid ?? -1 })
 
-    process.stderr.write(`phase 1: the edge alone, ${rate}/s for ${seconds} s\n`)
-    const alone = await postPhase(base, agent, `e2e-${id}-a`, rate, seconds, pids())
-    const aloneRss = `${ingest.memory().peakMb.toFixed(0)} MB / -`
-
+    let alone: Phase | undefined
+    let aloneRss: string | undefined
+    if (first) {
+      process.stderr.write(`${rate}/s: the edge alone for ${seconds} s\n`)
+      alone = await postPhase(base, agent, `e2e-${id}-a`, rate, seconds, pids())
+      aloneRss = `${ingest.memory().peakMb.toFixed(0)} MB / -`
+    }
     worker = start("stream", {
       ...common,
       DATABASE_URL: url.toString(),
       STREAM_GROUP: `g-${topic}`,
+      STREAM_BATCH_WINDOW: window,
       METRICS_PORT: "0"
     })
     for (let i = 0; ; i++) {
@@ -172,43 +203,35 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
       if (i > 300) throw new Error("the stream worker did not start within 60 s")
       await sleep(200)
     }
-    await waitForRows(sql, alone.roundTrips.length) // joined, and caught up on phase 1
+    // joined and caught up before the measured load: on phase 1, or on a 1 s warm-up
+    const warm = alone ?? (await postPhase(base, agent, `e2e-${id}-w`, rate, 1, pids()))
+    await waitForRows(sql, warm.roundTrips.length)
     await sleep(1000)
 
-    process.stderr.write(`phase 2: edge + worker, ${rate}/s for ${seconds} s\n`)
+    process.stderr.write(`${rate}/s: edge + worker (${windowLabel(window)}) for ${seconds} s\n`)
     const full = await postPhase(base, agent, `e2e-${id}-b`, rate, seconds, pids())
     const fullRss = `${ingest.memory().peakMb.toFixed(0)} MB / ${worker.memory().peakMb.toFixed(0)} MB`
-    await waitForRows(sql, alone.roundTrips.length + full.roundTrips.length)
+    await waitForRows(sql, warm.roundTrips.length + full.roundTrips.length)
     const rows = await sql<Array<{ unique_id: string; ms: number; worker: number }>>`
       select unique_id, (extract(epoch from processed_at) * 1000)::float8 as ms,
         (extract(epoch from processed_at - ingested_at) * 1000)::float8 as worker
       from pins where unique_id like ${`e2e-${id}-b-%`}`
-    const edgeToRow = sorted(rows.map((r) => r.worker))
-    const latencies = sorted(
-      rows.map((r) => r.ms - (full.dueAt.get(r.unique_id) ?? Number.NaN)).filter((x) => !Number.isNaN(x))
-    )
-    const line = (measure: string, xs: ReadonlyArray<number>, phase?: Phase, rss = "") => ({
-      measure,
-      events: xs.length,
-      p50: fmt(percentile(xs, 50)),
-      p99: fmt(percentile(xs, 99)),
-      max: fmt(xs.at(-1) ?? Number.NaN),
-      "sent late p99": phase === undefined ? "" : fmt(percentile(phase.lateness, 99)),
-      "CPU bench/edge/worker/pg/kafka/other/idle": phase === undefined ? "" : cpuText(phase.cpu),
-      "peak RSS edge / worker": rss
-    })
-    console.table([
-      line("1. edge alone: due → 200 (baseline)", alone.roundTrips, alone, aloneRss),
-      line("2. with the worker: due → 200", full.roundTrips, full, fullRss),
-      line("2. edge ingested_at → row in pins (Kafka + worker)", edgeToRow),
-      line("2. end to end: due → row in pins", latencies)
-    ])
-    const p99 = percentile(latencies, 99)
-    const edgePeak = ingest.memory().peakMb
-    const workerPeak = worker.memory().peakMb
-    console.log(
-      `e2e: ${latencies.length}/${rate * seconds} events posted at ${rate}/s landed in pins (${alone.failed + full.failed} posts failed); posted → row p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(p99)} [issue 14 goal < 50 ms: ${p99 < 50 ? "met" : "MISSED"}]; edge → row p99 ${fmt(percentile(edgeToRow, 99))}; edge alone p99 ${fmt(percentile(alone.roundTrips, 99))}, with the worker p99 ${fmt(percentile(full.roundTrips, 99))}; generator late p99 ${fmt(percentile(full.lateness, 99))}; peak RSS edge ${againstBudget(edgePeak, budgets.edge)}, worker ${againstBudget(workerPeak, budgets.worker)}`
-    )
+    const lastDue = Math.max(...full.dueAt.values())
+    return {
+      rate,
+      window,
+      ...(alone === undefined ? {} : { alone }),
+      ...(aloneRss === undefined ? {} : { aloneRss }),
+      full,
+      fullRss,
+      edgeToRow: sorted(rows.map((r) => r.worker)),
+      latencies: sorted(
+        rows.map((r) => r.ms - (full.dueAt.get(r.unique_id) ?? Number.NaN)).filter((x) => !Number.isNaN(x))
+      ),
+      lastRow: Math.max(...rows.map((r) => r.ms)) - lastDue,
+      edgePeak: ingest.memory().peakMb,
+      workerPeak: worker.memory().peakMb
+    }
   } finally {
     agent.destroy()
     await ingest.stop()
@@ -216,5 +239,53 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     await sql.end()
     await admin.unsafe(`drop schema if exists "${schema}" cascade`)
     await admin.end()
+  }
+}
+
+export const run = async ({ quick }: BenchOptions): Promise<void> => {
+  const rates = (process.env.BENCH_E2E_RATES ?? process.env.BENCH_E2E_RATE ?? "500,2000,8000").split(",").map(Number)
+  const windows = (process.env.BENCH_E2E_WINDOWS ?? "0,200 millis").split(",").map((w) => w.trim())
+  const seconds = quick ? 5 : 20
+  const results: Array<Measured> = []
+  for (const [r, rate] of rates.entries()) {
+    // who goes first alternates between rates
+    const order = r % 2 === 0 ? windows : [...windows].reverse()
+    for (const [k, window] of order.entries()) results.push(await measure({ rate, window, first: k === 0 }, seconds))
+  }
+  const line = (measure: string, xs: ReadonlyArray<number>, phase?: Phase, rss = "", last?: number) => ({
+    measure,
+    events: xs.length,
+    p50: fmt(percentile(xs, 50)),
+    p99: fmt(percentile(xs, 99)),
+    max: fmt(xs.at(-1) ?? Number.NaN),
+    "last row": last === undefined ? "" : fmt(last),
+    "sent late p99": phase === undefined ? "" : fmt(percentile(phase.lateness, 99)),
+    "CPU bench/edge/worker/pg/kafka/other/idle": phase === undefined ? "" : cpuText(phase.cpu),
+    "peak RSS edge / worker": rss
+  })
+  console.table(
+    results.flatMap((m) => {
+      const at = `${m.rate}/s`
+      const w = windowLabel(m.window)
+      return [
+        ...(m.alone === undefined
+          ? []
+          : [line(`${at} edge alone: due → 200 (baseline)`, m.alone.roundTrips, m.alone, m.aloneRss)]),
+        line(`${at} ${w}: due → 200`, m.full.roundTrips, m.full, m.fullRss),
+        line(`${at} ${w}: edge ingested_at → row`, m.edgeToRow),
+        line(`${at} ${w}: due → row in pins`, m.latencies, undefined, "", m.lastRow)
+      ]
+    })
+  )
+  for (const m of results) {
+    const p99 = percentile(m.latencies, 99)
+    const posted = m.rate * seconds
+    const goal =
+      m.rate === 2000
+        ? ` [issue 14 goal < 50 ms at 2,000/s: ${p99 < 50 && m.latencies.length === posted ? "met" : "MISSED"}]`
+        : ""
+    console.log(
+      `e2e ${m.rate}/s, ${windowLabel(m.window)}: ${m.latencies.length}/${posted} landed (${m.full.failed} posts failed), last row ${fmt(m.lastRow)} after the last POST was due; posted → row p50 ${fmt(percentile(m.latencies, 50))}, p99 ${fmt(p99)}${goal}; edge → row p99 ${fmt(percentile(m.edgeToRow, 99))}; POST p99 with the worker ${fmt(percentile(m.full.roundTrips, 99))}${m.alone === undefined ? "" : `, edge alone ${fmt(percentile(m.alone.roundTrips, 99))}`}; generator late p99 ${fmt(percentile(m.full.lateness, 99))}; peak RSS edge ${againstBudget(m.edgePeak, budgets.edge)}, worker ${againstBudget(m.workerPeak, budgets.worker)}`
+    )
   }
 }
