@@ -12,6 +12,9 @@
  * `count(*)` polling competing for the 2 cores), then checks the count once. The CPU split of the
  * timed interval (worker, postgres, kafka, other, idle; from /proc) says where the machine's time went.
  * `BENCH_STREAM_PROF=1` writes a `--cpu-prof` profile of each worker to `.bench/stream-profiles/`.
+ * `BENCH_STREAM_VARIANTS` compares worker settings in the same run, in turns within each round:
+ * `;`-separated variants of `,`-separated assignments, `default` for none (e.g.
+ * `default;STREAM_BATCH_WINDOW=200 millis;PIN_STORE_PREPARE=false`).
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { Database, Migrations, type PinRow, textArrayLiteral, type WriteMethod } from "@pinflow/adapters"
@@ -141,6 +144,27 @@ interface WorkerTask {
   readonly n: number
   readonly method: WriteMethod
   readonly round: number
+  /** Settings of this variant (`{}`: the defaults), and its position (groups and schemas apart). */
+  readonly variant: Readonly<Record<string, string>>
+  readonly index: number
+}
+
+/** `BENCH_STREAM_VARIANTS`: `;`-separated lists of `,`-separated `NAME=value` (`default`: none). */
+const variants = (text: string): ReadonlyArray<Readonly<Record<string, string>>> =>
+  text.split(";").map((v) =>
+    v.trim() === "default"
+      ? {}
+      : Object.fromEntries(
+          v.split(",").map((a) => {
+            const eq = a.indexOf("=")
+            return [a.slice(0, eq).trim(), a.slice(eq + 1).trim()]
+          })
+        )
+  )
+
+const variantLabel = (variant: Readonly<Record<string, string>>) => {
+  const entries = Object.entries(variant)
+  return entries.length === 0 ? "" : `, ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}`
 }
 
 /** pins + rejects written so far, from the worker's `/metrics` (a counter per table). */
@@ -160,20 +184,21 @@ let metricsPort = 19_460
  * competing for the 2 cores), then one count check. The clock starts once its metrics server answers
  * (Layers built: connections and migrations), so the group join and first fetch are measured.
  */
-const timeWorker = async ({ topic, n, method, round }: WorkerTask): Promise<Run> => {
-  const schema = `bench_stream_${method}`
+const timeWorker = async ({ topic, n, method, round, variant, index }: WorkerTask): Promise<Run> => {
+  const schema = `bench_stream_${method}_${index}`
   const url = await schemaUrl(schema)
   const port = metricsPort++
   const worker = spawnPinflow(["stream"], {
     env: {
-      STREAM_GROUP: `${topic}-${method}-${round}`,
+      STREAM_GROUP: `${topic}-${method}-${index}-${round}`,
       PINS_TOPIC: topic,
       DATABASE_URL: url,
       KAFKA_BROKERS: brokers.join(","),
       PIN_STORE_METHOD: method,
       METRICS_PORT: String(port),
       METRICS_HOST: "127.0.0.1",
-      LOG_LEVEL: "Warn"
+      LOG_LEVEL: "Warn",
+      ...variant
     },
     stdio: "inherit",
     nodeArgs: process.env.BENCH_STREAM_PROF === "1" ? ["--cpu-prof", "--cpu-prof-dir=.bench/stream-profiles"] : []
@@ -199,7 +224,7 @@ const timeWorker = async ({ topic, n, method, round }: WorkerTask): Promise<Run>
     const ticks = (cpuAfter.groups.worker ?? 0) - (cpuBefore.groups.worker ?? 0)
     const hz = 100 // USER_HZ on Linux
     return {
-      label: `pinflow stream (${method})`,
+      label: `pinflow stream (${method}${variantLabel(variant)})`,
       rows: n,
       seconds,
       maxRssMb: peakMb,
@@ -301,16 +326,20 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
   const n = quick ? 50_000 : 500_000
   const rounds = Math.max(1, Number(process.env.BENCH_STREAM_ROUNDS ?? 2))
   const methods = (process.env.BENCH_STREAM_METHODS ?? "unnest,copy").split(",") as Array<WriteMethod>
+  const settings = variants(process.env.BENCH_STREAM_VARIANTS ?? "default")
   const topic = `bench-stream-${Date.now().toString(36)}`
   const overrides = Object.entries(process.env).filter(([k]) => k.startsWith("STREAM_"))
   process.stderr.write(
-    `preloading ${n} events into ${topic}; ${rounds} round(s) of ${methods.join(", ")}; settings: ${overrides.length === 0 ? "defaults" : overrides.map(([k, v]) => `${k}=${v}`).join(" ")}\n`
+    `preloading ${n} events into ${topic}; ${rounds} round(s) of ${methods.join(", ")}; settings: ${overrides.length === 0 ? "defaults" : overrides.map(([k, v]) => `${k}=${v}`).join(" ")}; variants: ${settings.map((v) => variantLabel(v).slice(2) || "default").join(" | ")}\n`
   )
   await preload(topic, n)
   const runs: Array<Run> = []
   for (let round = 1; round <= rounds; round += 1) {
     runs.push(await timeCopy(n))
-    for (const method of methods) runs.push(await timeWorker({ topic, n, method, round }))
+    // who goes first alternates between rounds
+    const order = settings.map((variant, index) => ({ variant, index }))
+    for (const { variant, index } of round % 2 === 1 ? order : order.reverse())
+      for (const method of methods) runs.push(await timeWorker({ topic, n, method, round, variant, index }))
   }
   const rate = (r: Run) => r.rows / r.seconds
   const labels = [...new Set(runs.map((r) => r.label))]

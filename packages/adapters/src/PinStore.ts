@@ -6,7 +6,7 @@
  * otherwise the batch is at fault and the caller isolates the record that causes it).
  *
  * Layers: `PinStore.layer` (Postgres via `Database`; `PIN_STORE_METHOD` unnest|copy picks the pin write
- * path, embedded databases always use unnest), `PinStore.layerMemory` (+ `PinStoreMemory` to read rows and
+ * path, embedded databases always use unnest; `PIN_STORE_PREPARE` prepared unnest statements, default true), `PinStore.layerMemory` (+ `PinStoreMemory` to read rows and
  * simulate outages in tests).
  */
 import { Config, Context, Duration, Effect, Layer } from "effect"
@@ -28,7 +28,8 @@ export class PinStore extends Context.Service<
     readonly writeBatch: (batch: WriteBatch) => Effect.Effect<WriteResult, PinStoreError>
   }
 >()("pinflow/adapters/PinStore") {
-  static readonly layerMethod = (method: WriteMethod) =>
+  /** `prepare`: the unnest upserts as prepared statements (default; never on an embedded database). */
+  static readonly layerMethod = (method: WriteMethod, prepare = true) =>
     Layer.effect(
       PinStore,
       Effect.map(Database, (db) =>
@@ -38,19 +39,23 @@ export class PinStore extends Context.Service<
               db.sql,
               db.embedded ? "unnest" : method,
               // the server's timeout answers first; this one covers a server that cannot answer at all
-              db.statementTimeout === undefined ? undefined : Duration.sum(db.statementTimeout, Duration.seconds(5))
+              db.statementTimeout === undefined ? undefined : Duration.sum(db.statementTimeout, Duration.seconds(5)),
+              prepare && !db.embedded
             )
           )
         })
       )
     )
 
-  /** Postgres; `PIN_STORE_METHOD` (default unnest, the faster here: see packages/stream/README.md). */
+  /**
+   * Postgres; `PIN_STORE_METHOD` (default unnest, the faster here: see packages/stream/README.md),
+   * `PIN_STORE_PREPARE` (default true; false behind a pooler that cannot keep prepared statements).
+   */
   static readonly layer = Layer.unwrap(
-    Config.Literals(["unnest", "copy"], "PIN_STORE_METHOD").pipe(
-      Config.withDefault("unnest" as const),
-      Effect.map((method) => PinStore.layerMethod(method))
-    )
+    Config.all({
+      method: Config.Literals(["unnest", "copy"], "PIN_STORE_METHOD").pipe(Config.withDefault("unnest" as const)),
+      prepare: Config.Boolean("PIN_STORE_PREPARE").pipe(Config.withDefault(true))
+    }).pipe(Effect.map(({ method, prepare }) => PinStore.layerMethod(method, prepare)))
   )
 
   /** In memory; `PinStoreMemory` gives the rows and an outage switch. */

@@ -309,4 +309,32 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
         )
       )
   )
+  for (const [label, layer, prepared] of [
+    ["by default", PinStore.layerMethod("unnest"), 1],
+    ["not with PIN_STORE_PREPARE=false", PinStore.layerMethod("unnest", false), 0]
+  ] as const)
+    it.live(`unnest: the upsert is a prepared statement, planned once per connection, ${label}`, () =>
+      Effect.gen(function* () {
+        yield* query((sql) => sql`truncate pins, pin_rejects`)
+        const store = yield* PinStore
+        for (const id of ["p1", "p2", "p3"]) yield* store.writeBatch({ pins: [pin(id)], rejects: [] })
+        // one connection: the statements it keeps are the store's
+        const statements = yield* query(
+          (sql) => sql<Array<{ statement: string }>>`select statement from pg_prepared_statements`
+        )
+        assert.strictEqual(statements.filter((s) => s.statement.startsWith('insert into "pins"')).length, prepared)
+        assert.strictEqual(yield* query((sql) => sql`select count(*)::int as n from pins`.then((r) => r[0]?.n)), 3)
+      }).pipe(
+        Effect.provide(
+          layer.pipe(
+            Layer.provideMerge(
+              Migrations.layer.pipe(
+                Layer.provideMerge(Database.layerConfig({ max: 1 })),
+                Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: url })))
+              )
+            )
+          )
+        )
+      )
+    )
 })

@@ -99,14 +99,19 @@ ${tail}`
   return statement
 }
 
-/** Upserts `rows` (one per key) into `table` with one unnest statement; the rows written. */
+/**
+ * Upserts `rows` (one per key) into `table` with one unnest statement; the rows written. `prepare`: the
+ * statement is parsed and planned once per connection, not per batch (small batches of an idle worker pay
+ * that per row); off where the server cannot keep prepared statements (PGlite over its socket).
+ */
 export const upsertUnnest = async <Row>(
   tx: postgres.TransactionSql,
   table: StoredTable<Row>,
-  rows: ReadonlyArray<Row>
+  rows: ReadonlyArray<Row>,
+  prepare = false
 ): Promise<number> => {
   const params = table.columns.map((c) => literal(c, rows))
-  return (await tx.unsafe(unnestStatement(table as StoredTable<unknown>), params)).count
+  return (await tx.unsafe(unnestStatement(table as StoredTable<unknown>), params, { prepare })).count
 }
 
 /** One field in COPY text format: `\N` for NULL, backslash escapes for the separators. */

@@ -6,7 +6,7 @@
 import { Duration, Effect } from "effect"
 import type postgres from "postgres"
 import { pinTable } from "../EventStore/PinTable.ts"
-import { dedupeLastBy, type TableRows, versioning } from "../EventStore/Table.ts"
+import { dedupeLastBy, type StoredTable, type TableRows, versioning } from "../EventStore/Table.ts"
 import { upsertCopy, upsertUnnest } from "../EventStore/Upsert.ts"
 import {
   dedupeLast,
@@ -53,10 +53,11 @@ const withDeadline = <A>(promise: Promise<A>, after: Duration.Duration): Promise
 
 /**
  * `deadline`: how long one batch's transaction may take before the write fails as a connectivity error
- * (default: none; `PinStore.layer` passes the database's statement timeout plus a margin).
+ * (default: none; `PinStore.layer` passes the database's statement timeout plus a margin). `prepare`: the
+ * unnest upserts as prepared statements (not on embedded databases).
  */
 export const makePostgresWriter =
-  (sql: postgres.Sql, method: WriteMethod, deadline?: Duration.Duration) =>
+  (sql: postgres.Sql, method: WriteMethod, deadline?: Duration.Duration, prepare = false) =>
   (batch: WriteBatch): Effect.Effect<WriteResult, PinStoreError> => {
     const pins = dedupeLast(batch.pins)
     // one entry per table: rows of a table given twice are written together
@@ -75,7 +76,8 @@ export const makePostgresWriter =
     }))
     if (pins.length === 0 && rejects.length === 0 && others.every((t) => t.rows.length === 0))
       return Effect.succeed({ pins: 0, events: 0, rejects: 0 })
-    const upsert = method === "copy" ? upsertCopy : upsertUnnest
+    const upsert = <Row>(tx: postgres.TransactionSql, table: StoredTable<Row>, rows: ReadonlyArray<Row>) =>
+      method === "copy" ? upsertCopy(tx, table, rows) : upsertUnnest(tx, table, rows, prepare)
     const transaction = () =>
       sql.begin(async (tx) => {
         const written = pins.length === 0 ? 0 : await upsert(tx, pinTable, pins)
