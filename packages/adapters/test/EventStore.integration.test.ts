@@ -137,5 +137,60 @@ describeIntegration("the store's geo and user tables on PostgreSQL", ["postgres"
           })
         )
     )
+
+    it.live(
+      `${method}: rule 9 across batches on a tie of ingested_at: the later offset wins whichever batch commits last`,
+      () =>
+        run(
+          Effect.gen(function* () {
+            const store = yield* PinStore
+            // one /geos and one /users request repeating an ind: one stamp, offsets 10 then 11 of one partition;
+            // two writers in flight commit the batch holding offset 11 first
+            const newer = yield* store.writeBatch({
+              pins: [],
+              tables: [
+                tableRows(geoTable, [geo(7, t1, 11, "Newer")]),
+                tableRows(userTable, [user(7, "Newer Name", t1, 11)])
+              ],
+              rejects: []
+            })
+            assert.deepStrictEqual(newer, { pins: 0, events: 2, rejects: 0 })
+            const older = yield* store.writeBatch({
+              pins: [],
+              tables: [
+                tableRows(geoTable, [geo(7, t1, 10, "Older")]),
+                tableRows(userTable, [user(7, "Older Name", t1, 10)])
+              ],
+              rejects: []
+            })
+            assert.deepStrictEqual(older, { pins: 0, events: 0, rejects: 0 })
+            // a replay of the newer message (same offset) is written again: the same version
+            const replay = yield* store.writeBatch({
+              pins: [],
+              tables: [tableRows(geoTable, [geo(7, t1, 11, "Newer")])],
+              rejects: []
+            })
+            assert.deepStrictEqual(replay, { pins: 0, events: 1, rejects: 0 })
+            const stored = yield* query(
+              (sql) => sql`select g.country, g.topic, g.partition, g."offset"::int, u.user_name, u.topic as user_topic,
+              u."offset"::int as user_offset from geo_events g join users u using (ind)`
+            )
+            assert.deepStrictEqual(
+              stored.map((r) => ({ ...r })),
+              [
+                {
+                  country: "Newer",
+                  topic: "geos",
+                  partition: 0,
+                  offset: 11,
+                  user_name: "Newer Name",
+                  user_topic: "users",
+                  user_offset: 11
+                }
+              ]
+            )
+          })
+        )
+    )
   }
 })

@@ -35,6 +35,6 @@ export const geoEvent: EventType<CleanGeo, GeoEvent, GeoEvent, "geo"> = {
       geoColumn("country", "text"),
       geoColumn("ingested_at", "timestamptz")
     ],
-    kafkaCoordinates: false
+    kafkaCoordinates: true
   }
 }

@@ -37,6 +37,6 @@ export const userEvent: EventType<CleanUser, UserEvent, UserEvent, "user"> = {
       userColumn("date_joined", "timestamptz"),
       userColumn("ingested_at", "timestamptz")
     ],
-    kafkaCoordinates: false
+    kafkaCoordinates: true
   }
 }

@@ -22,8 +22,8 @@ describe("the event-type registry", () => {
       ]),
       [
         ["pin", "pins", "index", "PINS_TOPIC", "pins", "unique_id", true],
-        ["geo", "geos", "ind", "GEOS_TOPIC", "geo_events", "ind", false],
-        ["user", "users", "ind", "USERS_TOPIC", "users", "ind", false]
+        ["geo", "geos", "ind", "GEOS_TOPIC", "geo_events", "ind", true],
+        ["user", "users", "ind", "USERS_TOPIC", "users", "ind", true]
       ]
     )
     assert.strictEqual(eventTypeNamed("geo"), geoEvent)
