@@ -20,7 +20,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs"
 import postgres from "postgres"
 import { quietKafkaJsTimeoutWarning } from "../services/warnings.ts"
 import type { BenchOptions } from "./bench.ts"
-import { againstBudget, budgets } from "./process.ts"
+import { againstBudget, budgets, pinflowLaunch } from "./process.ts"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const env = {
@@ -105,7 +105,7 @@ interface Measured {
 const batchRun = (vars: Record<string, string>): Promise<Measured> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, ["packages/cli/src/bin.ts", "batch", "run", "--date", day], {
+    const child = spawn(process.execPath, [pinflowLaunch(["batch"]).script, "batch", "run", "--date", day], {
       cwd: root,
       env: { ...process.env, STORAGE_EMULATOR_HOST: "", ...vars },
       stdio: ["ignore", "pipe", "pipe"]

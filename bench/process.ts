@@ -1,15 +1,71 @@
 /**
- * A pinflow program as its own node process (`node packages/cli/src/bin.ts <command>`), so the memory
+ * A pinflow program as its own node process, as production runs it (`node <launch flags> dist/pinflow.mjs
+ * <command>`, the bundle built first when missing or older than a source; `BENCH_FROM=source` runs
+ * `node packages/cli/src/bin.ts <command>` with node's defaults instead, what the benches ran before), so the memory
  * a bench reports is the program's alone, read from `/proc/<pid>/status`: VmHWM (the kernel's peak
  * resident set since the process started) and VmRSS (now). Also issue 11's memory budgets and how a
  * row prints one.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("..", import.meta.url))
 export const bin = `${root}packages/cli/src/bin.ts`
+/** The production bundle (`npm run build`). */
+export const bundle = `${root}dist/pinflow.mjs`
+
+/** Which `pinflow` the benches run: the bundle with the launch flags (default), or the sources. */
+export const pinflowFrom: "bundle" | "source" = process.env.BENCH_FROM === "source" ? "source" : "bundle"
+
+/**
+ * The README's production launch flags per command: V8's young generation kept at 4 MB semi-spaces
+ * (it grows to 128 MB of garbage under a high allocation rate), the worker's old space capped so a
+ * full GC comes before buffered records' garbage piles up; the batch's as in packages/batch/README.md
+ * (the batch bench compares heaps through NODE_OPTIONS, so it takes only the script).
+ */
+export const launchFlags = (command: string | undefined): ReadonlyArray<string> =>
+  command === "stream"
+    ? ["--max-semi-space-size=4", "--max-old-space-size=128"]
+    : command === "batch"
+      ? ["--max-semi-space-size=2", "--max-old-space-size=128"]
+      : ["--max-semi-space-size=4"]
+
+/** Newest modification time (ms) of the files under `dir`. */
+const newest = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true, recursive: true }).reduce(
+    (max, e) => (e.isFile() ? Math.max(max, statSync(`${e.parentPath}/${e.name}`).mtimeMs) : max),
+    0
+  )
+
+/** `npm run build` when the bundle is missing or older than the config, the lock or a package's src/. */
+export const ensureBundle = (): void => {
+  const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0
+  const sources = Math.max(
+    statSync(`${root}rolldown.config.ts`).mtimeMs,
+    statSync(`${root}package-lock.json`).mtimeMs,
+    ...readdirSync(`${root}packages`).map((p) =>
+      existsSync(`${root}packages/${p}/src`) ? newest(`${root}packages/${p}/src`) : 0
+    )
+  )
+  if (built >= sources) return
+  console.log(`building ${bundle} (npm run build)`)
+  execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] })
+}
+
+let announced = false
+
+/** The script and node flags that start `pinflow <args>` (see `pinflowFrom`); says which, once. */
+export const pinflowLaunch = (
+  args: ReadonlyArray<string>
+): { readonly script: string; readonly flags: ReadonlyArray<string> } => {
+  const launch = pinflowFrom === "source" ? { script: bin, flags: [] } : { script: bundle, flags: launchFlags(args[0]) }
+  if (pinflowFrom === "bundle") ensureBundle()
+  if (!announced)
+    console.log(`pinflow runs as: node ${[...launch.flags, launch.script.slice(root.length)].join(" ")} …`)
+  announced = true
+  return launch
+}
 
 /**
  * Issue 11's budgets of peak RSS. Every "MB" the benches print is 2^20 bytes (/proc's kB / 1024, what
@@ -82,9 +138,11 @@ export const spawnCommand = (command: string, args: ReadonlyArray<string>, optio
 export const spawnScript = (script: string, args: ReadonlyArray<string>, options: SpawnOptions = {}): Program =>
   spawnCommand(process.execPath, [...(options.nodeArgs ?? []), script, ...args], options)
 
-/** `node packages/cli/src/bin.ts <args>`: a program as it is deployed. */
-export const spawnPinflow = (args: ReadonlyArray<string>, options: SpawnOptions = {}): Program =>
-  spawnScript(bin, args, options)
+/** `pinflow <args>` as it is deployed (`pinflowLaunch`); `nodeArgs` after the launch flags (they win). */
+export const spawnPinflow = (args: ReadonlyArray<string>, options: SpawnOptions = {}): Program => {
+  const { script, flags } = pinflowLaunch(args)
+  return spawnScript(script, args, { ...options, nodeArgs: [...flags, ...(options.nodeArgs ?? [])] })
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
