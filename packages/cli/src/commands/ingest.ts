@@ -14,7 +14,7 @@ export const ingest = Command.make("ingest", { port, host }, (flags) => {
   if (Option.isSome(flags.port)) overrides.PORT = String(flags.port.value)
   if (Option.isSome(flags.host)) overrides.HOST = flags.host.value
   // imported when the command runs: `--help` and the other commands never load the edge
-  return Effect.promise(() => import("@pinflow/ingest/main")).pipe(
+  return Effect.promise(() => import("@pinflow/ingest/IngestProgram")).pipe(
     Effect.flatMap(({ runIngest }) => runIngest),
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )
