@@ -65,7 +65,10 @@ export const makeKafkaPinSource = Effect.gen(function* () {
         // of it): 2 MiB (~1,700 pins, most of a stream batch) held 9 MB less outside the heap than 8 MiB,
         // without a measurable throughput change (bench stream --quick, issue 11)
         maxBytes: 2 * 1024 * 1024,
-        maxBytesPerPartition: 512 * 1024,
+        // above the edge's largest message (INGEST_MAX_MESSAGE_BYTES, 900 KiB): Kafka promises a message past
+        // this limit only for the first non-empty partition of a response (KIP-74), so with a smaller one a
+        // partition's backlog of large messages may hold back the others
+        maxBytesPerPartition: 1024 * 1024,
         // read to the end: once every partition is done (paused), kafkajs sleeps this long between fetches
         // and disconnect waits for that sleep — 5 s by default, a fixed cost on every batch run
         ...(bounded ? { maxWaitTimeInMs: 200 } : {})
