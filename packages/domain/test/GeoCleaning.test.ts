@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
-import { cleanGeo, cleanGeoLine, cleanLoggedGeoLine } from "../src/GeoCleaning.ts"
+import { cleanGeo, cleanGeoLine, cleanLoggedGeoLine } from "../src/GeoEventType.ts"
 
 const event = { ind: 3, timestamp: "2019-11-09 07:45:20", latitude: -84.8378, longitude: -167.14, country: "Aruba" }
 

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
-import { cleanLoggedUserLine, cleanUser, userName } from "../src/UserCleaning.ts"
+import { cleanLoggedUserLine, cleanUser, userName } from "../src/UserEventType.ts"
 
 const event = { ind: 3, first_name: "Amanda", last_name: "Alvarez", age: 21, date_joined: "2015-10-30 01:31:09" }
 
