@@ -6,7 +6,7 @@
  *   yield* ensureTopics([topics.pins, topics.rejected], topics)
  */
 import { type EventTypeName, eventTypes } from "@pinflow/domain"
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect, Layer, Schema, SchemaIssue } from "effect"
 import { KafkaClient, type KafkaError } from "./KafkaClient.ts"
 
 export interface TopicSettings {
@@ -59,7 +59,13 @@ export const EventTopics = Config.all({
           )
         )
       )
-    )
+    ),
+    Config.flatMap((types) => {
+      const shared = sharedTopic(types)
+      return shared === undefined
+        ? Config.succeed(types)
+        : Config.fail(new Schema.SchemaError(new SchemaIssue.InvalidValue({ message: shared })))
+    })
   ),
   partitions: Config.Int("KAFKA_PARTITIONS").pipe(Config.withDefault(6)),
   replicationFactor: Config.Int("KAFKA_REPLICATION_FACTOR").pipe(Config.withDefault(1))
@@ -72,6 +78,28 @@ export const EventTopics = Config.all({
   }))
 )
 export type EventTopics = Config.Success<typeof EventTopics>
+
+/**
+ * The first topic two types would share, as a configuration error naming their variables; undefined when
+ * every topic has one owner. A worker routes each record by its topic alone, so a shared one makes every
+ * event of one type a schema reject of the other (`GEOS_TOPIC=pins`), or an audit record an event.
+ */
+const sharedTopic = (types: ReadonlyArray<EventTopic>): string | undefined => {
+  const owners = new Map<string, string>()
+  for (const t of types) {
+    const variable = eventTypes.find((e) => e.name === t.type)?.topicVariable ?? t.type
+    for (const [topic, owner] of [
+      [t.topic, `${variable} (${t.type} events)`],
+      [t.rejected, `${variable}'s ${t.rejected} (${t.type} refusals)`]
+    ] as const) {
+      const first = owners.get(topic)
+      if (first !== undefined)
+        return `Kafka topic ${topic} is both ${first} and ${owner}: every event type needs topics of its own (set ${variable} to another name)`
+      owners.set(topic, owner)
+    }
+  }
+  return undefined
+}
 
 /** Where events that failed validation are kept, with their reason: `<topic>.rejected`. */
 export const rejectedTopic = (topic: string): string => `${topic}.rejected`

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect } from "effect"
+import { ConfigProvider, Effect, Result } from "effect"
 import { EventTopics } from "../src/KafkaTopics.ts"
 
 const topicsWith = (env: Record<string, string>) =>
@@ -28,5 +28,28 @@ describe("EventTopics", () => {
           ["user", "people", "people.rejected"]
         ])
       })
+  )
+
+  it.effect("refuses two types on one topic, their .rejected topics included, naming the variables", () =>
+    Effect.gen(function* () {
+      const failure = (env: Record<string, string>) =>
+        EventTopics.parse(ConfigProvider.fromUnknown(env)).pipe(
+          Effect.result,
+          Effect.map((r) => (Result.isFailure(r) ? r.failure.message : "parsed"))
+        )
+      assert.strictEqual(
+        yield* failure({ GEOS_TOPIC: "pins" }),
+        "SchemaError(Kafka topic pins is both PINS_TOPIC (pin events) and GEOS_TOPIC (geo events): every event type needs topics of its own (set GEOS_TOPIC to another name))"
+      )
+      assert.strictEqual(
+        yield* failure({ PINS_TOPIC: "it-2", USERS_TOPIC: "it-2-geos.rejected" }),
+        "SchemaError(Kafka topic it-2-geos.rejected is both GEOS_TOPIC's it-2-geos.rejected (geo refusals) and USERS_TOPIC (user events): every event type needs topics of its own (set USERS_TOPIC to another name))"
+      )
+      assert.strictEqual(
+        yield* failure({ GEOS_TOPIC: "places", USERS_TOPIC: "places" }),
+        "SchemaError(Kafka topic places is both GEOS_TOPIC (geo events) and USERS_TOPIC (user events): every event type needs topics of its own (set USERS_TOPIC to another name))"
+      )
+      assert.strictEqual(yield* failure({ GEOS_TOPIC: "places", USERS_TOPIC: "people" }), "parsed")
+    })
   )
 })
