@@ -9,7 +9,7 @@
  * Kafka the topic's end offsets are checked: every 2xx must be in Kafka.
  */
 import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { makePinGenerator } from "@pinflow/emulator"
 import { Kafka, logLevel } from "kafkajs"
@@ -76,7 +76,17 @@ interface Server {
   readonly url: string
   readonly topic: string | undefined
   readonly peakRssMb: () => number
+  /** CPU seconds (user + system) the server process has used so far. */
+  readonly cpuSeconds: () => number
   readonly stop: () => Promise<void>
+}
+
+/** utime + stime of a process from /proc/<pid>/stat, in seconds (clock ticks are 100 per second on Linux). */
+const cpuSecondsOf = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  // the fields after the command name (which may hold spaces) start at the last ')'
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 type Kind = "pinflow" | "bare" | "original"
@@ -132,6 +142,7 @@ const startServer = async (kind: Kind, port: number): Promise<Server> => {
     url,
     topic,
     peakRssMb: () => program.memory().peakMb,
+    cpuSeconds: () => cpuSecondsOf(program.pid),
     stop: async () => {
       await program.stop()
     }
@@ -172,6 +183,8 @@ interface Row {
   readonly p99: number
   readonly failed: number
   readonly rssMb: number
+  /** The server's CPU time per 2xx request in this step, in microseconds. */
+  readonly cpuUsPerRequest: number
   /** The budget this row's process is held to (issue 11), if any. */
   readonly budgetMb: number | undefined
 }
@@ -186,6 +199,7 @@ const load = async (
   rate: number | undefined,
   budgetMb: number | undefined
 ): Promise<Row & { readonly ok: number }> => {
+  const cpuBefore = server.cpuSeconds()
   const result = await autocannon({
     url: server.url,
     // /pins requests carry 500 events each: 16 connections already keep 8,000 events in flight.
@@ -203,6 +217,7 @@ const load = async (
     p99: result.latency.p99,
     failed: result.non2xx + result.errors + result.timeouts,
     rssMb: server.peakRssMb(),
+    cpuUsPerRequest: ((server.cpuSeconds() - cpuBefore) * 1e6) / Math.max(result["2xx"], 1),
     budgetMb,
     ok: result["2xx"] * eventsPerRequest
   }
@@ -216,6 +231,7 @@ const columns = [
   ["p99 ms", 8],
   ["failed", 7],
   ["peak RSS", 9],
+  ["CPU µs/req", 10],
   ["edge budget", 18]
 ] as const
 
@@ -236,6 +252,7 @@ const formatRow = (r: Row) =>
     r.p99.toFixed(1),
     String(r.failed),
     `${r.rssMb.toFixed(0)} MB`,
+    r.cpuUsPerRequest.toFixed(0),
     r.budgetMb === undefined ? "" : againstBudget(r.rssMb, r.budgetMb)
   ])
 
@@ -286,6 +303,21 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
       `ingest (pins only): /pins ${(many.at(-1)?.eventsPerSecond ?? 0).toFixed(0)} ev/s [goal ≥ 150000], peak RSS ${againstBudget(many.at(-1)?.rssMb ?? 0, budgets.edge)}; ` +
         `durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
     )
+    return
+  }
+  // BENCH_INGEST_ONLY=pin: the bare ceiling and pinflow's /pin/ at saturation, alternately (BENCH_INGEST_ROUNDS,
+  // default 2), each round's share and CPU per request against the bare server's (not for publishing)
+  if (process.env.BENCH_INGEST_ONLY === "pin") {
+    const rounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 2)
+    for (let round = 1; round <= rounds; round++) {
+      const [b] = await scenario("bare", "ceiling: node:http, no Kafka", "/pin/", [undefined])
+      const [p] = await scenario("pinflow", "pinflow /pin/", "/pin/", [undefined])
+      if (b === undefined || p === undefined) continue
+      process.stdout.write(
+        `round ${round}: /pin/ ${pct(p.eventsPerSecond / Math.max(b.eventsPerSecond, 1))} of bare [goal ≥ 50%], ` +
+          `CPU per request ${(p.cpuUsPerRequest / Math.max(b.cpuUsPerRequest, 1)).toFixed(2)}× bare's; durable: ${durable ? "every 2xx in Kafka" : "MISSING EVENTS"}\n`
+      )
+    }
     return
   }
   const bare = await scenario("bare", "ceiling: node:http, no Kafka", "/pin/", [undefined])
