@@ -42,6 +42,10 @@ const counter = (metric: Metric.Counter<number>, attributes: Record<string, stri
 export const countRejected = (eventType: string, reason: string, n = 1) =>
   n === 0 ? Effect.void : Metric.update(counter(eventsRejected, { event_type: eventType, reason }), n)
 
+/** One acknowledged event of `eventType`, as an effect built once (the single-event path's increment). */
+export const acceptedCounter = (eventType: string) =>
+  Metric.update(counter(eventsAccepted, { event_type: eventType }), 1)
+
 /** `n` events of `eventType` acknowledged. */
 export const countAccepted = (eventType: string, n: number) =>
   n === 0 ? Effect.void : Metric.update(counter(eventsAccepted, { event_type: eventType }), n)
@@ -74,17 +78,22 @@ const metricsFor = (route: string, status: string, method: string) => {
   return found
 }
 
+/** Counts and times one answered request (a plain function: it runs on every request). */
+const record = (request: HttpServerRequest.HttpServerRequest, status: number, seconds: number) => {
+  const metrics = metricsFor(routeOf(request.url), String(status), request.method)
+  return Effect.andThen(Metric.update(metrics.count, 1), Metric.update(metrics.time, seconds))
+}
+
 export const HttpMetricsMiddleware = HttpRouter.middleware(
   (httpEffect) =>
-    Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const started = yield* Clock.currentTimeMillis
-      const response = yield* httpEffect
-      const elapsed = ((yield* Clock.currentTimeMillis) - started) / 1000
-      const metrics = metricsFor(routeOf(request.url), String(response.status), request.method)
-      yield* Metric.update(metrics.count, 1)
-      yield* Metric.update(metrics.time, elapsed)
-      return response
-    }),
+    Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) =>
+      Effect.flatMap(Clock.currentTimeMillis, (started) =>
+        Effect.flatMap(httpEffect, (response) =>
+          Effect.flatMap(Clock.currentTimeMillis, (ended) =>
+            Effect.as(record(request, response.status, (ended - started) / 1000), response)
+          )
+        )
+      )
+    ),
   { global: true }
 )

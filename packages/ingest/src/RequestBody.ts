@@ -24,12 +24,8 @@ export const isJsonMediaType = (header: string): boolean => {
 }
 
 /** A missing Content-Type is taken as JSON (old clients); any other non-JSON type is refused. */
-export const checkMediaType = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void, UnsupportedMedia> => {
-  const header = request.headers["content-type"]
-  return header === undefined || header.trim() === "" || isJsonMediaType(header)
-    ? Effect.void
-    : Effect.fail(new UnsupportedMedia({ contentType: header }))
-}
+const acceptsMediaType = (header: string | undefined): boolean =>
+  header === undefined || header.trim() === "" || isJsonMediaType(header)
 
 const declaredLength = (request: HttpServerRequest.HttpServerRequest): Option.Option<number> => {
   const header = request.headers["content-length"]
@@ -91,10 +87,11 @@ const readIncoming = (incoming: Readable, limit: number): Effect.Effect<string, 
 export const readText = (
   request: HttpServerRequest.HttpServerRequest,
   limit: number
-): Effect.Effect<string, BodyError> =>
-  Effect.gen(function* () {
-    yield* checkMediaType(request)
-    const length = declaredLength(request)
-    if (Option.isSome(length) && length.value > limit) return yield* new BodyTooLarge({ limit })
-    return yield* readIncoming(NodeHttpServerRequest.toIncomingMessage(request) as Readable, limit)
-  })
+): Effect.Effect<string, BodyError> => {
+  // the header checks are plain calls: only the read itself needs to be an effect
+  const contentType = request.headers["content-type"]
+  if (!acceptsMediaType(contentType)) return Effect.fail(new UnsupportedMedia({ contentType: contentType ?? "" }))
+  const length = declaredLength(request)
+  if (Option.isSome(length) && length.value > limit) return Effect.fail(new BodyTooLarge({ limit }))
+  return readIncoming(NodeHttpServerRequest.toIncomingMessage(request) as Readable, limit)
+}

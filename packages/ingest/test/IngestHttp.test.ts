@@ -41,6 +41,17 @@ describe("POST /pin/", () => {
       })
     )
 
+    it.effect("the 200 is exactly the JSON of {status, unique_id}, escapes included, as application/json", () =>
+      Effect.gen(function* () {
+        const id = 'quote" back\\slash \u00e9 \u2028 tab\t'
+        const reply = yield* postJson("/pin/", JSON.stringify(sampleEvent({ unique_id: id })))
+        assert.strictEqual(reply.status, 200)
+        assert.strictEqual(reply.text, JSON.stringify({ status: "accepted", unique_id: id }))
+        assert.strictEqual(reply.headers.get("content-type"), "application/json")
+        assert.strictEqual(reply.headers.get("content-length"), String(Buffer.byteLength(reply.text)))
+      })
+    )
+
     it.effect("also answers the seed clients' path without the slash", () =>
       Effect.gen(function* () {
         const reply = yield* postJson("/pin", JSON.stringify(sampleEvent({ unique_id: "no-slash" })))
