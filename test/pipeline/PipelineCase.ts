@@ -268,7 +268,7 @@ export const runCase = <E, R, RS>(generated: Case, env: Layer.Layer<R, E>, store
       ).toBe(true)
 
     // batch: archive the same records and process every day; it agrees with the stream
-    const archived = yield* archive()
+    const archived = yield* archive("pin")
     expect(archived.events, "archive read every record").toBe(pinRecords.length)
     let batchRejected = archived.unreadable
     for (const day of archived.days) {

@@ -10,7 +10,7 @@
  * reading order, `aggregateStaged`): the database keeps the latest version of each pin and computes the
  * same aggregates the domain's `aggregates` would.
  */
-import type { DailyAggregates, DailyCategoryStats, DailyTagCount, DatedPin } from "@pinflow/domain"
+import type { DailyAggregates, DailyCategoryStats, DailyTagCount, DatedPin, EventTypeName } from "@pinflow/domain"
 import { Config, Context, Effect, Layer } from "effect"
 import type { AnalyticsStoreError, BatchRunInProgress } from "./AnalyticsStore/AnalyticsStoreError.ts"
 import { defaultRefreshTimeout, type InsightsRefreshed, type InsightsSnapshot } from "./AnalyticsStore/Insights.ts"
@@ -61,6 +61,11 @@ export interface ProcessedDay {
  * carry the archive object and its 1-based line. Either makes the insert idempotent.
  */
 export interface BatchReject {
+  /**
+   * The type of the event rejected: the archive reads every type's topic and sets it; absent = `pin` (the
+   * processing step reads only the pins' archive).
+   */
+  readonly event_type?: EventTypeName | undefined
   readonly reason: string
   readonly detail: string
   readonly unique_id?: string | undefined

@@ -339,6 +339,46 @@ describe("AnalyticsStore (Postgres, embedded PGlite)", () => {
       })
     )
 
+    it.effect("writeRejects stores each reject's event_type (a geo's as geo, one without as pin)", () =>
+      Effect.gen(function* () {
+        const store = yield* AnalyticsStore
+        const { sql } = yield* Database
+        yield* store.writeRejects([
+          {
+            event_type: "geo",
+            reason: "invalid_json",
+            detail: "d",
+            raw: "{",
+            topic: "geos-et",
+            partition: 0,
+            offset: 7
+          },
+          {
+            event_type: "user",
+            reason: "invalid_json",
+            detail: "d",
+            raw: "{",
+            topic: "users-et",
+            partition: 0,
+            offset: 7
+          },
+          { reason: "invalid_json", detail: "d", raw: "{", topic: "pins-et", partition: 0, offset: 7 }
+        ])
+        const rows = yield* Effect.promise(
+          () => sql<Array<{ event_type: string; topic: string }>>`
+            select event_type, topic from pin_rejects where topic like '%-et' order by topic`
+        )
+        assert.deepStrictEqual(
+          rows.map((r) => [r.topic, r.event_type]),
+          [
+            ["geos-et", "geo"],
+            ["pins-et", "pin"],
+            ["users-et", "user"]
+          ]
+        )
+      })
+    )
+
     it.effect(
       "writeRejects stores NUL and lone surrogates escaped, and a row still refused in its last-resort form",
       () =>

@@ -16,6 +16,7 @@ import {
   type PinSourceError,
   type SourceRecord
 } from "@pinflow/adapters"
+import type { EventTypeName } from "@pinflow/domain"
 import { Effect, type Scope, Stream } from "effect"
 import { parseKey, partitionPrefix } from "./ArchiveLayout.ts"
 import { toArchiveLine } from "./ArchiveLine.ts"
@@ -51,7 +52,10 @@ interface Group {
   readonly keys: Set<string>
 }
 
-export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return<
+/** `eventType`: the type of `settings.topic`'s events, recorded on its rejects. */
+export const archive = Effect.fn("Batch.archive")(function* (
+  eventType: EventTypeName
+): Effect.fn.Return<
   ArchiveSummary,
   PinSourceError | ObjectStoreError | AnalyticsStoreError,
   PinSource | ObjectStore | AnalyticsStore | BatchSettings | Scope.Scope
@@ -84,6 +88,7 @@ export const archive = Effect.fn("Batch.archive")(function* (): Effect.fn.Return
         const day = line._tag === "Dated" ? line.day : null
         if (line._tag === "Unreadable") {
           rejects.push({
+            event_type: eventType,
             reason: line.reason,
             detail: line.detail,
             raw: record.value,

@@ -7,7 +7,7 @@ export const batchRuns = Metric.counter("pinflow_batch_runs_total", {
 })
 
 export const eventsArchived = Metric.counter("pinflow_batch_events_archived_total", {
-  description: "Messages copied from the pins topic to the archive",
+  description: "Messages copied from each type's topic to the archive (event_type=pin|geo|user)",
   incremental: true
 })
 

@@ -8,7 +8,7 @@
 import { AnalyticsStore, type RunCounts } from "@pinflow/adapters"
 import { Cause, Clock, Effect, Exit, Metric, Result } from "effect"
 import { type ArchiveSummary, archive } from "./Archive.ts"
-import { archiveOtherTypes } from "./ArchiveEventTypes.ts"
+import { archiveOtherTypes, type TypeArchiveSummary } from "./ArchiveEventTypes.ts"
 import { batchRejects, batchRuns, eventsArchived, lastSuccess, reconciliationGap } from "./BatchMetrics.ts"
 import { BatchSettings } from "./BatchSettings.ts"
 import { addDays, daysUpTo, today } from "./Days.ts"
@@ -20,6 +20,8 @@ import { unreadDays } from "./UnreadDays.ts"
 export interface RunSummary {
   readonly day: string
   readonly archive: ArchiveSummary
+  /** The other types' topics archived this run (a topic that could not be is absent: see `archiveOtherTypes`). */
+  readonly otherTypes: ReadonlyArray<TypeArchiveSummary>
   readonly process: ProcessSummary
   readonly retention: RetentionSummary
   /** Other days processed in this run (each its own `batch_runs` row) because they held unread objects. */
@@ -42,6 +44,10 @@ export const formatSummary = (s: RunSummary): string =>
   [
     `batch ${s.day} succeeded in ${(s.durationMs / 1000).toFixed(1)} s:`,
     `archived ${number.format(s.archive.events)} events into ${s.archive.objects} objects (${megabytes(s.archive.bytes)});`,
+    ...s.otherTypes.map(
+      (o) =>
+        `archived ${number.format(o.events)} ${o.type} events into ${o.objects} objects (${megabytes(o.bytes)}), ${number.format(o.unreadable)} unreadable;`
+    ),
     `${processText(s.process, s.archive.unreadable)};`,
     ...(s.reprocessed.length === 0
       ? []
@@ -52,6 +58,7 @@ export const formatSummary = (s: RunSummary): string =>
 /** What a run did so far: its row's counts, whether it ends well or not. */
 interface Progress {
   archive?: ArchiveSummary
+  otherTypes?: ReadonlyArray<TypeArchiveSummary>
   process?: ProcessSummary
   retention?: RetentionSummary
   readonly stepMs: Record<string, number>
@@ -70,6 +77,15 @@ const countsOf = (progress: Progress, durationMs: number): RunCounts => ({
         parts_replaced: progress.archive.replaced,
         redelivered_ignored: progress.archive.redelivered
       }),
+  // per other type, prefixed with its name: `geo_events_archived`, `user_unreadable`, …
+  ...Object.fromEntries(
+    (progress.otherTypes ?? []).flatMap((o) => [
+      [`${o.type}_events_archived`, o.events],
+      [`${o.type}_unreadable`, o.unreadable],
+      [`${o.type}_objects_written`, o.objects],
+      [`${o.type}_bytes_written`, o.bytes]
+    ])
+  ),
   ...(progress.process === undefined
     ? {}
     : {
@@ -88,7 +104,15 @@ const countsOf = (progress: Progress, durationMs: number): RunCounts => ({
       }),
   ...(progress.retention === undefined
     ? {}
-    : { objects_deleted: progress.retention.deleted, objects_kept_unreadable: progress.retention.keptUnreadable }),
+    : {
+        objects_deleted: progress.retention.deleted,
+        objects_kept_unreadable: progress.retention.keptUnreadable,
+        ...Object.fromEntries(
+          Object.entries(progress.retention.deletedByType).flatMap(([type, n]) =>
+            type === "pin" ? [] : [[`${type}_objects_deleted`, n]]
+          )
+        )
+      }),
   duration_ms: durationMs
 })
 
@@ -186,9 +210,10 @@ export const runDay = Effect.fn("Batch.runDay")(function* (day: string) {
     Effect.gen(function* () {
       const run = yield* recorded(day, (progress) =>
         Effect.gen(function* () {
-          const archived = yield* timed(progress, "archive", archive())
-          yield* archiveOtherTypes()
+          const archived = yield* timed(progress, "archive", archive("pin"))
           progress.archive = archived
+          const otherTypes = yield* timed(progress, "archive_other_types", archiveOtherTypes())
+          progress.otherTypes = otherTypes
           yield* Effect.logInfo("archive: done").pipe(
             Effect.annotateLogs({ events: archived.events, objects: archived.objects, bytes: archived.bytes })
           )
@@ -199,12 +224,15 @@ export const runDay = Effect.fn("Batch.runDay")(function* (day: string) {
           yield* timed(progress, "insights", refreshInsights())
           const retained = yield* timed(progress, "retention", Effect.flatMap(today, retention))
           progress.retention = retained
-          return { archive: archived, process: processed, retention: retained, reprocessed }
+          return { archive: archived, otherTypes, process: processed, retention: retained, reprocessed }
         })
       )
       const summary: RunSummary = { day, ...run.value, durationMs: run.durationMs }
-      yield* Metric.update(eventsArchived, summary.archive.events)
-      yield* Metric.update(batchRejects, summary.archive.unreadable + summary.process.rejects)
+      yield* Metric.update(Metric.withAttributes(eventsArchived, { event_type: "pin" }), summary.archive.events)
+      for (const o of summary.otherTypes)
+        yield* Metric.update(Metric.withAttributes(eventsArchived, { event_type: o.type }), o.events)
+      const otherUnreadable = summary.otherTypes.reduce((n, o) => n + o.unreadable, 0)
+      yield* Metric.update(batchRejects, summary.archive.unreadable + otherUnreadable + summary.process.rejects)
       yield* Metric.update(reconciliationGap, summary.process.gap)
       if (summary.process.gap !== 0)
         yield* Effect.logWarning(

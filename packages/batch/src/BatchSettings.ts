@@ -12,8 +12,8 @@
  * archive lives in: objects under `<prefix>/raw/<topic>/`]; `GEOS_TOPIC`, `USERS_TOPIC` [geos, users]: archived
  * beside the pins under `raw/<topic>/`.
  */
-import { defaultTopic, EventTopics } from "@pinflow/adapters"
-import { eventTypes } from "@pinflow/domain"
+import { defaultTopic, type EventTopic, EventTopics } from "@pinflow/adapters"
+import { type EventTypeName, eventTypes } from "@pinflow/domain"
 import { Config, Context, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 import { archiveRootFor } from "./ArchiveLayout.ts"
 
@@ -35,7 +35,7 @@ export interface BatchSettingsShape {
   /** The folder of this deployment's archive in the bucket ("" = the top level). */
   readonly archivePrefix: string
   /** Every registered type's topic (`topic` among them): each is archived under `raw/<topic>/`. */
-  readonly eventTopics: ReadonlyArray<string>
+  readonly eventTopics: ReadonlyArray<Pick<EventTopic, "type" | "topic">>
 }
 
 export type Aggregation = "database" | "memory"
@@ -54,7 +54,7 @@ export const defaultBatchSettings: BatchSettingsShape = {
   legacyPrefix: undefined,
   aggregation: "database",
   archivePrefix: "",
-  eventTopics: eventTypes.map((t) => t.plural)
+  eventTopics: eventTypes.map((t) => ({ type: t.name as EventTypeName, topic: t.plural }))
 }
 
 const intBetween = (name: string, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
@@ -93,7 +93,7 @@ export const BatchSettingsConfig = Config.all({
     Config.map((prefix) => prefix.trim()),
     Config.withDefault(defaultBatchSettings.archivePrefix)
   ),
-  eventTopics: EventTopics.pipe(Config.map((topics) => topics.types.map((t) => t.topic)))
+  eventTopics: EventTopics.pipe(Config.map((topics) => topics.types))
 })
 
 /** Where these settings' archive lives: `<ARCHIVE_PREFIX>raw/<PINS_TOPIC>/` (`raw/pins/` by default). */
@@ -109,7 +109,10 @@ export class BatchSettings extends Context.Service<BatchSettings, BatchSettingsS
       BatchSettings.of({
         ...defaultBatchSettings,
         // the other types' topics follow the given pins topic, as they do from the environment
-        eventTopics: eventTypes.map((t) => defaultTopic(t.plural, settings.topic ?? defaultBatchSettings.topic)),
+        eventTopics: eventTypes.map((t) => ({
+          type: t.name as EventTypeName,
+          topic: defaultTopic(t.plural, settings.topic ?? defaultBatchSettings.topic)
+        })),
         ...settings
       })
     )

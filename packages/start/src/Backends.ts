@@ -78,7 +78,7 @@ const embeddedLog = (choice: BackendChoice) =>
       return EmbeddedLog.layer(logDir(choice), {
         retainFor: (topic) => [
           ...(stream.topics.all.includes(topic) ? [stream.group] : []),
-          ...(topic === batch.topic || batch.eventTopics.includes(topic) ? [batch.group] : [])
+          ...(topic === batch.topic || batch.eventTopics.some((t) => t.topic === topic) ? [batch.group] : [])
         ]
       })
     })

@@ -126,6 +126,7 @@ export const makePostgresAnalytics = (
   insightsTimeout: Duration.Duration = defaultRefreshTimeout
 ): AnalyticsStoreApi => {
   const rejectRow = (r: BatchReject) => ({
+    event_type: r.event_type ?? "pin",
     reason: r.reason,
     detail: r.detail,
     unique_id: r.unique_id ?? null,

@@ -49,6 +49,7 @@ const bounded = (text: string, limit: number) =>
  * still adds none).
  */
 export const lastResortReject = (reject: BatchReject, refusal: string): BatchReject => ({
+  event_type: reject.event_type,
   reason: "unstorable",
   detail: bounded(
     asciiOnly(`${reject.reason}: ${reject.detail} (refused by the database: ${refusal})`),
