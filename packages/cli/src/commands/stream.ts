@@ -11,7 +11,7 @@ export const stream = Command.make("stream", { metricsPort }, (flags) => {
   const overrides: Record<string, string> = {}
   if (Option.isSome(flags.metricsPort)) overrides.METRICS_PORT = String(flags.metricsPort.value)
   // imported when the command runs: `--help` and the other commands never load the worker
-  return Effect.promise(() => import("@pinflow/stream/main")).pipe(
+  return Effect.promise(() => import("@pinflow/stream/StreamProgram")).pipe(
     Effect.flatMap(({ runStream }) => runStream),
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )
