@@ -3,7 +3,7 @@
  * route and status) and the router middleware that records every request, unknown routes included.
  */
 import { eventTypes } from "@pinflow/domain"
-import { Clock, Effect, Metric } from "effect"
+import { Clock, type Context, Effect, Metric } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 
 export const eventsAccepted = Metric.counter("pinflow_events_accepted_total", {
@@ -78,11 +78,14 @@ const metricsFor = (route: string, status: string, method: string) => {
   return found
 }
 
-/** Counts and times one answered request (a plain function: it runs on every request). */
-const record = (request: HttpServerRequest.HttpServerRequest, status: number, seconds: number) => {
-  const metrics = metricsFor(routeOf(request.url), String(status), request.method)
-  return Effect.andThen(Metric.update(metrics.count, 1), Metric.update(metrics.time, seconds))
-}
+/** Counts and times one answered request: both updates in one step (`Metric.update` is a step each). */
+const record = (request: HttpServerRequest.HttpServerRequest, status: number, seconds: number) =>
+  Effect.contextWith((context: Context.Context<never>) => {
+    const metrics = metricsFor(routeOf(request.url), String(status), request.method)
+    metrics.count.updateUnsafe(1, context)
+    metrics.time.updateUnsafe(seconds, context)
+    return Effect.void
+  })
 
 export const HttpMetricsMiddleware = HttpRouter.middleware(
   (httpEffect) =>
