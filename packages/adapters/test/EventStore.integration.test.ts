@@ -84,7 +84,12 @@ describeIntegration("the store's geo and user tables on PostgreSQL", ["postgres"
                 }
               ]
             })
-            assert.deepStrictEqual(first, { pins: 0, events: 3, rejects: 1 })
+            assert.deepStrictEqual(first, {
+              pins: 0,
+              events: 3,
+              rejects: 1,
+              byType: { geo: { rows: 2, rejects: 1 }, user: { rows: 1, rejects: 0 } }
+            })
             // an older user version (earlier ingested_at) is not written; a newer geo version is
             const second = yield* store.writeBatch({
               pins: [],
@@ -94,7 +99,7 @@ describeIntegration("the store's geo and user tables on PostgreSQL", ["postgres"
               ],
               rejects: []
             })
-            assert.deepStrictEqual(second, { pins: 0, events: 1, rejects: 0 })
+            assert.deepStrictEqual(second, { pins: 0, events: 1, rejects: 0, byType: { geo: { rows: 1, rejects: 0 } } })
             const geos = yield* query(
               (sql) => sql`select ind::int, event_time, latitude, longitude, coordinates, country, ingested_at,
               processed_at is not null as processed from geo_events order by ind`
@@ -154,7 +159,12 @@ describeIntegration("the store's geo and user tables on PostgreSQL", ["postgres"
               ],
               rejects: []
             })
-            assert.deepStrictEqual(newer, { pins: 0, events: 2, rejects: 0 })
+            assert.deepStrictEqual(newer, {
+              pins: 0,
+              events: 2,
+              rejects: 0,
+              byType: { geo: { rows: 1, rejects: 0 }, user: { rows: 1, rejects: 0 } }
+            })
             const older = yield* store.writeBatch({
               pins: [],
               tables: [
@@ -163,14 +173,14 @@ describeIntegration("the store's geo and user tables on PostgreSQL", ["postgres"
               ],
               rejects: []
             })
-            assert.deepStrictEqual(older, { pins: 0, events: 0, rejects: 0 })
+            assert.deepStrictEqual(older, { pins: 0, events: 0, rejects: 0, byType: {} })
             // a replay of the newer message (same offset) is written again: the same version
             const replay = yield* store.writeBatch({
               pins: [],
               tables: [tableRows(geoTable, [geo(7, t1, 11, "Newer")])],
               rejects: []
             })
-            assert.deepStrictEqual(replay, { pins: 0, events: 1, rejects: 0 })
+            assert.deepStrictEqual(replay, { pins: 0, events: 1, rejects: 0, byType: { geo: { rows: 1, rejects: 0 } } })
             const stored = yield* query(
               (sql) => sql`select g.country, g.topic, g.partition, g."offset"::int, u.user_name, u.topic as user_topic,
               u."offset"::int as user_offset from geo_events g join users u using (ind)`

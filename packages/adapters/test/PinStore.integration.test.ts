@@ -89,7 +89,7 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
               reject(12, { unique_id: "id\u0000nul", source: "ingest" })
             ]
           })
-          assert.deepStrictEqual(result, { pins: 2, events: 0, rejects: 3 })
+          assert.deepStrictEqual(result, { pins: 2, events: 0, rejects: 3, byType: { pin: { rows: 2, rejects: 3 } } })
           const rows = yield* storedPins
           assert.deepStrictEqual(
             rows.map((r) => [r.unique_id, r.pin_index, r.title, r.tags, r.downloaded, r.follower_count, r.offset]),
@@ -123,12 +123,13 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
           yield* store.writeBatch({ pins: [v1], rejects: [reject(1)] })
           yield* store.writeBatch({ pins: [v2], rejects: [reject(1)] })
           const replay = yield* store.writeBatch({ pins: [v1], rejects: [reject(1)] })
-          assert.deepStrictEqual(replay, { pins: 0, events: 0, rejects: 0 })
+          assert.deepStrictEqual(replay, { pins: 0, events: 0, rejects: 0, byType: {} })
           const later = pin("x", { title: "v3", ingested_at: "2026-11-26T11:00:00.000Z", offset: 0 })
           assert.deepStrictEqual(yield* store.writeBatch({ pins: [later], rejects: [] }), {
             pins: 1,
             events: 0,
-            rejects: 0
+            rejects: 0,
+            byType: { pin: { rows: 1, rejects: 0 } }
           })
           assert.deepStrictEqual(
             (yield* storedPins).map((r) => r.title),
@@ -165,7 +166,7 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
             ],
             rejects: []
           })
-          assert.deepStrictEqual(result, { pins: 2, events: 0, rejects: 0 })
+          assert.deepStrictEqual(result, { pins: 2, events: 0, rejects: 0, byType: { pin: { rows: 2, rejects: 0 } } })
           assert.deepStrictEqual(
             (yield* storedPins).map((r) => [r.unique_id, r.title, r.offset]),
             [
@@ -216,7 +217,12 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
               { numRuns: 300, seed: 42 }
             )
             .map((fields, i) => pin(`t${i}`, { ...fields, offset: i }))
-          assert.deepStrictEqual(yield* store.writeBatch({ pins, rejects: [] }), { pins: 300, events: 0, rejects: 0 })
+          assert.deepStrictEqual(yield* store.writeBatch({ pins, rejects: [] }), {
+            pins: 300,
+            events: 0,
+            rejects: 0,
+            byType: { pin: { rows: 300, rejects: 0 } }
+          })
           const rows = yield* query(
             (sql) =>
               sql`select unique_id, title, description, tags, save_location, category from pins order by "offset"`
@@ -244,7 +250,8 @@ describeIntegration("PinStore on PostgreSQL", ["postgres"], (env) => {
           assert.deepStrictEqual(yield* store.writeBatch({ pins, rejects: [] }), {
             pins: 20_000,
             events: 0,
-            rejects: 0
+            rejects: 0,
+            byType: { pin: { rows: 20_000, rejects: 0 } }
           })
           const n = yield* query((sql) => sql`select count(*)::int as n from pins`)
           assert.strictEqual(n[0]?.n, 20_000)

@@ -14,9 +14,13 @@ export interface Status {
   readonly lag: number
 }
 
-const total = (snapshots: ReadonlyArray<Metric.Metric.Snapshot>, id: string): number =>
+const total = (
+  snapshots: ReadonlyArray<Metric.Metric.Snapshot>,
+  id: string,
+  counted: (attributes: Readonly<Record<string, string>>) => boolean = () => true
+): number =>
   snapshots.reduce((sum, snapshot) => {
-    if (snapshot.id !== id) return sum
+    if (snapshot.id !== id || !counted(snapshot.attributes ?? {})) return sum
     if (snapshot.type === "Counter") return sum + Number(snapshot.state.count)
     if (snapshot.type === "Gauge") return sum + Number(snapshot.state.value)
     return sum
@@ -26,7 +30,8 @@ export const readStatus: Effect.Effect<Status> = Effect.map(Metric.snapshot, (sn
   accepted: total(snapshots, "pinflow_events_accepted_total"),
   refused: total(snapshots, "pinflow_events_rejected_total"),
   written: total(snapshots, "pinflow_pins_written_total"),
-  events: total(snapshots, "pinflow_event_rows_written_total"),
+  // pins are counted apart: the rows of every other type
+  events: total(snapshots, "pinflow_event_rows_written_total", (a) => a.event_type !== "pin"),
   rejects: total(snapshots, "pinflow_rejects_written_total"),
   lag: total(snapshots, "pinflow_consumer_lag")
 }))

@@ -8,11 +8,13 @@
  * Connectivity failures are not isolated: they fail the whole write, which the caller retries later.
  */
 import {
+  nothingWritten,
   type PinRow,
   PinStore,
   PinStoreError,
   type RejectRow,
   type StoredEvent,
+  sumWritten,
   type TableRows,
   type WriteBatch,
   type WriteResult
@@ -20,14 +22,6 @@ import {
 import { eventTypes } from "@pinflow/domain"
 import { Clock, Effect } from "effect"
 import { thrownText, unstorable, unstorableEvent } from "./Transform.ts"
-
-const zero: WriteResult = { pins: 0, events: 0, rejects: 0 }
-
-const sum = (a: WriteResult, b: WriteResult): WriteResult => ({
-  pins: a.pins + b.pins,
-  events: a.events + b.events,
-  rejects: a.rejects + b.rejects
-})
 
 /** One row of a batch, whatever its kind: the unit isolation halves. */
 type Unit =
@@ -150,7 +144,7 @@ const storeRefusedReject = (store: PinStore["Service"], reject: RejectRow, refus
               Effect.logError("reject refused even as bare coordinates: not stored").pipe(
                 Effect.annotateLogs({ ...coordinatesOf(reject), error: causeText(third) })
               ),
-              zero
+              nothingWritten
             )
         )
     )
@@ -185,10 +179,10 @@ export const writeIsolating = (
         if (part.length > 1) {
           // halves of the rows in order, whatever their kinds: a pin and a reject are split like two pins
           const half = Math.ceil(part.length / 2)
-          return sum(yield* write(part.slice(0, half)), yield* write(part.slice(half)))
+          return sumWritten(yield* write(part.slice(0, half)), yield* write(part.slice(half)))
         }
         const [unit] = part
-        if (unit === undefined) return zero
+        if (unit === undefined) return nothingWritten
         if (unit._tag === "reject") return yield* storeRefusedReject(store, unit.reject, refusal)
         const now = yield* nowIso
         const row =

@@ -7,11 +7,13 @@ export const eventsConsumed = Metric.counter("pinflow_events_consumed_total", {
 export const pinsWritten = Metric.counter("pinflow_pins_written_total", {
   description: "Pin rows inserted or updated in Postgres"
 })
+/** By `event_type` (`pin`, `geo`, `user`): every type's rows, pins included. */
 export const eventRowsWritten = Metric.counter("pinflow_event_rows_written_total", {
-  description: "Geo and user rows (every type's but pins) inserted or updated in Postgres"
+  description: "Rows of each event type (event_type: pin, geo, user) inserted or updated in Postgres"
 })
+/** By `event_type`: the type of the refused event. */
 export const rejectsWritten = Metric.counter("pinflow_rejects_written_total", {
-  description: "Reject rows inserted in Postgres (replays excluded)"
+  description: "Reject rows inserted in Postgres by event type (replays excluded)"
 })
 export const writeRetries = Metric.counter("pinflow_stream_write_retries_total", {
   description: "Batch writes retried because Postgres was unavailable or failing"

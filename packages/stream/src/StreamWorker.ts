@@ -50,8 +50,11 @@ export const writeRecords = Effect.fn("StreamWorker.write")(function* (records: 
   yield* Metric.update(M.writeLatency, elapsed / 1000)
   yield* Metric.update(M.batchSize, records.length)
   yield* Metric.update(M.pinsWritten, result.pins)
-  yield* Metric.update(M.eventRowsWritten, result.events)
-  yield* Metric.update(M.rejectsWritten, result.rejects)
+  for (const [type, written] of Object.entries(result.byType)) {
+    const attributes = { event_type: type }
+    yield* Metric.update(Metric.withAttributes(M.eventRowsWritten, attributes), written.rows)
+    yield* Metric.update(Metric.withAttributes(M.rejectsWritten, attributes), written.rejects)
+  }
   yield* Metric.update(M.eventsConsumed, records.length)
   return records
 })

@@ -113,7 +113,8 @@ describeIntegration("stream worker against Kafka and PostgreSQL", ["kafka", "pos
       // the metrics README.md names, as the worker serves them
       const metrics = await metricsOf(worker)
       expect(metricValue(metrics, "pinflow_pins_written_total")).toBe(2362)
-      expect(metricValue(metrics, "pinflow_rejects_written_total")).toBe(24)
+      expect(metricValue(metrics, "pinflow_event_rows_written_total", { event_type: "pin" })).toBe(2362)
+      expect(metricValue(metrics, "pinflow_rejects_written_total", { event_type: "pin" })).toBe(24)
       expect(metricValue(metrics, "pinflow_events_consumed_total")).toBe(2386)
       expect(metricValue(metrics, "pinflow_stream_write_seconds_count")).toBeGreaterThanOrEqual(1)
       expect(metricValue(metrics, "pinflow_stream_batch_size_sum")).toBe(2386)

@@ -6,11 +6,14 @@
 import { Context, Deferred, Effect } from "effect"
 import { dedupeLastBy, storedKey, supersedesBy, type TableRows, versioning } from "../EventStore/Table.ts"
 import {
+  countWritten,
   dedupeLast,
+  eventTypeOfTable,
   type PinRow,
   PinStoreError,
   type RejectRow,
   supersedes,
+  type TypeWritten,
   type WriteBatch,
   type WriteResult
 } from "./Types.ts"
@@ -95,9 +98,12 @@ export const makeMemoryPinStore = Effect.sync(() => {
           written += 1
         }
       }
+      const byType: Record<string, TypeWritten> = {}
+      countWritten(byType, "pin", written, 0)
       let events = 0
       const stored: Array<TableRows> = []
       for (const { table, rows } of batch.tables ?? []) {
+        const eventsBefore = events
         const v = versioning(table)
         const supersedes = supersedesBy(v)
         const unique = dedupeLastBy(v, rows)
@@ -112,6 +118,7 @@ export const makeMemoryPinStore = Effect.sync(() => {
           }
         }
         stored.push({ table, rows: unique })
+        countWritten(byType, eventTypeOfTable(table.name), events - eventsBefore, 0)
       }
       let inserted = 0
       for (const reject of batch.rejects) {
@@ -120,13 +127,14 @@ export const makeMemoryPinStore = Effect.sync(() => {
         if (key !== null) rejectKeys.add(key)
         rejects.push(reject)
         inserted += 1
+        countWritten(byType, reject.event_type ?? "pin", 0, 1)
       }
       writes.push(
         stored.length === 0
           ? { pins: unique, rejects: batch.rejects }
           : { pins: unique, tables: stored, rejects: batch.rejects }
       )
-      return { pins: written, events, rejects: inserted }
+      return { pins: written, events, rejects: inserted, byType }
     })
 
   return PinStoreMemory.of({

@@ -9,10 +9,14 @@ import { pinTable } from "../EventStore/PinTable.ts"
 import { dedupeLastBy, type StoredTable, type TableRows, versioning } from "../EventStore/Table.ts"
 import { upsertCopy, upsertUnnest } from "../EventStore/Upsert.ts"
 import {
+  countWritten,
   dedupeLast,
+  eventTypeOfTable,
   isConnectivityError,
+  nothingWritten,
   PinStoreError,
   type RejectRow,
+  type TypeWritten,
   type WriteBatch,
   type WriteResult
 } from "./Types.ts"
@@ -28,7 +32,8 @@ const insertRejects = (tx: postgres.TransactionSql, rejects: ReadonlyArray<Rejec
       ${tx.array(rejects.map((r) => r.source))}::text[], ${tx.array(rejects.map((r) => r.topic))}::text[],
       ${tx.array(rejects.map((r) => r.partition))}::integer[], ${tx.array(rejects.map((r) => r.offset))}::bigint[],
       ${tx.array(rejects.map((r) => r.rejected_at))}::timestamptz[])
-    on conflict (source, topic, partition, "offset") do nothing`
+    on conflict (source, topic, partition, "offset") do nothing
+    returning event_type`
 
 /** Postgres text cannot hold NUL: rejects keep the payload readable with the character escaped. */
 const storableText = (text: string): string => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text)
@@ -75,16 +80,25 @@ export const makePostgresWriter =
       ...(typeof r.unique_id === "string" ? { unique_id: storableText(r.unique_id) } : {})
     }))
     if (pins.length === 0 && rejects.length === 0 && others.every((t) => t.rows.length === 0))
-      return Effect.succeed({ pins: 0, events: 0, rejects: 0 })
+      return Effect.succeed(nothingWritten)
     const upsert = <Row>(tx: postgres.TransactionSql, table: StoredTable<Row>, rows: ReadonlyArray<Row>) =>
       method === "copy" ? upsertCopy(tx, table, rows) : upsertUnnest(tx, table, rows, prepare)
     const transaction = () =>
       sql.begin(async (tx) => {
+        const byType: Record<string, TypeWritten> = {}
         const written = pins.length === 0 ? 0 : await upsert(tx, pinTable, pins)
+        countWritten(byType, "pin", written, 0)
         let events = 0
-        for (const { table, rows } of others) if (rows.length > 0) events += await upsert(tx, table, rows)
-        const inserted = rejects.length === 0 ? 0 : (await insertRejects(tx, rejects)).count
-        return { pins: written, events, rejects: inserted }
+        for (const { table, rows } of others) {
+          if (rows.length === 0) continue
+          const count = await upsert(tx, table, rows)
+          countWritten(byType, eventTypeOfTable(table.name), count, 0)
+          events += count
+        }
+        // the rows returned are the ones inserted: a replayed reject returns none
+        const inserted = rejects.length === 0 ? [] : await insertRejects(tx, rejects)
+        for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
+        return { pins: written, events, rejects: inserted.length, byType }
       })
     return Effect.tryPromise({
       try: () => (deadline === undefined ? transaction() : withDeadline(transaction(), deadline)),

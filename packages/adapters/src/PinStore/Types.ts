@@ -1,4 +1,5 @@
 /** The rows, results and errors of the `PinStore` port (see `../PinStore.ts`). */
+import { eventTypes } from "@pinflow/domain"
 import { Data } from "effect"
 import { pinTable } from "../EventStore/PinTable.ts"
 import { dedupeLastBy, storedKey, supersedesBy, type TableRows, type Versioning } from "../EventStore/Table.ts"
@@ -56,6 +57,34 @@ export interface WriteResult {
   readonly events: number
   /** Reject rows inserted (a replayed reject is not inserted again). */
   readonly rejects: number
+  /** The same by event type (`pin`, `geo`, `user`, …), for metrics labelled by type; absent: nothing written. */
+  readonly byType: Readonly<Record<string, TypeWritten>>
+}
+
+/** Rows inserted or updated and rejects inserted of one event type by one write. */
+export interface TypeWritten {
+  readonly rows: number
+  readonly rejects: number
+}
+
+/** Nothing written. */
+export const nothingWritten: WriteResult = { pins: 0, events: 0, rejects: 0, byType: {} }
+
+/** Adds `rows` and `rejects` of `type` to `byType` (kept absent when both are 0). */
+export const countWritten = (byType: Record<string, TypeWritten>, type: string, rows: number, rejects: number) => {
+  if (rows === 0 && rejects === 0) return
+  const seen = byType[type]
+  byType[type] = { rows: (seen?.rows ?? 0) + rows, rejects: (seen?.rejects ?? 0) + rejects }
+}
+
+/** The registry name of the type a table holds (`geo` for `geo_events`); the table's name if none. */
+export const eventTypeOfTable = (table: string): string => eventTypes.find((t) => t.table.name === table)?.name ?? table
+
+/** Two writes' results together. */
+export const sumWritten = (a: WriteResult, b: WriteResult): WriteResult => {
+  const byType: Record<string, TypeWritten> = { ...a.byType }
+  for (const [type, w] of Object.entries(b.byType)) countWritten(byType, type, w.rows, w.rejects)
+  return { pins: a.pins + b.pins, events: a.events + b.events, rejects: a.rejects + b.rejects, byType }
 }
 
 /**
