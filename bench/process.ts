@@ -1,7 +1,8 @@
 /**
  * A pinflow program as its own node process, as production runs it (`node <launch flags> dist/pinflow.mjs
  * <command>`, the bundle built first when missing or older than a source; `BENCH_FROM=source` runs
- * `node packages/cli/src/bin.ts <command>` with node's defaults instead, what the benches ran before), so the memory
+ * `node packages/cli/src/bin.ts <command>` with node's defaults instead, what the benches ran before;
+ * `BENCH_NODE_FLAGS` replaces the bundle's launch flags), so the memory
  * a bench reports is the program's alone, read from `/proc/<pid>/status`: VmHWM (the kernel's peak
  * resident set since the process started) and VmRSS (now). Also issue 11's memory budgets and how a
  * row prints one.
@@ -38,8 +39,15 @@ const newest = (dir: string): number =>
     0
   )
 
-/** `npm run build` when the bundle is missing or older than the config, the lock or a package's src/. */
+let checked = false
+
+/**
+ * `npm run build` when the bundle is missing or older than the config, the lock or a package's src/;
+ * checked once per bench, so every row of a bench runs the same build.
+ */
 export const ensureBundle = (): void => {
+  if (checked) return
+  checked = true
   const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0
   const sources = Math.max(
     statSync(`${root}rolldown.config.ts`).mtimeMs,
@@ -59,7 +67,10 @@ let announced = false
 export const pinflowLaunch = (
   args: ReadonlyArray<string>
 ): { readonly script: string; readonly flags: ReadonlyArray<string> } => {
-  const launch = pinflowFrom === "source" ? { script: bin, flags: [] } : { script: bundle, flags: launchFlags(args[0]) }
+  // BENCH_NODE_FLAGS="<flags>" replaces the launch flags (to compare heaps; "" for node's defaults)
+  const override = process.env.BENCH_NODE_FLAGS
+  const flags = override === undefined ? launchFlags(args[0]) : override.split(" ").filter((f) => f !== "")
+  const launch = pinflowFrom === "source" ? { script: bin, flags: [] } : { script: bundle, flags }
   if (pinflowFrom === "bundle") ensureBundle()
   if (!announced)
     console.log(`pinflow runs as: node ${[...launch.flags, launch.script.slice(root.length)].join(" ")} …`)
