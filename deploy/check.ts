@@ -17,7 +17,7 @@ import { homedir, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { cleanPinLine } from "@pinflow/domain"
+import { cleanPinLine, type EventType, geoEvent, userEvent } from "@pinflow/domain"
 import postgres from "postgres"
 import { parseAllDocuments } from "yaml"
 import { defaultEnv } from "../services/config.ts"
@@ -37,7 +37,10 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon
 const run = promisify(execFile)
 const repo = fileURLToPath(new URL("..", import.meta.url))
 const cache = process.env.PINFLOW_CACHE ?? join(homedir(), ".cache", "pinflow")
-const samplePath = join(repo, "..", "shared", "data", "pins-sample.ndjson")
+const dataDir = join(repo, "..", "shared", "data")
+const samplePath = join(dataDir, "pins-sample.ndjson")
+/** Rows of the geo and user samples posted through the edge (the pins' sample is posted whole). */
+const otherTypeRows = 10
 const saturationSeconds = Number(process.env.DEPLOY_SATURATION ?? "15")
 const id = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`
 const image = `localhost/pinflow:check-${id}`
@@ -263,6 +266,48 @@ const sample = () => {
   return { lines, cleanIds: clean }
 }
 
+/** The V8 flags each program needs to stay inside its memory limit (README "Configuration"). */
+const v8Budgets: Record<string, Record<string, string>> = {
+  edge: { "max-semi-space-size": "4" },
+  stream: { "max-semi-space-size": "4", "max-old-space-size": "128" },
+  batch: { "max-semi-space-size": "2", "max-old-space-size": "128" }
+}
+
+/**
+ * The `--name=value` flags node runs with: NODE_OPTIONS first, then node's own arguments (up to the script),
+ * which win — as V8 applies them.
+ */
+const effectiveV8Flags = (cmdline: string, nodeOptions: string): Map<string, string> => {
+  const args = cmdline.trim().split(" ").slice(1)
+  const script = args.findIndex((a) => !a.startsWith("-"))
+  const own = script < 0 ? args : args.slice(0, script)
+  const flags = new Map<string, string>()
+  for (const arg of [...nodeOptions.trim().split(/\s+/), ...own]) {
+    const match = /^--([a-z0-9-]+)=(.*)$/.exec(arg)
+    if (match?.[1] !== undefined && match[2] !== undefined) flags.set(match[1].replace(/_/g, "-"), match[2])
+  }
+  return flags
+}
+
+/** The first rows of a type's sample and the keys of its distinct clean rows: what must land in its table. */
+const typeSample = (type: EventType, file: string) => {
+  const path = join(dataDir, file)
+  if (!existsSync(path)) {
+    if (isCI()) fail(`sample data not found at ${path}; CI must have it`)
+    throw new Skip(`sample data not found at ${path}`)
+  }
+  const lines = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .slice(0, otherTypeRows)
+  const keys = new Set<string>()
+  for (const line of lines) {
+    const outcome = type.cleanPostedLine(line)
+    if (outcome._tag === "Success") keys.add(String((outcome.success as Record<string, unknown>)[type.table.key]))
+  }
+  return { type, lines, keys }
+}
+
 const main = async () => {
   await preflight()
   try {
@@ -275,6 +320,7 @@ const main = async () => {
 
 const checkDeployment = async () => {
   const { lines, cleanIds } = sample()
+  const otherSamples = [typeSample(geoEvent, "geo-sample.ndjson"), typeSample(userEvent, "users-sample.ndjson")]
   const started = performance.now()
   const base = process.env.DEPLOY_BASE ?? (await localBase())
   say(`base ${base} ready in ${seconds(started)} s`)
@@ -373,6 +419,33 @@ const checkDeployment = async () => {
       `sample: ${lines.length} rows posted, all ${cleanIds.size} distinct clean pins landed in ${seconds(landStarted)} s`
     )
 
+    // 1b. geo and user rows through the same edge and worker: each lands in its own table
+    for (const { type, lines: rows, keys } of otherSamples) {
+      const answer = await fetch(`${edge}/${type.plural}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson" },
+        body: `${rows.join("\n")}\n`
+      })
+      if (answer.status !== 200)
+        fail(`POST /${type.plural} answered ${answer.status}: ${(await answer.text()).slice(0, 300)}`)
+      const keyColumn = sql(type.table.key)
+      const typeStarted = performance.now()
+      await waitFor(`${keys.size} sample ${type.name} rows in ${schema}.${type.table.name}`, 60_000, async () =>
+        (await sql`select count(*)::int as n from ${sql(schema)}.${sql(type.table.name)}`)[0]?.n === keys.size
+          ? true
+          : undefined
+      )
+      const landed = new Set(
+        (await sql`select ${keyColumn}::text as k from ${sql(schema)}.${sql(type.table.name)}`).map(
+          (r) => r.k as string
+        )
+      )
+      for (const key of keys) if (!landed.has(key)) fail(`clean ${type.name} row ${key} did not land`)
+      say(
+        `sample: ${rows.length} ${type.name} rows posted to /${type.plural}, all ${keys.size} distinct clean rows landed in ${schema}.${type.table.name} in ${seconds(typeStarted)} s`
+      )
+    }
+
     // 2. rolling restart under traffic: every acknowledged event lands
     const cleanLine = lines.find((l) => cleanPinLine(l)._tag === "Success") ?? fail("no clean row in the sample")
     const acked = new Set<string>()
@@ -408,6 +481,31 @@ const checkDeployment = async () => {
         .find((n) => !n.endsWith("-infra")) ?? fail(`no container in ${pod}`)
     const exitOf = async (container: string) =>
       podman(["inspect", container, "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}"])
+    // each program runs with its budget's V8 flags (the manifests put them where nothing overrides them)
+    for (const [component, expected] of Object.entries(v8Budgets)) {
+      const proc = await podman([
+        "exec",
+        await containerOf(podOf(component)),
+        "/bin/sh",
+        "-c",
+        "tr '\\0' ' ' </proc/1/cmdline; echo; tr '\\0' '\\n' </proc/1/environ | sed -n 's/^NODE_OPTIONS=//p'"
+      ])
+      const [cmdline = "", nodeOptions = ""] = proc.split("\n")
+      const flags = effectiveV8Flags(cmdline, nodeOptions)
+      for (const [flag, value] of Object.entries(expected))
+        if (flags.get(flag) !== value)
+          fail(`${component} runs with --${flag}=${flags.get(flag) ?? "(node's default)"}, not ${value}: ${cmdline}`)
+    }
+    say(
+      `V8 flags in the containers: ${Object.entries(v8Budgets)
+        .map(
+          ([c, f]) =>
+            `${c} ${Object.entries(f)
+              .map(([k, v]) => `--${k}=${v}`)
+              .join(" ")}`
+        )
+        .join(", ")}`
+    )
     for (const component of ["stream", "edge", "batch"]) {
       const pod = podOf(component)
       const container = await containerOf(pod)
