@@ -1,6 +1,6 @@
 /**
- * `pinflow start` as a process (the same `runStartWith`, `StartMain` and `runProgram` as
- * packages/start/src/main.ts) on in-memory services, except that the stream worker's consumer crashes for
+ * `pinflow start` as a process (the same `runStartWith`, `StartProgram` and `runProgram` as
+ * `pinflow start`) on in-memory services, except that the stream worker's consumer crashes for
  * good once it has read its first record — as a Kafka consumer whose partitions are gone does. Spawned by
  * start.failure.test.ts; `PORT`/`HOST`/`START_FAILURE_GRACE` come from its environment.
  */
@@ -16,7 +16,8 @@ import {
   runProgram
 } from "@pinflow/adapters"
 import { BatchSettings } from "@pinflow/batch"
-import { runStartWith, StartMain } from "@pinflow/start/main"
+import { StartProgram } from "@pinflow/start/StartProgram"
+import { runStartWith } from "@pinflow/start/StartRunner"
 import { StreamSettings } from "@pinflow/stream"
 import { Effect, Layer, Option, Stream } from "effect"
 import postgres from "postgres"
@@ -65,4 +66,4 @@ const Services = Layer.mergeAll(
 
 const choice = { home: ".pinflow-test", kafka: Option.none(), database: Option.none(), bucket: Option.none() }
 
-if (import.meta.main) runProgram(runStartWith(StartMain(choice, { demo: false, demoRate: 20 }, Services)))
+if (import.meta.main) runProgram(runStartWith(StartProgram(choice, { demo: false, demoRate: 20 }, Services)))

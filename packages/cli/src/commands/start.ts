@@ -26,7 +26,7 @@ export const start = Command.make("start", { demo, demoRate, port, host }, (flag
   if (Option.isSome(flags.port)) overrides.PORT = String(flags.port.value)
   if (Option.isSome(flags.host)) overrides.HOST = flags.host.value
   // imported when the command runs: `--help` and the other commands never load the whole pipeline
-  return Effect.promise(() => import("@pinflow/start/main")).pipe(
+  return Effect.promise(() => import("@pinflow/start/StartProgram")).pipe(
     Effect.flatMap(({ runStart }) => runStart({ demo: flags.demo, demoRate: flags.demoRate })),
     Effect.asVoid,
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
