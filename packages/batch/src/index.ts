@@ -1,4 +1,4 @@
-/** The batch program: its steps, runs and schedule over the adapters' ports (wiring in `main.ts`). */
+/** The batch program: its steps, runs and schedule over the ports (launched by `BatchRunner`, `BatchScheduleProgram`). */
 export * from "./Archive.ts"
 export * from "./ArchiveLayout.ts"
 export * from "./BatchRun.ts"

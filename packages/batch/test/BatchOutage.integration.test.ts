@@ -12,7 +12,7 @@ import { startService, stopService } from "../../../test/support/services.ts"
 import { createSchema, dropSchema } from "../../adapters/test/DatabaseSchema.ts"
 import { archiveRootFor } from "../src/ArchiveLayout.ts"
 import { runWithRetries } from "../src/BatchSchedule.ts"
-import { BatchServices } from "../src/main.ts"
+import { BatchServices } from "../src/BatchServices.ts"
 
 const D = "2026-11-20"
 const events = 1_500

@@ -34,7 +34,8 @@ export const parseRunDate = (raw: string, today: string): Effect.Effect<string, 
 }
 
 // imported when a subcommand runs: `--help` and the other commands never load the batch (nor the GCS client)
-const loadBatch = Effect.promise(() => import("@pinflow/batch/main"))
+const loadRunner = Effect.promise(() => import("@pinflow/batch/BatchRunner"))
+const loadSchedule = Effect.promise(() => import("@pinflow/batch/BatchScheduleProgram"))
 
 const catchUp = Flag.Boolean("catch-up").pipe(
   Flag.withDescription(
@@ -50,7 +51,7 @@ const run = Command.make("run", { date, catchUp }, (flags) =>
   Effect.gen(function* () {
     const today = DateTime.formatIsoDate(yield* DateTime.now)
     const day = Option.isSome(flags.date) ? yield* parseRunDate(flags.date.value, today) : undefined
-    const { runBatch } = yield* loadBatch
+    const { runBatch } = yield* loadRunner
     yield* runBatch({ ...(day === undefined ? {} : { date: day }), catchUp: flags.catchUp })
   })
 ).pipe(
@@ -66,7 +67,7 @@ const run = Command.make("run", { date, catchUp }, (flags) =>
 )
 
 const schedule = Command.make("schedule", { catchUp }, (flags) =>
-  loadBatch.pipe(Effect.flatMap(({ runSchedule }) => runSchedule({ catchUp: flags.catchUp })))
+  loadSchedule.pipe(Effect.flatMap(({ runSchedule }) => runSchedule({ catchUp: flags.catchUp })))
 ).pipe(
   Command.withDescription(
     `Run the batch on BATCH_CRON (default "0 0 * * *", UTC) for the day that ended, with retries (BATCH_RETRIES, exponential from BATCH_RETRY_DELAY) and catch-up of missed days; serves /healthz and /metrics on METRICS_PORT (default 9465). ${env}`
