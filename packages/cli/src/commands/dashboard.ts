@@ -19,7 +19,7 @@ export const dashboard = Command.make("dashboard", { port, metrics }, (flags) =>
   if (Option.isSome(flags.port)) overrides.DASHBOARD_PORT = String(flags.port.value)
   if (Option.isSome(flags.metrics)) overrides.DASHBOARD_METRICS = flags.metrics.value
   // imported when the command runs: `--help` and the other commands never load the dashboard
-  return Effect.promise(() => import("@pinflow/dashboard/main")).pipe(
+  return Effect.promise(() => import("@pinflow/dashboard/DashboardProgram")).pipe(
     Effect.flatMap(({ runDashboard }) => runDashboard),
     Effect.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown(overrides), { asPrimary: true }))
   )
