@@ -93,17 +93,7 @@ const pinRecord = (record: SourceRecord, now: string): { pin: PinRow } | { rejec
   Result.match(cleanLoggedPinLine(record.value), {
     onSuccess: (pin) => ({
       pin: {
-        unique_id: pin.unique_id,
-        index: pin.index,
-        title: pin.title,
-        description: pin.description,
-        follower_count: pin.follower_count,
-        tags: pin.tags,
-        media_type: pin.media_type,
-        image_src: pin.image_src,
-        downloaded: pin.downloaded,
-        save_location: pin.save_location,
-        category: pin.category,
+        ...pin,
         ingested_at: pin.ingested_at === undefined ? null : isoTime(pin.ingested_at),
         ...coordinates(record)
       }

@@ -1,22 +1,15 @@
 /** The rows, results and errors of the `PinStore` port (see `../PinStore.ts`). */
-import { eventTypes } from "@pinflow/domain"
+import { type CleanPin, eventTypes } from "@pinflow/domain"
 import { Data } from "effect"
 import { pinTable } from "../EventStore/PinTable.ts"
 import { dedupeLastBy, storedKey, supersedesBy, type TableRows, type Versioning } from "../EventStore/Table.ts"
 
-/** A clean pin as stored, with the Kafka coordinates of the message it came from (null when none). */
-export interface PinRow {
+/**
+ * A clean pin as stored (the domain's clean type; the id as plain text, since a test or another producer may
+ * hand any string), with the Kafka coordinates of the message it came from (null when none).
+ */
+export type PinRow = Omit<CleanPin, "unique_id" | "ingested_at"> & {
   readonly unique_id: string
-  readonly index: number
-  readonly title: string | null
-  readonly description: string | null
-  readonly follower_count: number | null
-  readonly tags: ReadonlyArray<string>
-  readonly media_type: "image" | "video" | "story"
-  readonly image_src: string | null
-  readonly downloaded: boolean
-  readonly save_location: string
-  readonly category: string | null
   /** ISO 8601; null for pins that never went through the edge. */
   readonly ingested_at: string | null
   readonly topic: string | null
