@@ -220,7 +220,19 @@ const warmUp = async (): Promise<void> => {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
   try {
     await admin.connect()
-    await admin.describeGroups(["pinflow-services-warmup"])
+    // after a restart the group coordinator reloads __consumer_offsets: on a busy machine that outlasts
+    // kafkajs' own retries ("not the correct coordinator", "coordinator is loading"), so wait up to 60 s
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      try {
+        await admin.describeGroups(["pinflow-services-warmup"])
+        break
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err)
+        if (!/coordinator/i.test(text) || Date.now() > deadline) throw err
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    }
     await producer.connect()
   } finally {
     await producer.disconnect().catch(() => {})
