@@ -2,6 +2,9 @@
  * The stream worker's configuration: `STREAM_GROUP` (pinflow-stream), `STREAM_BATCH_SIZE` (1000 records:
  * the read-ahead and the batches in flight hold up to 4 × this many; draining 500K with the worker's launch
  * flags it peaked at 184-195 MB with 2,000, 156-171 MB with 1,000, events/s within the noise),
+ * `STREAM_BATCH_BYTES` (8 MiB of record text per batch at most,
+ * whichever of count and bytes comes first; the read-ahead holds up to twice this, so read-ahead plus the batches
+ * in flight stay near 40 MB of text even for 900 KiB records, which count alone would let reach gigabytes),
  * `STREAM_BATCH_WINDOW` (0: no window, a batch is taken as soon as a writer is free; a duration brings back
  * fixed windows: a batch is written when full or this long after its first record),
  * `STREAM_WRITE_CONCURRENCY` (2 batches written at once; commits stay in order), `STREAM_BUFFER`
@@ -22,6 +25,7 @@ const pinTopic = (types: ReadonlyArray<EventTopic>): EventTopic =>
 export const StreamConfig = Config.all({
   group: Config.NonEmptyString("STREAM_GROUP").pipe(Config.withDefault("pinflow-stream")),
   batchSize: Config.Int("STREAM_BATCH_SIZE").pipe(Config.withDefault(1000)),
+  batchBytes: Config.Int("STREAM_BATCH_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
   // a bare `0` is the natural way to say "no window", though not a Duration string
   batchWindow: Config.Literal("0", "STREAM_BATCH_WINDOW").pipe(
     Config.map(() => Duration.zero),
@@ -39,6 +43,10 @@ export const StreamConfig = Config.all({
 export interface StreamSettingsShape {
   readonly group: string
   readonly batchSize: number
+  /** Record text (characters) per batch at most, besides the count; a larger record is a batch of one. */
+  readonly batchBytes: number
+  /** Record text read ahead at most (twice `batchBytes`), besides `bufferSize`. */
+  readonly bufferBytes: number
   /** Zero (the default): no window, a batch is taken when a writer is free. */
   readonly batchWindow: Duration.Duration
   readonly writeConcurrency: number
@@ -83,6 +91,8 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
       StreamSettings.of({
         group: c.group,
         batchSize: Math.max(1, c.batchSize),
+        batchBytes: Math.max(1, c.batchBytes),
+        bufferBytes: Math.max(1, c.batchBytes) * 2,
         batchWindow: c.batchWindow,
         writeConcurrency: Math.max(1, c.writeConcurrency),
         bufferSize: c.buffer._tag === "Some" ? Math.max(1, c.buffer.value) : Math.max(1, c.batchSize) * 2,
@@ -104,6 +114,8 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         eventTopics: defaultEventTopics(overrides.pinsTopic ?? "pins", overrides.rejectedTopic ?? "pins.rejected"),
         group: "pinflow-stream",
         batchSize: 2000,
+        batchBytes: 8 * 1024 * 1024,
+        bufferBytes: 16 * 1024 * 1024,
         batchWindow: Duration.zero,
         writeConcurrency: 2,
         bufferSize: 4000,

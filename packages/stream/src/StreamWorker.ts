@@ -10,7 +10,7 @@
  */
 import { PinSource, PinSourceError, type SourceRecord } from "@pinflow/adapters"
 import { stringifyJson } from "@pinflow/domain"
-import { Array as Arr, Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Metric, Ref, Schedule, Stream } from "effect"
 import { type RowOrigin, writeIsolating } from "./Isolation.ts"
 import { markCommitted, markLag, markReleased, markStarted, markTaken, StreamHealth } from "./StreamHealth.ts"
 import * as M from "./StreamMetrics.ts"
@@ -114,14 +114,40 @@ const lagReadings = (group: string, topics: ReadonlyArray<string>) =>
  */
 export const batches = <E>(
   records: Stream.Stream<SourceRecord, E>,
-  settings: { readonly batchSize: number; readonly batchWindow: Duration.Duration }
+  settings: { readonly batchSize: number; readonly batchBytes: number; readonly batchWindow: Duration.Duration }
 ): Stream.Stream<ReadonlyArray<SourceRecord>, E> =>
-  Duration.isZero(settings.batchWindow)
-    ? records.pipe(
-        Stream.chunks,
-        Stream.flatMap((chunk) => Stream.fromIterable(Arr.chunksOf(chunk, settings.batchSize)))
-      )
-    : Stream.groupedWithin(records, settings.batchSize, settings.batchWindow)
+  (Duration.isZero(settings.batchWindow)
+    ? records.pipe(Stream.chunks)
+    : (Stream.groupedWithin(records, settings.batchSize, settings.batchWindow) as Stream.Stream<
+        ReadonlyArray<SourceRecord>,
+        E
+      >)
+  ).pipe(Stream.flatMap((chunk) => Stream.fromIterable(cut(chunk, settings.batchSize, settings.batchBytes))))
+
+/**
+ * `records` in order, cut where a batch would pass `batchSize` records or `batchBytes` characters of text,
+ * whichever comes first; a record larger than `batchBytes` is a batch of one.
+ */
+export const cut = (
+  records: ReadonlyArray<SourceRecord>,
+  batchSize: number,
+  batchBytes: number
+): ReadonlyArray<ReadonlyArray<SourceRecord>> => {
+  const out: Array<ReadonlyArray<SourceRecord>> = []
+  let start = 0
+  let bytes = 0
+  for (const [i, record] of records.entries()) {
+    const size = record.value.length
+    if (i > start && (i - start >= batchSize || bytes + size > batchBytes)) {
+      out.push(records.slice(start, i))
+      start = i
+      bytes = 0
+    }
+    bytes += size
+  }
+  if (start < records.length) out.push(start === 0 ? records : records.slice(start))
+  return out
+}
 
 /** Runs the worker until `stop` completes, then drains what is in flight and returns. */
 export const runWorker = (stop: Deferred.Deferred<void>) =>
@@ -131,7 +157,8 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
     const consumption = yield* source.subscribe({
       group: settings.group,
       topics: consumedTopics(settings),
-      bufferSize: settings.bufferSize
+      bufferSize: settings.bufferSize,
+      bufferBytes: settings.bufferBytes
     })
     yield* markStarted
     yield* Effect.forkScoped(lagReadings(settings.group, consumedTopics(settings)))
@@ -140,6 +167,7 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
         group: settings.group,
         topics: consumedTopics(settings).join(","),
         batchSize: settings.batchSize,
+        batchBytes: settings.batchBytes,
         batchWindow: Duration.format(settings.batchWindow)
       })
     )

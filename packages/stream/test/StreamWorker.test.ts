@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { InMemoryLog, PinSource, PinStore, PinStoreMemory } from "@pinflow/adapters"
+import { InMemoryLog, PinSource, PinStore, PinStoreMemory, type SourceRecord } from "@pinflow/adapters"
 import { Clock, Deferred, Duration, Effect, Fiber, Layer, Metric, Option, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { layerStreamHealth, stallReason } from "../src/StreamHealth.ts"
 import * as M from "../src/StreamMetrics.ts"
 import { StreamSettings, type StreamSettingsShape } from "../src/StreamSettings.ts"
-import { runWorker, streamWorker } from "../src/StreamWorker.ts"
-import { event } from "./Fixtures.ts"
+import { cut, runWorker, streamWorker } from "../src/StreamWorker.ts"
+import { event, record } from "./Fixtures.ts"
 
 const env = (settings: Partial<StreamSettingsShape> = {}, partitions = 1) =>
   Layer.mergeAll(PinSource.layerMemory, PinStore.layerMemory, StreamSettings.layerWith(settings)).pipe(
@@ -473,4 +473,21 @@ describe("stream worker on the in-memory log and store", () => {
       )
     )
   )
+})
+
+describe("cut: batches bounded by count and by bytes", () => {
+  const sized = (sizes: ReadonlyArray<number>) => sizes.map((n, offset) => record("x".repeat(n), offset))
+  const shape = (batches: ReadonlyArray<ReadonlyArray<SourceRecord>>) => batches.map((b) => b.map((r) => r.offset))
+
+  it("cuts at whichever of count and bytes comes first, in order", () => {
+    assert.deepStrictEqual(shape(cut(sized([4, 4, 4, 1, 1, 1, 1]), 3, 10)), [
+      [0, 1],
+      [2, 3, 4],
+      [5, 6]
+    ])
+  })
+
+  it("a record larger than the byte bound is a batch of one, between the others", () => {
+    assert.deepStrictEqual(shape(cut(sized([2, 50, 2, 2]), 10, 10)), [[0], [1], [2, 3]])
+  })
 })

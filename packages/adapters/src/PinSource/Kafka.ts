@@ -5,7 +5,7 @@
  * a new generation: records read under an older one are not committed, since their partitions may now
  * belong to another member, which re-reads them from the group's committed offset.
  */
-import { Cause, Effect, Exit, Fiber, Queue, Schedule, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Queue, Schedule, Semaphore, Stream } from "effect"
 import type { Consumer, EachBatchPayload } from "kafkajs"
 import { KafkaClient } from "../KafkaClient.ts"
 import {
@@ -104,7 +104,29 @@ export const makeKafkaPinSource = Effect.gen(function* () {
         catch: fail("subscribe")
       })
 
-      const records = Stream.callback<SourceRecord, PinSourceError>(
+      // the read-ahead in bytes: a permit per character of text, taken before a record enters the buffer and
+      // given back once the reader pulls it (a record larger than the whole bound takes all of it, alone)
+      const bufferBytes = Math.max(1, options.bufferBytes ?? Number.MAX_SAFE_INTEGER)
+      const weight = (r: SourceRecord) => Math.min(bufferBytes, Math.max(1, r.value.length))
+      const bytes = yield* Semaphore.make(bufferBytes)
+      const offerWeighed = (
+        queue: Queue.Queue<SourceRecord, PinSourceError | Cause.Done>,
+        batch: ReadonlyArray<SourceRecord>
+      ) =>
+        options.bufferBytes === undefined
+          ? Queue.offerAll(queue, batch)
+          : Effect.forEach(
+              batch,
+              (r) =>
+                Effect.andThen(
+                  bytes.take(weight(r)),
+                  // a hand-over interrupted by a rebalance gives its permits back, or they would leak
+                  Queue.offer(queue, r).pipe(Effect.onInterrupt(() => Effect.asVoid(bytes.release(weight(r)))))
+                ),
+              { discard: true }
+            )
+
+      const inBuffer = Stream.callback<SourceRecord, PinSourceError>(
         (queue) =>
           Effect.gen(function* () {
             const pending = new Set<Fiber.Fiber<unknown, unknown>>()
@@ -118,7 +140,7 @@ export const makeKafkaPinSource = Effect.gen(function* () {
 
             /** Offers while heart-beating; fails with kafkajs' own error when the group rebalances. */
             const handOver = (batch: ReadonlyArray<SourceRecord>, heartbeat: () => Promise<void>) =>
-              Queue.offerAll(queue, batch).pipe(
+              offerWeighed(queue, batch).pipe(
                 Effect.raceFirst(
                   Effect.tryPromise({ try: heartbeat, catch: (cause) => cause }).pipe(
                     Effect.delay("1 second"),
@@ -187,6 +209,14 @@ export const makeKafkaPinSource = Effect.gen(function* () {
           }),
         { bufferSize: options.bufferSize ?? 4096, strategy: "suspend" }
       )
+      const records =
+        options.bufferBytes === undefined
+          ? inBuffer
+          : inBuffer.pipe(
+              Stream.mapArrayEffect((chunk) =>
+                Effect.as(bytes.release(chunk.reduce((sum, r) => sum + weight(r), 0)), chunk)
+              )
+            )
 
       const commit = (batch: ReadonlyArray<SourceRecord>) =>
         Effect.gen(function* () {

@@ -20,6 +20,11 @@ export interface SubscribeOptions {
   readonly topics: ReadonlyArray<string>
   /** Records buffered between the consumer and the stream's reader (default 4096). */
   readonly bufferSize?: number
+  /**
+   * Record text (characters of `value`) buffered at most, besides the count (default: unbounded); a record
+   * larger than this is still handed over alone, so large records cannot exhaust the reader's heap.
+   */
+  readonly bufferBytes?: number
 }
 
 export interface CommittedOffset {
