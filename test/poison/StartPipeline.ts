@@ -83,9 +83,10 @@ export const startEmbedded = async (n: number): Promise<StartGeneration> => {
     await sleep(250)
   }
   const warmup = goodIds(`warmup-${n}`)
+  // the count before posting: an idle worker writes at once, so a pin may land before the answers are read
+  const check = await generation.watch()
   const answers = await postGood(url, warmup)
   if (answers.some((a) => a.status !== 200)) throw new Error(`warm-up refused: ${JSON.stringify(answers)}`)
-  const check = await generation.watch()
   const { missing, dead } = await watchLanding(generation, check, warmup, [], 60_000)
   if (missing.length > 0 || dead.length > 0)
     throw new Error(`pinflow start ${n} did not land its warm-up: ${[...missing, ...dead].join("\n")}`)
