@@ -89,6 +89,23 @@ const coordinates = (record: SourceRecord) => ({
   offset: record.offset
 })
 
+/** A record its type's cleaning refused: a `stream` reject with its raw payload and coordinates. */
+const cleaningReject = (
+  record: SourceRecord,
+  now: string,
+  reason: string,
+  detail: string,
+  key: string | undefined
+): RejectRow => ({
+  reason,
+  detail,
+  unique_id: key ?? null,
+  raw: record.value,
+  source: "stream",
+  ...coordinates(record),
+  rejected_at: now
+})
+
 const pinRecord = (record: SourceRecord, now: string): { pin: PinRow } | { reject: RejectRow } =>
   Result.match(cleanLoggedPinLine(record.value), {
     onSuccess: (pin) => ({
@@ -99,15 +116,7 @@ const pinRecord = (record: SourceRecord, now: string): { pin: PinRow } | { rejec
       }
     }),
     onFailure: (rejection) => ({
-      reject: {
-        reason: rejection.reason,
-        detail: rejection.detail,
-        unique_id: rejection.unique_id ?? null,
-        raw: record.value,
-        source: "stream",
-        ...coordinates(record),
-        rejected_at: now
-      }
+      reject: cleaningReject(record, now, rejection.reason, rejection.detail, rejection.unique_id)
     })
   })
 
@@ -175,13 +184,7 @@ const eventRecord = (
     onFailure: (rejection) => ({
       reject: {
         event_type: type.name,
-        reason: rejection.reason,
-        detail: rejection.detail,
-        unique_id: rejection.key ?? null,
-        raw: record.value,
-        source: "stream",
-        ...coordinates(record),
-        rejected_at: now
+        ...cleaningReject(record, now, rejection.reason, rejection.detail, rejection.key)
       }
     })
   })
