@@ -3,12 +3,11 @@
 // rejects — and join on pin_index = ind, as the insights need.
 import postgres from "postgres"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import { freePort } from "../../../test/support/freePort.ts"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { sampleLines, samplePath } from "../../../test/support/sampleData.ts"
 import { type Program, spawnProgram } from "../../../test/support/spawnProgram.ts"
 import { createSchema, dropSchema } from "../../adapters/test/DatabaseSchema.ts"
-import { spawnWorker, waitFor } from "../../stream/test/IntegrationSupport.ts"
+import { spawnReadyEdge, spawnWorker, typeTopicVars, waitFor } from "../../stream/test/IntegrationSupport.ts"
 
 const files = ["pins-sample.ndjson", "geo-sample.ndjson", "users-sample.ndjson"].map((file) =>
   samplePath.replace("pins-sample.ndjson", file)
@@ -35,30 +34,8 @@ describeIntegration("pinflow emulate --file with the three samples, end to end",
     "lands every row of each type once, the three joined on pin_index = ind",
     async () => {
       const topic = uniqueName("emulate-it")
-      const vars = {
-        KAFKA_BROKERS: env.kafkaBrokers.join(","),
-        DATABASE_URL: url,
-        PINS_TOPIC: `${topic}-pins`,
-        GEOS_TOPIC: `${topic}-geos`,
-        USERS_TOPIC: `${topic}-users`,
-        KAFKA_PARTITIONS: "3",
-        LOG_LEVEL: "Warning"
-      }
-      const port = await freePort()
-      const edge = spawnProgram("packages/ingest/src/main.ts", [], {
-        ...process.env,
-        ...vars,
-        PORT: String(port),
-        HOST: "127.0.0.1"
-      })
-      programs.push(edge)
-      const base = `http://127.0.0.1:${port}`
-      await waitFor(
-        "the edge ready",
-        async () => (await fetch(`${base}/readyz`)).ok,
-        60_000,
-        () => edge.output()
-      )
+      const vars = typeTopicVars(topic, env.kafkaBrokers, url)
+      const base = await spawnReadyEdge(vars, programs)
       const worker = spawnWorker({ ...vars, STREAM_GROUP: `g-${topic}` })
       programs.push(worker)
 

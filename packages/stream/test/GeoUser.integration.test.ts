@@ -3,12 +3,11 @@
 // with their event_type; a repeated ind is the same row, the last written wins.
 import postgres from "postgres"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import { freePort } from "../../../test/support/freePort.ts"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { sampleLines } from "../../../test/support/sampleData.ts"
-import { type Program, spawnProgram } from "../../../test/support/spawnProgram.ts"
+import type { Program } from "../../../test/support/spawnProgram.ts"
 import { createSchema, dropSchema } from "../../adapters/test/DatabaseSchema.ts"
-import { spawnWorker, type Worker, waitFor } from "./IntegrationSupport.ts"
+import { spawnReadyEdge, spawnWorker, typeTopicVars, type Worker, waitFor } from "./IntegrationSupport.ts"
 
 const shared = new URL("../../../../shared/data/", import.meta.url)
 const geo = sampleLines(new URL("geo-sample.ndjson", shared).pathname)
@@ -35,30 +34,8 @@ describeIntegration("geo and user events through the edge, Kafka and the worker"
     async () => {
       if ("skip" in geo || "skip" in users) return
       const topic = uniqueName("geo-user-it")
-      const vars = {
-        KAFKA_BROKERS: env.kafkaBrokers.join(","),
-        DATABASE_URL: url,
-        PINS_TOPIC: `${topic}-pins`,
-        GEOS_TOPIC: `${topic}-geos`,
-        USERS_TOPIC: `${topic}-users`,
-        KAFKA_PARTITIONS: "3",
-        LOG_LEVEL: "Warning"
-      }
-      const port = await freePort()
-      const edge = spawnProgram("packages/ingest/src/main.ts", [], {
-        ...process.env,
-        ...vars,
-        PORT: String(port),
-        HOST: "127.0.0.1"
-      })
-      programs.push(edge)
-      const base = `http://127.0.0.1:${port}`
-      await waitFor(
-        "the edge ready",
-        async () => (await fetch(`${base}/readyz`)).ok,
-        60_000,
-        () => edge.output()
-      )
+      const vars = typeTopicVars(topic, env.kafkaBrokers, url)
+      const base = await spawnReadyEdge(vars, programs)
       const post = async (path: string, body: string, type = "application/json") => {
         const response = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body })
         return { status: response.status, body: (await response.json()) as Record<string, unknown> }

@@ -4,6 +4,7 @@
  */
 import { Kafka, logLevel, Partitioners } from "kafkajs"
 import type postgres from "postgres"
+import { freePort } from "../../../test/support/freePort.ts"
 import { type Program, spawnProgram } from "../../../test/support/spawnProgram.ts"
 
 export const kafkaOf = (brokers: ReadonlyArray<string>) =>
@@ -86,6 +87,40 @@ export type Worker = Program
 /** `node packages/stream/src/main.ts` with these variables on top of the environment. */
 export const spawnWorker = (vars: Record<string, string>): Worker =>
   spawnProgram("packages/stream/src/main.ts", [], { ...process.env, METRICS_PORT: "0", LOG_LEVEL: "Info", ...vars })
+
+/** The variables of a scenario on its own three type topics (3 partitions) and database. */
+export const typeTopicVars = (topic: string, brokers: ReadonlyArray<string>, databaseUrl: string) => ({
+  KAFKA_BROKERS: brokers.join(","),
+  DATABASE_URL: databaseUrl,
+  PINS_TOPIC: `${topic}-pins`,
+  GEOS_TOPIC: `${topic}-geos`,
+  USERS_TOPIC: `${topic}-users`,
+  KAFKA_PARTITIONS: "3",
+  LOG_LEVEL: "Warning"
+})
+
+/**
+ * `node packages/ingest/src/main.ts` on a free port with these variables, once its `/readyz` answers;
+ * added to `programs` at once, so the test's clean-up stops it even when it never gets ready.
+ */
+export const spawnReadyEdge = async (vars: Record<string, string>, programs: Array<Program>): Promise<string> => {
+  const port = await freePort()
+  const edge = spawnProgram("packages/ingest/src/main.ts", [], {
+    ...process.env,
+    ...vars,
+    PORT: String(port),
+    HOST: "127.0.0.1"
+  })
+  programs.push(edge)
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(
+    "the edge ready",
+    async () => (await fetch(`${base}/readyz`)).ok,
+    60_000,
+    () => edge.output()
+  )
+  return base
+}
 
 /** The worker's metrics server, at the address its "metrics server listening" log line gave. */
 const metricsServer = (worker: Worker): string => {
