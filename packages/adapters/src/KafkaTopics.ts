@@ -42,6 +42,13 @@ export interface EventTopic {
 export const defaultTopic = (plural: string, pinsTopic: string): string =>
   plural === "pins" ? pinsTopic : pinsTopic === "pins" ? plural : `${pinsTopic}-${plural}`
 
+/** Every registered type's topics when no type's variable is set, for this pins topic (see `defaultTopic`). */
+export const defaultEventTopics = (pinsTopic = "pins"): ReadonlyArray<EventTopic> =>
+  eventTypes.map((t) => {
+    const topic = defaultTopic(t.plural, pinsTopic)
+    return { type: t.name, topic, rejected: rejectedTopic(topic) }
+  })
+
 /**
  * Every registered type's topics: `<topicVariable>` (PINS_TOPIC, GEOS_TOPIC, USERS_TOPIC; default see
  * `defaultTopic`) and `<topic>.rejected`, in registry order, with `KAFKA_PARTITIONS` and

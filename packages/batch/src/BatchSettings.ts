@@ -12,7 +12,7 @@
  * archive lives in: objects under `<prefix>/raw/<topic>/`]; `GEOS_TOPIC`, `USERS_TOPIC` [geos, users]: archived
  * beside the pins under `raw/<topic>/`.
  */
-import { defaultTopic, type EventTopic, EventTopics } from "@pinflow/adapters"
+import { defaultEventTopics, type EventTopic, EventTopics } from "@pinflow/adapters"
 import { type EventTypeName, eventTypes } from "@pinflow/domain"
 import { Config, Context, Cron, Duration, Effect, Layer, Option, Result, Schema } from "effect"
 import { archiveRootFor } from "./ArchiveLayout.ts"
@@ -109,9 +109,9 @@ export class BatchSettings extends Context.Service<BatchSettings, BatchSettingsS
       BatchSettings.of({
         ...defaultBatchSettings,
         // the other types' topics follow the given pins topic, as they do from the environment
-        eventTopics: eventTypes.map((t) => ({
-          type: t.name as EventTypeName,
-          topic: defaultTopic(t.plural, settings.topic ?? defaultBatchSettings.topic)
+        eventTopics: defaultEventTopics(settings.topic ?? defaultBatchSettings.topic).map(({ type, topic }) => ({
+          type,
+          topic
         })),
         ...settings
       })

@@ -15,8 +15,7 @@
  * (`PINS_TOPIC`, `GEOS_TOPIC`, `USERS_TOPIC`, each with `<topic>.rejected`).
  */
 
-import { defaultTopic, type EventTopic, EventTopics } from "@pinflow/adapters"
-import { eventTypes } from "@pinflow/domain"
+import { defaultEventTopics, type EventTopic, EventTopics } from "@pinflow/adapters"
 import { Config, Context, Duration, Effect, Layer } from "effect"
 
 const pinTopic = (types: ReadonlyArray<EventTopic>): EventTopic =>
@@ -63,16 +62,8 @@ export interface StreamSettingsShape {
 }
 
 /** Each type's default topics, the pins' as given (the others follow them: see `defaultTopic`). */
-const defaultEventTopics = (pinsTopic: string, rejectedTopic: string): ReadonlyArray<EventTopic> =>
-  eventTypes.map((t) =>
-    t.name === "pin"
-      ? { type: t.name, topic: pinsTopic, rejected: rejectedTopic }
-      : {
-          type: t.name,
-          topic: defaultTopic(t.plural, pinsTopic),
-          rejected: `${defaultTopic(t.plural, pinsTopic)}.rejected`
-        }
-  )
+const eventTopicsWith = (pinsTopic: string, rejectedTopic: string): ReadonlyArray<EventTopic> =>
+  defaultEventTopics(pinsTopic).map((t) => (t.type === "pin" ? { ...t, rejected: rejectedTopic } : t))
 
 /** The time a `stallAfter` counts in: the batch window, 200 ms when there is none (as the former default). */
 export const stallUnit = (settings: StreamSettingsShape): Duration.Duration =>
@@ -111,7 +102,7 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
     Layer.succeed(
       StreamSettings,
       StreamSettings.of({
-        eventTopics: defaultEventTopics(overrides.pinsTopic ?? "pins", overrides.rejectedTopic ?? "pins.rejected"),
+        eventTopics: eventTopicsWith(overrides.pinsTopic ?? "pins", overrides.rejectedTopic ?? "pins.rejected"),
         group: "pinflow-stream",
         batchSize: 2000,
         batchBytes: 8 * 1024 * 1024,

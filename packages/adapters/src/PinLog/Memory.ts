@@ -3,10 +3,10 @@
  * bounds, deadlines and 503 paths as production. `PinLogMemory` lets a test read what was appended,
  * take the log down, or hold sends (as a slow broker would) to fill the queue.
  */
-import { type EventTypeName, eventTypes, LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
+import { type EventTypeName, LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
 import { Context, Deferred, Effect, Exit, Latch, Schema } from "effect"
 import { InMemoryLog } from "../InMemoryLog.ts"
-import type { EventTopic } from "../KafkaTopics.ts"
+import { defaultEventTopics, type EventTopic } from "../KafkaTopics.ts"
 import type { PinLogService } from "../PinLog.ts"
 import { type BatcherOptions, makeBatcher, type OutMessage } from "./Batcher.ts"
 import { type PinLogTopics, toMessages } from "./Messages.ts"
@@ -46,11 +46,7 @@ const decodeRejected = Schema.decodeUnknownSync(Schema.fromJsonString(RejectedEv
 const decodeJson = (text: string): unknown => JSON.parse(text)
 
 /** Each registered type's default topics (`<plural>`, `<plural>.rejected`). */
-const defaultTopics: ReadonlyArray<EventTopic> = eventTypes.map((t) => ({
-  type: t.name,
-  topic: t.plural,
-  rejected: `${t.plural}.rejected`
-}))
+const defaultTopics = defaultEventTopics()
 
 /** How many send sizes `sendSizes` remembers. */
 const maxRecordedSends = 1024
