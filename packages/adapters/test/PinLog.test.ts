@@ -3,6 +3,8 @@ import { defaultBatcherOptions, encodePin, InMemoryLog, type LogWrite, PinLog, P
 import type { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
 import { Deferred, Effect, Exit, Fiber, Layer, Schedule } from "effect"
 import { Partitioners } from "kafkajs"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import { makeBatcher, type OutMessage } from "../src/PinLog/Batcher.ts"
 import { keyPartition } from "../src/PinLog/Partitioner.ts"
 
@@ -216,6 +218,27 @@ describe("PinLog.layerMemory", () => {
         ["1", "2"]
       )
     }).pipe(Effect.provide(memory({ ackTimeout: "5 seconds" })), Effect.timeout("4 seconds"))
+  )
+
+  it.live("keeps no sent write's messages: the queue's memory follows what waits, not what went", () =>
+    Effect.gen(function* () {
+      v8.setFlagsFromString("--expose-gc")
+      const collectGarbage = vm.runInNewContext("gc") as () => void
+      const batcher = yield* makeBatcher(() => Effect.void, () => true, defaultBatcherOptions)
+      const writes: Array<WeakRef<ReadonlyArray<OutMessage>>> = []
+      for (let w = 0; w < 20; w++) {
+        const messages = Array.from({ length: 10 }, (_, i) => message(`${w}-${i}`))
+        writes.push(new WeakRef(messages))
+        yield* batcher.offer(messages)
+      }
+      for (let i = 0; i < 3; i++) {
+        collectGarbage()
+        yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      // the last write may still sit in this generator's registers; every earlier one must be gone
+      assert.isAtMost(writes.filter((w) => w.deref() !== undefined).length, 1)
+      assert.deepStrictEqual(batcher.depth(), { events: 0, bytes: 0 })
+    }).pipe(Effect.scoped)
   )
 
   it.live("splits a write larger than one batch and completes it when every part is acknowledged", () =>

@@ -80,8 +80,11 @@ export interface Batcher {
 }
 
 interface Entry {
-  readonly messages: ReadonlyArray<OutMessage>
-  readonly sizes: ReadonlyArray<number>
+  /** The messages not yet handed to a send; emptied once all are taken, so the queue never holds sent events. */
+  messages: ReadonlyArray<OutMessage>
+  sizes: ReadonlyArray<number>
+  /** How many messages the caller offered. */
+  readonly count: number
   readonly deferred: Deferred.Deferred<void, PinLogWriteError>
   /** Epoch millis after which the caller is answered "timeout". */
   readonly deadline: number
@@ -101,6 +104,9 @@ const batchEvents = Metric.histogram("pinflow_log_batch_events", {
   description: "Messages per send",
   boundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
 })
+
+const noMessages: ReadonlyArray<OutMessage> = []
+const noSizes: ReadonlyArray<number> = []
 
 const byteLength = (m: OutMessage): number =>
   (m.bytes ?? Buffer.byteLength(m.value)) + (m.key === null ? 0 : Buffer.byteLength(m.key)) + 16
@@ -147,13 +153,20 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
     Effect.andThen(Metric.update(queueEvents, events), Metric.update(queueBytes, bytes))
   )
 
+  /** Lets go of an entry's messages once none is left to take: a send holds its own batch. */
+  const release = (entry: Entry) => {
+    entry.messages = noMessages
+    entry.sizes = noSizes
+    entry.next = 0
+  }
+
   /** Drops an entry's messages that were not taken for a send yet. */
   const abandon = (entry: Entry) => {
     for (let i = entry.next; i < entry.messages.length; i++) {
       events -= 1
       bytes -= entry.sizes[i] as number
     }
-    entry.next = entry.messages.length
+    release(entry)
   }
 
   const settle = (entry: Entry, exit: Exit.Exit<void, PinLogWriteError>) => {
@@ -207,6 +220,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
       }
       if (taken > 0) parts.push([entry, taken])
       if (partitionFull || entry.next < entry.messages.length) break
+      release(entry)
       head += 1
       if (batchBytes >= options.maxBatchBytes) break
     }
@@ -234,7 +248,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
       if (Exit.isSuccess(exit)) {
         for (const entry of owners) {
           entry.acked += 1
-          if (entry.acked === entry.messages.length) settle(entry, Exit.void)
+          if (entry.acked === entry.count) settle(entry, Exit.void)
         }
         return
       }
@@ -355,6 +369,7 @@ export const makeBatcher = Effect.fnUntraced(function* <E>(
       const entry: Entry = {
         messages,
         sizes,
+        count: messages.length,
         deferred: Deferred.makeUnsafe<void, PinLogWriteError>(),
         deadline: clock.currentTimeMillisUnsafe() + Duration.toMillis(ackTimeout),
         next: 0,
