@@ -102,11 +102,15 @@ const OpenApiRoute = Layer.unwrap(
   )
 )
 
+/** The Scalar release the embedded variant of this Effect version ships, pinned so the page does not drift. */
+const scalarVersion = "1.43.5"
+
 /** Every route of the edge; needs `PinLog` and `IngestSettings`. */
 export const IngestRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(IngestApi).pipe(Layer.provide(IngestHandlers)),
   OpenApiRoute,
-  HttpApiScalar.layer(IngestApi, { path: "/docs" }),
+  // the page loads Scalar from its CDN: embedding it would keep 12 MB of script text in every edge's heap
+  HttpApiScalar.layerCdn(IngestApi, { path: "/docs", version: scalarVersion }),
   PrometheusMetrics.layerHttp({ path: "/metrics" }),
   Unrouted,
   HttpMetricsMiddleware
