@@ -1,10 +1,10 @@
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import { assert, describe, it } from "@effect/vitest"
 import { defaultBatcherOptions, encodePin, InMemoryLog, type LogWrite, PinLog, PinLogMemory } from "@pinflow/adapters"
 import type { LoggedPinEvent, RejectedEvent } from "@pinflow/domain"
 import { Deferred, Effect, Exit, Fiber, Layer, Schedule } from "effect"
 import { Partitioners } from "kafkajs"
-import * as v8 from "node:v8"
-import * as vm from "node:vm"
 import { makeBatcher, type OutMessage } from "../src/PinLog/Batcher.ts"
 import { keyPartition } from "../src/PinLog/Partitioner.ts"
 
@@ -224,7 +224,11 @@ describe("PinLog.layerMemory", () => {
     Effect.gen(function* () {
       v8.setFlagsFromString("--expose-gc")
       const collectGarbage = vm.runInNewContext("gc") as () => void
-      const batcher = yield* makeBatcher(() => Effect.void, () => true, defaultBatcherOptions)
+      const batcher = yield* makeBatcher(
+        () => Effect.void,
+        () => true,
+        defaultBatcherOptions
+      )
       const writes: Array<WeakRef<ReadonlyArray<OutMessage>>> = []
       for (let w = 0; w < 20; w++) {
         const messages = Array.from({ length: 10 }, (_, i) => message(`${w}-${i}`))
