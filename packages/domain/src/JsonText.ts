@@ -15,18 +15,30 @@ const QUOTE = 34 // "
 const BACKSLASH = 92 // \
 
 /**
+ * Index just past the JSON string whose opening quote is at `open`, or `text.length` when it is not
+ * closed. The closing quote is found by the runtime's native search (a quote after an odd run of
+ * backslashes is escaped), so a scan costs per structural character, not per character of text.
+ */
+export const skipJsonString = (text: string, open: number): number => {
+  let close = text.indexOf('"', open + 1)
+  while (close !== -1) {
+    let backslashes = 0
+    for (let k = close - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++
+    if ((backslashes & 1) === 0) return close + 1
+    close = text.indexOf('"', close + 1)
+  }
+  return text.length
+}
+
+/**
  * Whether JSON text nests arrays/objects deeper than `limit`, found by one scan of the text (no parse,
  * no recursion), so a hostile body is refused before any work grows with its depth.
  */
 export const jsonNestingExceeds = (text: string, limit: number = maxJsonDepth): boolean => {
   let depth = 0
-  let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) inString = false
-    } else if (c === QUOTE) inString = true
+    if (c === QUOTE) i = skipJsonString(text, i) - 1
     else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > limit) return true
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--

@@ -29,6 +29,17 @@ describe("parseJson", () => {
     assert.isTrue(jsonNestingExceeds(`["\\\\"${",[".repeat(64)}${"]".repeat(65)}`, 64))
   })
 
+  it("measures the nesting of any JSON text exactly, whatever its strings hold", () => {
+    const depth = (v: unknown): number =>
+      typeof v === "object" && v !== null ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 7 }), (value, limit) => {
+        assert.strictEqual(jsonNestingExceeds(JSON.stringify(value), limit), depth(value) > limit)
+      }),
+      { numRuns: 500 }
+    )
+  })
+
   it("fails with the parser's message instead of throwing", () => {
     assert.isTrue(Result.isFailure(parseJson("{not json")))
     assert.isTrue(Result.isFailure(parseJson("")))

@@ -3,7 +3,7 @@
  * NDJSON (one value per non-blank line; a line that is not JSON is that event's failure, not the
  * request's). Counting stops at the event limit, so an oversized request costs no more than the limit.
  */
-import { parseJson } from "@pinflow/domain"
+import { parseJson, skipJsonString } from "@pinflow/domain"
 import { Result } from "effect"
 import { type BadLine, parserDetail } from "./EdgeCheck.ts"
 
@@ -22,7 +22,6 @@ const scanAbove = 64
 
 const COMMA = 44
 const QUOTE = 34
-const BACKSLASH = 92
 const OPEN_ARRAY = 91
 const OPEN_OBJECT = 123
 const CLOSE_ARRAY = 93
@@ -35,14 +34,10 @@ const CLOSE_OBJECT = 125
  */
 const arrayExceeds = (text: string, max: number): boolean => {
   let depth = 0
-  let inString = false
   let commas = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) inString = false
-    } else if (c === QUOTE) inString = true
+    if (c === QUOTE) i = skipJsonString(text, i) - 1
     else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++
     else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
     else if (c === COMMA && depth === 1 && ++commas >= max) return true
