@@ -80,3 +80,56 @@ describe("kafkajs' per-partition grouping (patched)", () => {
     expect(elapsed).toBeLessThan(500)
   })
 })
+
+interface EncodedRecord {
+  readonly buffer: Buffer
+}
+type RecordEncoder = (record: {
+  readonly offsetDelta: number
+  readonly key: string | null
+  readonly value: string
+  readonly headers: Record<string, string>
+}) => EncodedRecord
+interface RecordDecoderInput {
+  readonly offset: number
+  readonly readVarInt: () => number
+}
+const encodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0") as RecordEncoder
+const Decoder = require("kafkajs/src/protocol/decoder") as new (buffer: Buffer) => RecordDecoderInput
+const decodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/decoder") as (
+  decoder: RecordDecoderInput,
+  context: Record<string, unknown>
+) => { readonly key: Buffer | null; readonly value: Buffer; readonly headers: Record<string, Buffer> }
+
+describe("kafkajs' record encoding (patched: unzeroed buffers, sized up front)", () => {
+  it("writes exactly the record, whatever the reused memory under it held", () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.string({ unit: "grapheme", maxLength: 40 }), { nil: null }),
+        fc.string({ unit: "grapheme", maxLength: 3_000 }),
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 16 }), { maxKeys: 3 }),
+        fc.nat({ max: 100_000 }),
+        (key, value, headers, offsetDelta) => {
+          // dirty the pool the unzeroed buffers come from: a byte never written would show as 0xab
+          Buffer.allocUnsafe(4_000).fill(0xab)
+          const bytes = encodeRecord({ offsetDelta, key, value, headers }).buffer
+          const decoder = new Decoder(bytes)
+          const length = decoder.readVarInt()
+          expect(decoder.offset + length).toBe(bytes.length)
+          const record = decodeRecord(decoder, { firstOffset: "0", firstTimestamp: "0", magicByte: 2 })
+          expect(record.key?.toString("utf8") ?? null).toBe(key)
+          expect(record.value.toString("utf8")).toBe(value)
+          expect(Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, v.toString("utf8")]))).toEqual(
+            headers
+          )
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it("takes a small record's bytes from node's shared pool instead of a zeroed allocation of its own", () => {
+    const bytes = encodeRecord({ offsetDelta: 0, key: "k", value: "v".repeat(700), headers: {} }).buffer
+    expect(bytes.buffer.byteLength).toBe(Buffer.poolSize)
+  })
+})
