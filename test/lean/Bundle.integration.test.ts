@@ -16,7 +16,7 @@ import { describeIntegration, uniqueName } from "../support/integration.ts"
 import { repoRoot, sampleLines } from "../support/sampleData.ts"
 
 /** The README's production launch flag (young generation kept small, see README "Performance"). */
-const launchFlags = ["--max-semi-space-size=4"]
+const launchFlags = ["--max-semi-space-size=4", "--heap-growing-percent=100"]
 const bundle = "dist/pinflow.mjs"
 const sources = "packages/cli/src/bin.ts"
 const events = 100
