@@ -45,7 +45,7 @@ describeIntegration("signals to npm run pinflow and npx pinflow", ["kafka", "pos
           ready: async () =>
             launched.output().includes("stream worker consuming") &&
             (await answers(`http://127.0.0.1:${metricsPort}/healthz`)()),
-          command: "node --max-semi-space-size=4 packages/cli/src/bin.ts stream",
+          command: "node --max-semi-space-size=4 --heap-growing-percent=100 packages/cli/src/bin.ts stream",
           signal
         })
         expect(output).toContain("stream worker stopped")

@@ -45,7 +45,7 @@ describe.skipIf(!hasProc)("signals to npm start (embedded defaults)", () => {
         // the edge may answer before the worker consumes: wait for both
         ready: async () =>
           launched.output().includes("stream worker consuming") && (await answers(`http://127.0.0.1:${port}/readyz`)()),
-        command: "node --max-semi-space-size=4 packages/cli/src/bin.ts start",
+        command: "node --max-semi-space-size=4 --heap-growing-percent=100 packages/cli/src/bin.ts start",
         signal,
         toGroup
       })
