@@ -127,6 +127,13 @@ const serve = (Server: typeof PGLiteSocketServer, db: PGlite, dataDir: string, p
   )
 }
 
+/**
+ * The embedded server's page cache. PGlite's default (128 MB) lives in its WebAssembly memory, which grows as
+ * pages are first used and never shrinks, so `pinflow start`'s RSS crept up for as long as new rows arrived;
+ * 32 MB fills within the first minute of steady load, and the rest of the data stays in the OS page cache.
+ */
+export const embeddedSharedBuffers = "32MB"
+
 /** Opens (or creates) the database in `dataDir` and serves it on 127.0.0.1. */
 const acquire = (dataDir: string, options: EmbeddedOptions) =>
   Effect.gen(function* () {
@@ -135,7 +142,13 @@ const acquire = (dataDir: string, options: EmbeddedOptions) =>
       Promise.all([import("@electric-sql/pglite"), import("@electric-sql/pglite-socket")])
     )
     const db = yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => PGlite.create(dataDir), catch: startFailed(dataDir) }),
+      Effect.tryPromise({
+        try: () =>
+          PGlite.create(dataDir, {
+            startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${embeddedSharedBuffers}`]
+          }),
+        catch: startFailed(dataDir)
+      }),
       (db) => Effect.promise(() => db.close())
     )
     const server = yield* serve(PGLiteSocketServer, db, dataDir, options.port ?? 0)

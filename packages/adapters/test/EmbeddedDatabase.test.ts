@@ -4,11 +4,26 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Database } from "../src/Database.ts"
-import { EmbeddedDatabase } from "../src/EmbeddedDatabase.ts"
+import { EmbeddedDatabase, embeddedSharedBuffers } from "../src/EmbeddedDatabase.ts"
 
 const query = <A>(run: () => Promise<A>) => Effect.promise(run)
 
 describe("EmbeddedDatabase", () => {
+  it.live(
+    "runs with a small page cache, so its WebAssembly memory stops growing once the cache is full",
+    () =>
+      Effect.gen(function* () {
+        const dir = join(mkdtempSync(join(tmpdir(), "pinflow-pglite-")), "pg")
+        const shown = yield* Effect.gen(function* () {
+          const { sql } = yield* Database
+          return yield* query(() => sql<Array<{ shared_buffers: string }>>`show shared_buffers`)
+        }).pipe(Effect.provide(EmbeddedDatabase.layer(dir)))
+        assert.strictEqual(embeddedSharedBuffers, "32MB")
+        assert.strictEqual(shown[0]?.shared_buffers, "32MB")
+      }),
+    60_000
+  )
+
   it.live(
     "serves real Postgres SQL through the postgres client and keeps data across restarts",
     () =>
