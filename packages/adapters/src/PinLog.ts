@@ -77,10 +77,8 @@ export class PinLog extends Context.Service<PinLog, PinLogService>()("pinflow/ad
     Effect.gen(function* () {
       const { maxBatchBytes, ...config } = yield* BatcherConfig
       const { partitions } = yield* PinsTopics
-      // kafkajs groups a send's messages by partition copying the group's array for every message, so its
-      // CPU per message grows with what one partition gets from one send: 1 MiB sends made /pins ~15-40%
-      // faster at saturation than 3 MiB on 6 partitions (bench ingest, 2 busy cores; 1.125 MiB was slower
-      // again in the same session, unexplained — keep the measured value)
+      // 1 MiB sends: measured ~15-40% faster at /pins saturation than 3 MiB on 6 partitions, and each send's
+      // produce buffers (kafkajs builds them by doubling) stay small
       const perSend = Math.min(1024 * 1024, Math.max(1, partitions) * 512 * 1024)
       return yield* makeKafkaPinLog({ ...config, maxBatchBytes: Option.getOrElse(maxBatchBytes, () => perSend) })
     })
