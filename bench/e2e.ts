@@ -33,6 +33,7 @@ const largest = (values: Iterable<number>): number => {
   for (const v of values) if (v > max) max = v
   return max
 }
+
 const brokers = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092"
 const databaseUrl = process.env.DATABASE_URL ?? "postgres://pinflow:pinflow@127.0.0.1:5432/pinflow"
 const sample = readFileSync(new URL("../../shared/data/pins-sample.ndjson", import.meta.url), "utf8")

@@ -13,13 +13,14 @@ const CLOSE_ARRAY = 93 // ]
 const CLOSE_OBJECT = 125 // }
 const QUOTE = 34 // "
 const BACKSLASH = 92 // \
+const COMMA = 44 // ,
 
 /**
  * Index just past the JSON string whose opening quote is at `open`, or `text.length` when it is not
  * closed. The closing quote is found by the runtime's native search (a quote after an odd run of
  * backslashes is escaped), so a scan costs per structural character, not per character of text.
  */
-export const skipJsonString = (text: string, open: number): number => {
+const skipJsonString = (text: string, open: number): number => {
   let close = text.indexOf('"', open + 1)
   while (close !== -1) {
     let backslashes = 0
@@ -42,6 +43,24 @@ export const jsonNestingExceeds = (text: string, limit: number = maxJsonDepth): 
     else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > limit) return true
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
+  }
+  return false
+}
+
+/**
+ * Whether the JSON array starting at `text`'s first `[` has more than `max` elements, by one scan of the
+ * text (commas at the top level, outside strings), stopping at the first comma past the limit: so an
+ * oversized array is refused before it is parsed.
+ */
+export const jsonArrayExceeds = (text: string, max: number): boolean => {
+  let depth = 0
+  let commas = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) i = skipJsonString(text, i) - 1
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
+    else if (c === COMMA && depth === 1 && ++commas >= max) return true
   }
   return false
 }

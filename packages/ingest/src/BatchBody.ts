@@ -3,7 +3,7 @@
  * NDJSON (one value per non-blank line; a line that is not JSON is that event's failure, not the
  * request's). Counting stops at the event limit, so an oversized request costs no more than the limit.
  */
-import { parseJson, skipJsonString } from "@pinflow/domain"
+import { jsonArrayExceeds, parseJson } from "@pinflow/domain"
 import { Result } from "effect"
 import { type BadLine, parserDetail } from "./EdgeCheck.ts"
 
@@ -20,36 +20,11 @@ const blank = /^\s*$/
  */
 const scanAbove = 64
 
-const COMMA = 44
-const QUOTE = 34
-const OPEN_ARRAY = 91
-const OPEN_OBJECT = 123
-const CLOSE_ARRAY = 93
-const CLOSE_OBJECT = 125
-
-/**
- * Whether the JSON array starting at `text`'s first `[` has more than `max` elements, by one scan of the
- * text (commas at the top level, outside strings), stopping at the first comma past the limit: so an
- * oversized array is refused before it is parsed.
- */
-const arrayExceeds = (text: string, max: number): boolean => {
-  let depth = 0
-  let commas = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === QUOTE) i = skipJsonString(text, i) - 1
-    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++
-    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
-    else if (c === COMMA && depth === 1 && ++commas >= max) return true
-  }
-  return false
-}
-
 export const splitBatch = (text: string, maxEvents: number): BatchBody => {
   const trimmed = text.trimStart()
   if (trimmed.startsWith("[")) {
     // only a text longer than the limit's worth of small events is scanned: the hot path's bodies are not
-    if (text.length > maxEvents * scanAbove && arrayExceeds(text, maxEvents))
+    if (text.length > maxEvents * scanAbove && jsonArrayExceeds(text, maxEvents))
       return { _tag: "TooMany", limit: maxEvents }
     const parsed = parseJson(text)
     if (Result.isFailure(parsed)) return { _tag: "Malformed", detail: parserDetail(parsed.failure) }
