@@ -27,6 +27,20 @@ const eventsUnavailable = Metric.counter("pinflow_events_unavailable_total", {
   incremental: true
 })
 
+/** A `/pins` body after its check: what to write and answer, or an answer already (with a body-level reject to keep). */
+type CheckedBatch =
+  | {
+      readonly _tag: "Checked"
+      readonly write: LogWrite
+      readonly results: ReadonlyArray<EventResult>
+      readonly rejectedByReason: ReadonlyMap<string, number>
+    }
+  | {
+      readonly _tag: "Answer"
+      readonly answer: HttpServerResponse.HttpServerResponse
+      readonly reject?: RejectedEvent
+    }
+
 const reply = (body: unknown, status: number, headers?: Record<string, string>) =>
   HttpServerResponse.jsonUnsafe(body, headers === undefined ? { status } : { status, headers })
 
@@ -97,7 +111,6 @@ const bodyRefused = (type: EventType, error: BodyError) => {
 
 export const makePostHandlers = (log: PinLogService, settings: IngestSettingsShape) => {
   const checkKey = makeKeyCheck(settings.apiKey)
-  const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
   const authorize = (request: HttpServerRequest.HttpServerRequest) => {
     const check = checkKey(request.headers.authorization)
@@ -187,16 +200,17 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
     }
   }
 
-  const postMany = (type: EventType) => (request: HttpServerRequest.HttpServerRequest) =>
-    Effect.gen(function* () {
-      const refused = authorize(request)
-      if (refused !== undefined) return refused
-      const body = yield* Effect.result(readText(request, settings.maxPinsBody))
-      if (Result.isFailure(body)) return bodyRefused(type, body.failure)
-      const at = yield* now
-      const batch = splitBatch(body.success, settings.maxEvents)
-      if (batch._tag === "TooMany") {
-        return reply(
+  /**
+   * A `/pins` body checked event by event, or the answer that ends it early. Only what the write and the
+   * answer need leaves this function: the body's text and parsed values are garbage before Kafka is asked,
+   * so a request waiting for its acknowledgement holds its encoded events and results, not its body twice.
+   */
+  const checkBatch = (type: EventType, text: string, at: Date): CheckedBatch => {
+    const batch = splitBatch(text, settings.maxEvents)
+    if (batch._tag === "TooMany") {
+      return {
+        _tag: "Answer",
+        answer: reply(
           {
             error: "too many events",
             detail: `the request holds more than ${batch.limit} events; split it into smaller requests`,
@@ -205,48 +219,85 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
           413
         )
       }
-      if (batch._tag === "Malformed") {
-        yield* keepRejects(type, [invalidJson(body.success, batch.detail, at)])
-        yield* countRejected(type.name, "invalid_json")
-        return reply({ error: "malformed JSON", detail: batch.detail }, 400)
+    }
+    if (batch._tag === "Malformed") {
+      return {
+        _tag: "Answer",
+        answer: reply({ error: "malformed JSON", detail: batch.detail }, 400),
+        reject: invalidJson(text, batch.detail, at)
       }
-      if (batch.values.length === 0) {
-        return reply({ error: "no events", detail: "send a JSON array of events or one event per line" }, 400)
+    }
+    if (batch.values.length === 0) {
+      return {
+        _tag: "Answer",
+        answer: reply({ error: "no events", detail: "send a JSON array of events or one event per line" }, 400)
       }
-      const events: Array<EncodedEvent> = []
-      const rejected: Array<RejectedEvent> = []
-      const results: Array<EventResult> = []
-      const rejectedByReason = new Map<string, number>()
-      batch.values.forEach((value, position) => {
-        const checked: Checked = Result.isSuccess(value)
-          ? checkValue(type, value.success, at, settings.maxMessageBytes)
-          : {
-              _tag: "Invalid",
-              reject: invalidJson(value.failure.line, value.failure.detail, at),
-              issues: [{ path: "", message: `not JSON: ${value.failure.detail}` }]
-            }
-        if (checked._tag === "Valid") {
-          events.push(checked.encoded)
-          results.push({ position, status: "accepted", [type.table.key]: checked.key })
-        } else {
-          rejected.push(checked.reject)
-          rejectedByReason.set(checked.reject.reason, (rejectedByReason.get(checked.reject.reason) ?? 0) + 1)
-          results.push({ position, status: "rejected", reason: checked.reject.reason, issues: checked.issues })
-        }
-      })
-      const write: LogWrite = { type: type.name, events, rejected }
-      if (events.length === 0) yield* keepRejects(type, rejected)
+    }
+    const events: Array<EncodedEvent> = []
+    const rejected: Array<RejectedEvent> = []
+    const results: Array<EventResult> = []
+    const rejectedByReason = new Map<string, number>()
+    batch.values.forEach((value, position) => {
+      const checked: Checked = Result.isSuccess(value)
+        ? checkValue(type, value.success, at, settings.maxMessageBytes)
+        : {
+            _tag: "Invalid",
+            reject: invalidJson(value.failure.line, value.failure.detail, at),
+            issues: [{ path: "", message: `not JSON: ${value.failure.detail}` }]
+          }
+      if (checked._tag === "Valid") {
+        events.push(checked.encoded)
+        results.push({ position, status: "accepted", [type.table.key]: checked.key })
+      } else {
+        rejected.push(checked.reject)
+        rejectedByReason.set(checked.reject.reason, (rejectedByReason.get(checked.reject.reason) ?? 0) + 1)
+        results.push({ position, status: "rejected", reason: checked.reject.reason, issues: checked.issues })
+      }
+    })
+    return { _tag: "Checked", write: { type: type.name, events, rejected }, results, rejectedByReason }
+  }
+
+  /** Logs a checked batch and answers it; `checked` is all the request still holds while Kafka acknowledges. */
+  const writeBatch = (type: EventType, checked: Extract<CheckedBatch, { _tag: "Checked" }>) =>
+    Effect.gen(function* () {
+      const { write, results, rejectedByReason } = checked
+      const accepted = write.events.length
+      const rejected = write.rejected.length
+      if (accepted === 0) yield* keepRejects(type, write.rejected)
       else {
         const written = yield* Effect.result(log.write(write))
-        if (Result.isFailure(written)) return yield* writeFailed(written.failure, events.length)
-        yield* countAccepted(type.name, events.length)
+        if (Result.isFailure(written)) return yield* writeFailed(written.failure, accepted)
+        yield* countAccepted(type.name, accepted)
       }
       for (const [reason, n] of rejectedByReason) yield* countRejected(type.name, reason, n)
-      const result: BatchResult = { accepted: events.length, rejected: rejected.length, results }
+      const result: BatchResult = { accepted, rejected, results }
       // nothing accepted: 413 when every event was only too large, else 400
-      const status = events.length > 0 ? 200 : rejectedByReason.get("too_large") === rejected.length ? 413 : 400
+      const status = accepted > 0 ? 200 : rejectedByReason.get("too_large") === rejected ? 413 : 400
       return reply(result, status)
     })
+
+  const postMany = (type: EventType) => {
+    const answerText = (text: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (ms) => {
+        const at = new Date(ms)
+        const checked = checkBatch(type, text, at)
+        if (checked._tag === "Checked") return writeBatch(type, checked)
+        if (checked.reject === undefined) return Effect.succeed(checked.answer)
+        return keepRejects(type, [checked.reject]).pipe(
+          Effect.andThen(countRejected(type.name, "invalid_json")),
+          Effect.as(checked.answer)
+        )
+      })
+    const refusedBody = (error: BodyError) => Effect.succeed(bodyRefused(type, error))
+    return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+      const refused = authorize(request)
+      if (refused !== undefined) return Effect.succeed(refused)
+      return Effect.matchEffect(readText(request, settings.maxPinsBody), {
+        onFailure: refusedBody,
+        onSuccess: answerText
+      })
+    }
+  }
 
   return { postOne, postMany }
 }
