@@ -3,7 +3,8 @@
  * applied by `npm ci`'s postinstall): the original copied a partition's array for every message it added,
  * quadratic in what one send puts on one partition (64,000 messages on 6 partitions: 4.3 s of CPU instead
  * of 20 ms). This checks the installed grouping is the patched one and that it still keeps every
- * message once, in its send order within its partition.
+ * message once, in its send order within its partition; and that the patched record encoding and
+ * batch checksum (the edge's hottest kafkajs code) still write what Kafka expects.
  */
 import { createRequire } from "node:module"
 import * as fc from "fast-check"
@@ -101,13 +102,19 @@ const decodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/decoder
   context: Record<string, unknown>
 ) => { readonly key: Buffer | null; readonly value: Buffer; readonly headers: Record<string, Buffer> }
 
-describe("kafkajs' record encoding (patched: unzeroed buffers, sized up front)", () => {
+describe("kafkajs' record encoding (patched: unzeroed buffers, sized up front, varints written in place)", () => {
   it("writes exactly the record, whatever the reused memory under it held", () => {
     fc.assert(
       fc.property(
         fc.option(fc.string({ unit: "grapheme", maxLength: 40 }), { nil: null }),
         fc.string({ unit: "grapheme", maxLength: 3_000 }),
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 16 }), { maxKeys: 3 }),
+        // kafkajs' decoder folds a header named like an Object.prototype member ("toString") into an array
+        // with the inherited function: a decoding quirk, not the encoding this checks (pinflow sends no headers)
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 8 }).filter((name) => !(name in Object.prototype)),
+          fc.string({ maxLength: 16 }),
+          { maxKeys: 3 }
+        ),
         fc.nat({ max: 100_000 }),
         (key, value, headers, offsetDelta) => {
           // dirty the pool the unzeroed buffers come from: a byte never written would show as 0xab
@@ -131,5 +138,33 @@ describe("kafkajs' record encoding (patched: unzeroed buffers, sized up front)",
   it("takes a small record's bytes from node's shared pool instead of a zeroed allocation of its own", () => {
     const bytes = encodeRecord({ offsetDelta: 0, key: "k", value: "v".repeat(700), headers: {} }).buffer
     expect(bytes.buffer.byteLength).toBe(Buffer.poolSize)
+  })
+})
+
+type Crc32C = (buffer: Buffer) => number
+const crc32C = require("kafkajs/src/protocol/recordBatch/crc32C/crc32C") as Crc32C
+
+/** CRC-32C one bit at a time, from its polynomial: the definition the patched table lookup must match. */
+const crc32CBitwise = (buffer: Buffer): number => {
+  let crc = 0xffffffff
+  for (const byte of buffer) {
+    crc ^= byte
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1
+  }
+  return (crc ^ 0xffffffff) >>> 0
+}
+
+describe("kafkajs' record batch checksum (patched: eight bytes a step)", () => {
+  it("is CRC-32C: the standard check value, and the bitwise definition for any bytes and length", () => {
+    expect(crc32C(Buffer.from("123456789"))).toBe(0xe3069283)
+    expect(crc32C(Buffer.alloc(0))).toBe(0)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 7 }), (bytes, skip) => {
+        // an offset into a larger buffer, as a record batch's checked range is
+        const buffer = Buffer.from(bytes).subarray(Math.min(skip, bytes.length))
+        expect(crc32C(buffer)).toBe(crc32CBitwise(buffer))
+      }),
+      { numRuns: 500 }
+    )
   })
 })
