@@ -37,9 +37,16 @@ const declaredLength = (request: HttpServerRequest.HttpServerRequest): Option.Op
 /**
  * The Node request's bytes, read with plain listeners (the generic stream helpers cost more than the
  * rest of a small request). Past `limit` the rest is discarded unread into memory, never buffered.
+ * With a declared length each chunk is copied into one buffer of that size as it arrives, so the socket's
+ * chunks die young instead of waiting for the last one (and a copy of them all) in the old generation.
  */
-const readIncoming = (incoming: Readable, limit: number): Effect.Effect<string, BodyError> =>
+const readIncoming = (
+  incoming: Readable,
+  limit: number,
+  declared: Option.Option<number>
+): Effect.Effect<string, BodyError> =>
   Effect.callback<string, BodyError>((resume) => {
+    const whole = Option.isSome(declared) && declared.value > 0 ? Buffer.allocUnsafe(declared.value) : undefined
     const chunks: Array<Buffer> = []
     let size = 0
     const detach = () => {
@@ -56,11 +63,24 @@ const readIncoming = (incoming: Readable, limit: number): Effect.Effect<string, 
         incoming.resume()
         return resume(Effect.fail(new BodyTooLarge({ limit })))
       }
-      chunks.push(chunk)
+      if (whole === undefined) chunks.push(chunk)
+      else if (size <= whole.length) chunk.copy(whole, size - chunk.length)
+      else {
+        // Node's parser holds a request to its Content-Length: kept total should that ever change
+        detach()
+        incoming.on("error", () => undefined)
+        incoming.resume()
+        resume(Effect.fail(new UnreadableBody({ detail: "the body is longer than its Content-Length" })))
+      }
     }
     function onEnd() {
       detach()
-      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)
+      const bytes =
+        whole !== undefined
+          ? whole.subarray(0, size)
+          : chunks.length === 1
+            ? (chunks[0] as Buffer)
+            : Buffer.concat(chunks, size)
       // decoding would silently turn bad bytes into U+FFFD and store text the client never sent
       resume(
         isUtf8(bytes)
@@ -93,5 +113,5 @@ export const readText = (
   if (!acceptsMediaType(contentType)) return Effect.fail(new UnsupportedMedia({ contentType: contentType ?? "" }))
   const length = declaredLength(request)
   if (Option.isSome(length) && length.value > limit) return Effect.fail(new BodyTooLarge({ limit }))
-  return readIncoming(NodeHttpServerRequest.toIncomingMessage(request) as Readable, limit)
+  return readIncoming(NodeHttpServerRequest.toIncomingMessage(request) as Readable, limit, length)
 }
