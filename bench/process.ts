@@ -22,7 +22,8 @@ export const pinflowFrom: "bundle" | "source" = process.env.BENCH_FROM === "sour
 /**
  * The README's production launch flags per command: V8's young generation kept at 4 MB semi-spaces
  * (it grows to 128 MB of garbage under a high allocation rate) and, for the others, a heap that grows at
- * most 2× its live size before a full collection (V8's default lets it reach ~4×); the worker's old space capped so a
+ * most 2× its live size before a full collection (V8's default lets it reach ~4×), the edge's also capped at 96 MB
+ * (its live data is bounded by the admission budget); the worker's old space capped so a
  * full GC comes before buffered records' garbage piles up; the batch's as in packages/batch/README.md
  * (the batch bench compares heaps through NODE_OPTIONS, so it takes only the script).
  */
@@ -31,7 +32,9 @@ export const launchFlags = (command: string | undefined): ReadonlyArray<string> 
     ? ["--max-semi-space-size=4", "--max-old-space-size=128"]
     : command === "batch"
       ? ["--max-semi-space-size=2", "--max-old-space-size=128"]
-      : ["--max-semi-space-size=4", "--heap-growing-percent=100"]
+      : command === "ingest"
+        ? ["--max-semi-space-size=4", "--heap-growing-percent=100", "--max-old-space-size=96"]
+        : ["--max-semi-space-size=4", "--heap-growing-percent=100"]
 
 /** Newest modification time (ms) of the files under `dir`. */
 const newest = (dir: string): number =>

@@ -268,7 +268,7 @@ const sample = () => {
 
 /** The V8 flags each program needs to stay inside its memory limit (README "Configuration"). */
 const v8Budgets: Record<string, Record<string, string>> = {
-  edge: { "max-semi-space-size": "4", "heap-growing-percent": "100" },
+  edge: { "max-semi-space-size": "4", "heap-growing-percent": "100", "max-old-space-size": "96" },
   stream: { "max-semi-space-size": "4", "max-old-space-size": "128" },
   batch: { "max-semi-space-size": "2", "max-old-space-size": "128" }
 }
