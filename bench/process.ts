@@ -19,22 +19,26 @@ export const bundle = `${root}dist/pinflow.mjs`
 /** Which `pinflow` the benches run: the bundle with the launch flags (default), or the sources. */
 export const pinflowFrom: "bundle" | "source" = process.env.BENCH_FROM === "source" ? "source" : "bundle"
 
+const youngAndGrowth = ["--max-semi-space-size=4", "--heap-growing-percent=100"]
+
 /**
- * The README's production launch flags per command: V8's young generation kept at 4 MB semi-spaces
- * (it grows to 128 MB of garbage under a high allocation rate) and, for the others, a heap that grows at
- * most 2× its live size before a full collection (V8's default lets it reach ~4×), the edge's also capped at 96 MB
- * (its live data is bounded by the admission budget); the worker's old space capped so a
- * full GC comes before buffered records' garbage piles up; the batch's as in packages/batch/README.md
- * (the batch bench compares heaps through NODE_OPTIONS, so it takes only the script).
+ * The README's production launch flags per command: V8's young generation kept at 4 MB semi-spaces (it
+ * grows to 128 MB of garbage under a high allocation rate) and, for the others, a heap that grows at most 2×
+ * its live size before a full collection (V8's default lets it reach ~4×). The edge's old space is also
+ * capped at 96 MB (its live data is bounded by the admission budget); `start` keeps its embedded database's
+ * WebAssembly on the baseline compiler (V8's optimizing tier compiles PGlite with ~500 MB at its peak); the
+ * worker's old space is capped so a full GC comes before buffered records' garbage piles up; the batch's as
+ * in packages/batch/README.md (the batch bench compares heaps through NODE_OPTIONS, so it takes only the script).
  */
+const flagsByCommand: Record<string, ReadonlyArray<string>> = {
+  ingest: [...youngAndGrowth, "--max-old-space-size=96"],
+  start: [...youngAndGrowth, "--liftoff-only"],
+  stream: ["--max-semi-space-size=4", "--max-old-space-size=128"],
+  batch: ["--max-semi-space-size=2", "--max-old-space-size=128"]
+}
+
 export const launchFlags = (command: string | undefined): ReadonlyArray<string> =>
-  command === "stream"
-    ? ["--max-semi-space-size=4", "--max-old-space-size=128"]
-    : command === "batch"
-      ? ["--max-semi-space-size=2", "--max-old-space-size=128"]
-      : command === "ingest"
-        ? ["--max-semi-space-size=4", "--heap-growing-percent=100", "--max-old-space-size=96"]
-        : ["--max-semi-space-size=4", "--heap-growing-percent=100"]
+  (command === undefined ? undefined : flagsByCommand[command]) ?? youngAndGrowth
 
 /** Newest modification time (ms) of the files under `dir`. */
 const newest = (dir: string): number =>
