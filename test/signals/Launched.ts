@@ -17,6 +17,14 @@ export const hasProc = existsSync("/proc/self/environ")
 /** The node the scripts must run on: the `node@24` devDependency. */
 export const pinnedNode = (): string => realpathSync(join(repoRoot, "node_modules/.bin/node"))
 
+/** The command line the root package.json's `script` execs (npm's `exec` replaces its shell with it). */
+export const scriptCommand = (script: string): string => {
+  const scripts = (
+    JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts
+  return (scripts[script] ?? "").replace(/^exec /, "")
+}
+
 export interface TreeProcess {
   readonly pid: number
   readonly ppid: number

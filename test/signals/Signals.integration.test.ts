@@ -11,7 +11,7 @@ import { freePort } from "../support/freePort.ts"
 import { describeIntegration, uniqueName } from "../support/integration.ts"
 import { repoRoot } from "../support/sampleData.ts"
 import { expectGracefulStop } from "./GracefulStop.ts"
-import { answers, hasProc, launch } from "./Launched.ts"
+import { answers, hasProc, launch, scriptCommand } from "./Launched.ts"
 
 const signals = ["SIGTERM", "SIGINT"] as const
 
@@ -45,7 +45,7 @@ describeIntegration("signals to npm run pinflow and npx pinflow", ["kafka", "pos
           ready: async () =>
             launched.output().includes("stream worker consuming") &&
             (await answers(`http://127.0.0.1:${metricsPort}/healthz`)()),
-          command: "node --max-semi-space-size=4 --heap-growing-percent=100 packages/cli/src/bin.ts stream",
+          command: `${scriptCommand("pinflow")} stream`,
           signal
         })
         expect(output).toContain("stream worker stopped")

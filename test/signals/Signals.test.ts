@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { freePort } from "../support/freePort.ts"
 import { expectGracefulStop } from "./GracefulStop.ts"
-import { answers, exitWithin, hasProc, launch, markedProcesses } from "./Launched.ts"
+import { answers, exitWithin, hasProc, launch, markedProcesses, scriptCommand } from "./Launched.ts"
 
 const homes: Array<string> = []
 afterAll(() => {
@@ -45,7 +45,7 @@ describe.skipIf(!hasProc)("signals to npm start (embedded defaults)", () => {
         // the edge may answer before the worker consumes: wait for both
         ready: async () =>
           launched.output().includes("stream worker consuming") && (await answers(`http://127.0.0.1:${port}/readyz`)()),
-        command: "node --max-semi-space-size=4 --heap-growing-percent=100 packages/cli/src/bin.ts start",
+        command: scriptCommand("start"),
         signal,
         toGroup
       })
