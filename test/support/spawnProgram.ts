@@ -27,3 +27,21 @@ export const spawnProgram = (
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
   return { child, output: () => output, exited }
 }
+
+/**
+ * Resolves once `url` answers 2xx (polled every 200 ms); fails with the program's output when it exits
+ * first or nothing answers within `timeoutMs`.
+ */
+export const waitForReady = async (program: Program, url: string, name: string, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (
+    !(await fetch(url).then(
+      (r) => r.ok,
+      () => false
+    ))
+  ) {
+    if (program.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${name} did not become ready:\n${program.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}

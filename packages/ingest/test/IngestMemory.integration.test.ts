@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs"
 import { expect, it } from "vitest"
 import { freePort } from "../../../test/support/freePort.ts"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
-import { spawnProgram } from "../../../test/support/spawnProgram.ts"
+import { spawnProgram, waitForReady } from "../../../test/support/spawnProgram.ts"
 import { sampleEvent } from "./support.ts"
 
 const statusKb = (pid: number, field: string) =>
@@ -64,17 +64,7 @@ describeIntegration("ingest memory under a flood of large bodies", ["kafka"], (e
       })
       const base = `http://127.0.0.1:${port}`
       try {
-        const deadline = Date.now() + 60_000
-        while (
-          !(await fetch(`${base}/readyz`).then(
-            (r) => r.ok,
-            () => false
-          ))
-        ) {
-          if (edge.child.exitCode !== null || Date.now() > deadline)
-            throw new Error(`the edge did not become ready:\n${edge.output()}`)
-          await new Promise((resolve) => setTimeout(resolve, 200))
-        }
+        await waitForReady(edge, `${base}/readyz`, "the edge")
         const pid = edge.child.pid as number
         const idleKb = statusKb(pid, "VmRSS")
 

@@ -3,7 +3,7 @@
 import { expect, it } from "vitest"
 import { freePort } from "../../../test/support/freePort.ts"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
-import { spawnProgram } from "../../../test/support/spawnProgram.ts"
+import { spawnProgram, waitForReady } from "../../../test/support/spawnProgram.ts"
 import { readTopic } from "./kafkaSupport.ts"
 import { sampleEvent } from "./support.ts"
 
@@ -29,17 +29,7 @@ describeIntegration("ingest stopped by SIGTERM under load", ["kafka"], (env) => 
       LOG_LEVEL: "Warning"
     })
     const base = `http://127.0.0.1:${port}`
-    const deadline = Date.now() + 60_000
-    while (
-      !(await fetch(`${base}/readyz`).then(
-        (r) => r.ok,
-        () => false
-      ))
-    ) {
-      if (edge.child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`the edge did not become ready:\n${edge.output()}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitForReady(edge, `${base}/readyz`, "the edge")
 
     const outcomes: Array<Outcome> = []
     let signalled = false

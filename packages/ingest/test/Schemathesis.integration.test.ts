@@ -9,7 +9,7 @@ import { isCI } from "../../../test/support/ci.ts"
 import { freePort } from "../../../test/support/freePort.ts"
 import { describeIntegration, uniqueName } from "../../../test/support/integration.ts"
 import { repoRoot } from "../../../test/support/sampleData.ts"
-import { spawnProgram } from "../../../test/support/spawnProgram.ts"
+import { spawnProgram, waitForReady } from "../../../test/support/spawnProgram.ts"
 
 const schemathesis = join(repoRoot, ".venv-ci", "bin", "schemathesis")
 const config = join(repoRoot, "packages", "ingest", "test", "schemathesis.toml")
@@ -42,17 +42,7 @@ const contract = (brokers: ReadonlyArray<string>) =>
       LOG_LEVEL: "Warning"
     })
     try {
-      const deadline = Date.now() + 60_000
-      while (
-        !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
-          () => false
-        ))
-      ) {
-        if (edge.child.exitCode !== null || Date.now() > deadline)
-          throw new Error(`the edge did not become ready:\n${edge.output()}`)
-        await new Promise((resolve) => setTimeout(resolve, 200))
-      }
+      await waitForReady(edge, `http://127.0.0.1:${port}/readyz`, "the edge")
       const { code, output } = await run(schemathesis, [
         "--config-file",
         config,
