@@ -27,7 +27,7 @@ const eventsUnavailable = Metric.counter("pinflow_events_unavailable_total", {
   incremental: true
 })
 
-/** A `/pins` body after its check: what to write and answer, or an answer already (with a body-level reject to keep). */
+/** A `/pins` body after its check: what to write and answer, a body that is not JSON, or an answer already. */
 type CheckedBatch =
   | {
       readonly _tag: "Checked"
@@ -35,11 +35,8 @@ type CheckedBatch =
       readonly results: ReadonlyArray<EventResult>
       readonly rejectedByReason: ReadonlyMap<string, number>
     }
-  | {
-      readonly _tag: "Answer"
-      readonly answer: HttpServerResponse.HttpServerResponse
-      readonly reject?: RejectedEvent
-    }
+  | { readonly _tag: "Malformed"; readonly detail: string }
+  | { readonly _tag: "Answer"; readonly answer: HttpServerResponse.HttpServerResponse }
 
 const reply = (body: unknown, status: number, headers?: Record<string, string>) =>
   HttpServerResponse.jsonUnsafe(body, headers === undefined ? { status } : { status, headers })
@@ -162,7 +159,8 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       )
     )
 
-  const malformedOne = (type: EventType, text: string, detail: string, at: Date) =>
+  /** A body that is not JSON: kept as an `invalid_json` reject and answered 400. */
+  const malformed = (type: EventType, text: string, detail: string, at: Date) =>
     keepRejects(type, [invalidJson(text, detail, at)]).pipe(
       Effect.andThen(countRejected(type.name, "invalid_json")),
       Effect.as(reply({ error: "malformed JSON", detail }, 400))
@@ -179,7 +177,7 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       Effect.flatMap(Clock.currentTimeMillis, (ms) => {
         const at = new Date(ms)
         const parsed = parseJson(text)
-        if (Result.isFailure(parsed)) return malformedOne(type, text, parserDetail(parsed.failure), at)
+        if (Result.isFailure(parsed)) return malformed(type, text, parserDetail(parsed.failure), at)
         const checked = checkValue(type, parsed.success, at, settings.maxMessageBytes)
         if (checked._tag === "Invalid") return invalidOne(type, checked)
         return log.write({ type: type.name, events: [checked.encoded], rejected: [] }).pipe(
@@ -220,13 +218,7 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
         )
       }
     }
-    if (batch._tag === "Malformed") {
-      return {
-        _tag: "Answer",
-        answer: reply({ error: "malformed JSON", detail: batch.detail }, 400),
-        reject: invalidJson(text, batch.detail, at)
-      }
-    }
+    if (batch._tag === "Malformed") return { _tag: "Malformed", detail: batch.detail }
     if (batch.values.length === 0) {
       return {
         _tag: "Answer",
@@ -282,11 +274,8 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
         const at = new Date(ms)
         const checked = checkBatch(type, text, at)
         if (checked._tag === "Checked") return writeBatch(type, checked)
-        if (checked.reject === undefined) return Effect.succeed(checked.answer)
-        return keepRejects(type, [checked.reject]).pipe(
-          Effect.andThen(countRejected(type.name, "invalid_json")),
-          Effect.as(checked.answer)
-        )
+        if (checked._tag === "Malformed") return malformed(type, text, checked.detail, at)
+        return Effect.succeed(checked.answer)
       })
     const refusedBody = (error: BodyError) => Effect.succeed(bodyRefused(type, error))
     return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {

@@ -221,11 +221,13 @@ describe("POST /pins", () => {
       })
     )
 
-    it.effect("400 for a malformed JSON array", () =>
+    it.effect("400 for a malformed JSON array, the body kept as invalid_json", () =>
       Effect.gen(function* () {
         const reply = yield* postJson("/pins", "[{},")
         assert.strictEqual(reply.status, 400)
         assert.strictEqual((reply.json as { error: string }).error, "malformed JSON")
+        const rejected = yield* (yield* PinLogMemory).rejected
+        assert.isTrue(rejected.some((r) => r.value.reason === "invalid_json" && r.value.raw === "[{},"))
       })
     )
   })
