@@ -55,23 +55,20 @@ const readIncoming = (
       incoming.off("error", onError)
       incoming.off("aborted", onAborted)
     }
+    /** Stops reading into memory: the rest of the body drains unread, and the request fails with `error`. */
+    const discard = (error: BodyError) => {
+      detach()
+      incoming.on("error", () => undefined)
+      incoming.resume()
+      resume(Effect.fail(error))
+    }
     function onData(chunk: Buffer) {
       size += chunk.length
-      if (size > limit) {
-        detach()
-        incoming.on("error", () => undefined)
-        incoming.resume()
-        return resume(Effect.fail(new BodyTooLarge({ limit })))
-      }
+      if (size > limit) return discard(new BodyTooLarge({ limit }))
       if (whole === undefined) chunks.push(chunk)
       else if (size <= whole.length) chunk.copy(whole, size - chunk.length)
-      else {
-        // Node's parser holds a request to its Content-Length: kept total should that ever change
-        detach()
-        incoming.on("error", () => undefined)
-        incoming.resume()
-        resume(Effect.fail(new UnreadableBody({ detail: "the body is longer than its Content-Length" })))
-      }
+      // Node's parser holds a request to its Content-Length: kept total should that ever change
+      else discard(new UnreadableBody({ detail: "the body is longer than its Content-Length" }))
     }
     function onEnd() {
       detach()
