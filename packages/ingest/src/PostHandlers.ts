@@ -167,35 +167,40 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
     )
 
   /**
-   * The hot path is plain functions around three effects (read, clock, write): a request's CPU is
-   * mostly the runtime's, so every step a plain call can do is one fewer fiber step.
+   * A POST handler: the key checked, the body read within `limit` (or refused with its 4xx), then `answer`
+   * given the body's text and the time it arrived. The hot path is plain functions around three effects
+   * (read, clock, write): a request's CPU is mostly the runtime's, so every step a plain call can do is one
+   * fewer fiber step.
    */
-  const postOne = (type: EventType) => {
-    const answer = acceptedReply(type)
-    const accepted = acceptedCounter(type.name)
-    const checkText = (text: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (ms) => {
-        const at = new Date(ms)
-        const parsed = parseJson(text)
-        if (Result.isFailure(parsed)) return malformed(type, text, parserDetail(parsed.failure), at)
-        const checked = checkValue(type, parsed.success, at, settings.maxMessageBytes)
-        if (checked._tag === "Invalid") return invalidOne(type, checked)
-        return log.write({ type: type.name, events: [checked.encoded], rejected: [] }).pipe(
-          Effect.matchEffect({
-            onFailure: (error) => writeFailed(error, 1),
-            onSuccess: () => Effect.as(accepted, answer(checked.key))
-          })
-        )
-      })
+  const handlePost = (
+    type: EventType,
+    limit: number,
+    answer: (text: string, at: Date) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+  ) => {
     const refusedBody = (error: BodyError) => Effect.succeed(bodyRefused(type, error))
+    const answerText = (text: string) => Effect.flatMap(Clock.currentTimeMillis, (ms) => answer(text, new Date(ms)))
     return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
       const refused = authorize(request)
       if (refused !== undefined) return Effect.succeed(refused)
-      return Effect.matchEffect(readText(request, settings.maxPinBody), {
-        onFailure: refusedBody,
-        onSuccess: checkText
-      })
+      return Effect.matchEffect(readText(request, limit), { onFailure: refusedBody, onSuccess: answerText })
     }
+  }
+
+  const postOne = (type: EventType) => {
+    const answer = acceptedReply(type)
+    const accepted = acceptedCounter(type.name)
+    return handlePost(type, settings.maxPinBody, (text, at) => {
+      const parsed = parseJson(text)
+      if (Result.isFailure(parsed)) return malformed(type, text, parserDetail(parsed.failure), at)
+      const checked = checkValue(type, parsed.success, at, settings.maxMessageBytes)
+      if (checked._tag === "Invalid") return invalidOne(type, checked)
+      return log.write({ type: type.name, events: [checked.encoded], rejected: [] }).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => writeFailed(error, 1),
+          onSuccess: () => Effect.as(accepted, answer(checked.key))
+        })
+      )
+    })
   }
 
   /**
@@ -268,25 +273,13 @@ export const makePostHandlers = (log: PinLogService, settings: IngestSettingsSha
       return reply(result, status)
     })
 
-  const postMany = (type: EventType) => {
-    const answerText = (text: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (ms) => {
-        const at = new Date(ms)
-        const checked = checkBatch(type, text, at)
-        if (checked._tag === "Checked") return writeBatch(type, checked)
-        if (checked._tag === "Malformed") return malformed(type, text, checked.detail, at)
-        return Effect.succeed(checked.answer)
-      })
-    const refusedBody = (error: BodyError) => Effect.succeed(bodyRefused(type, error))
-    return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-      const refused = authorize(request)
-      if (refused !== undefined) return Effect.succeed(refused)
-      return Effect.matchEffect(readText(request, settings.maxPinsBody), {
-        onFailure: refusedBody,
-        onSuccess: answerText
-      })
-    }
-  }
+  const postMany = (type: EventType) =>
+    handlePost(type, settings.maxPinsBody, (text, at) => {
+      const checked = checkBatch(type, text, at)
+      if (checked._tag === "Checked") return writeBatch(type, checked)
+      if (checked._tag === "Malformed") return malformed(type, text, checked.detail, at)
+      return Effect.succeed(checked.answer)
+    })
 
   return { postOne, postMany }
 }
