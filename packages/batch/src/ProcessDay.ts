@@ -33,6 +33,7 @@ import {
   aggregates,
   type CleanOutcome,
   cleanLoggedPin,
+  cleanLoggedPinLine,
   type DailyAggregates,
   type DatedPin,
   emptyAccumulator,
@@ -42,7 +43,6 @@ import {
 } from "@pinflow/domain"
 import { Effect, Fiber, Result, Stream } from "effect"
 import { aggregatablePin, cleanTotal } from "./AggregatablePin.ts"
-import { cleanArchivedPinLine } from "./ArchivedPinLine.ts"
 import { type ArchivedObject, byPartitionAndOffset, dayPrefix, parseKey } from "./ArchiveLayout.ts"
 import { archiveRootOf, BatchSettings } from "./BatchSettings.ts"
 import { ndjsonLines } from "./NdjsonGzip.ts"
@@ -307,7 +307,7 @@ export const processDay = Effect.fn("Batch.process")(function* (
       ? ndjsonLines(info.key, store.stream(info.key), true).pipe(
           Stream.runForEachArray((lines) => {
             for (const text of lines)
-              take(() => cleanArchivedPinLine(text), text, info.key, ++read.line, object.partition)
+              take(() => cleanLoggedPinLine(text), text, info.key, ++read.line, object.partition)
             return afterChunk
           })
         )

@@ -7,6 +7,7 @@ import type { CleanPin, MediaType } from "./CleanPin.ts"
 import { parseFollowerCount } from "./FollowerCount.ts"
 import { parseJson, stringifyJson } from "./JsonText.ts"
 import { LoggedPinEvent, PinEvent } from "./PinEvent.ts"
+import { decodePlainLoggedPinEvent } from "./PinEventCheck.ts"
 import type { PinId } from "./PinId.ts"
 import type { Rejection } from "./RejectReason.ts"
 import { storableId, storableText } from "./StorableText.ts"
@@ -160,12 +161,20 @@ export const cleanPin = (input: unknown): CleanOutcome =>
     onSuccess: cleanEvent
   })
 
-/** Cleans any value read back from the `pins` topic or the archive (an event stamped with `ingested_at`). */
-export const cleanLoggedPin = (input: unknown): CleanOutcome =>
-  Result.match(decodeLoggedPinEvent(input), {
-    onFailure: (error) => Result.fail(schemaRejection(input, error)),
-    onSuccess: cleanEvent
-  })
+/**
+ * Cleans any value read back from the `pins` topic or the archive (an event stamped with `ingested_at`).
+ * The common plain event skips the schema's general decoder (`decodePlainLoggedPinEvent`, which agrees
+ * with it); anything else, every reject included, is the schema's to decide and word.
+ */
+export const cleanLoggedPin = (input: unknown): CleanOutcome => {
+  const plain = decodePlainLoggedPinEvent(input)
+  return plain !== undefined
+    ? cleanEvent(plain)
+    : Result.match(decodeLoggedPinEvent(input), {
+        onFailure: (error) => Result.fail(schemaRejection(input, error)),
+        onSuccess: cleanEvent
+      })
+}
 
 // the parser's message may quote the text, NUL included
 const invalidJson = (message: string): Rejection => ({ reason: "invalid_json", detail: storableText(message) })

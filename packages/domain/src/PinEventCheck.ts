@@ -1,11 +1,12 @@
 /**
- * A fast path in front of the `PinEvent` schema for the edge, where Effect Schema's general decoder
- * costs more per event than parsing the JSON. It decodes only plain objects (as `JSON.parse` makes them)
+ * A fast path in front of the `PinEvent` and `LoggedPinEvent` schemas (the edge, the stream worker, the
+ * batch), where Effect Schema's general decoder costs more per event than parsing the JSON. It decodes only plain objects (as `JSON.parse` makes them)
  * that `Schema.decodeUnknownResult(PinEvent)` accepts, into the same event; on plain objects it agrees
  * with the schema exactly (property-tested). Anything else answers "don't know" (`undefined`): callers run
  * the schema then, which decides and names every bad field.
  */
-import type { PinEvent } from "./PinEvent.ts"
+import { isoInstantMillis } from "./IsoInstant.ts"
+import type { LoggedPinEvent, PinEvent } from "./PinEvent.ts"
 import {
   exceedsCodePoints,
   maxCategoryCodePoints,
@@ -87,4 +88,19 @@ export const decodePlainPinEvent = (input: unknown): PinEvent | undefined => {
   if (!own.call(o, "poster_name")) return event
   const poster_name = o.poster_name
   return isText(poster_name, maxTextCodePoints) ? { ...event, poster_name } : undefined
+}
+
+/**
+ * The event `Schema.decodeUnknownResult(LoggedPinEvent)` would decode from a plain object it accepts, as
+ * read back from Kafka or the archive; `undefined` = ask the schema. A `poster_name` (never in what the
+ * edge logs) is left to the schema.
+ */
+export const decodePlainLoggedPinEvent = (input: unknown): LoggedPinEvent | undefined => {
+  if (typeof input !== "object" || input === null || own.call(input, "poster_name")) return undefined
+  const event = decodePlainPinEvent(input)
+  if (event === undefined) return undefined
+  const ingested_at = (input as { readonly ingested_at?: unknown }).ingested_at
+  if (typeof ingested_at !== "string" || !own.call(input, "ingested_at") || isoInstantMillis(ingested_at) === undefined)
+    return undefined
+  return { ...event, ingested_at }
 }

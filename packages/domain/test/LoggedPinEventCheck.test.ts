@@ -1,8 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { cleanLoggedPinLine, stringifyJson } from "@pinflow/domain"
+import { Result, Schema } from "effect"
 import * as fc from "fast-check"
-import { hostileEvent, validEvent } from "../../domain/test/Hostile.ts"
-import { cleanArchivedPinLine, decodePlainLoggedPinEvent } from "../src/ArchivedPinLine.ts"
+import { parseJson, stringifyJson } from "../src/JsonText.ts"
+import { LoggedPinEvent } from "../src/PinEvent.ts"
+import { decodePlainLoggedPinEvent } from "../src/PinEventCheck.ts"
+import { hostileEvent, validEvent } from "./Hostile.ts"
+
+const decode = Schema.decodeUnknownResult(LoggedPinEvent, { errors: "all" })
 
 const logged = {
   index: 7,
@@ -37,7 +41,7 @@ const edgyInstant = fc.constantFrom(
   ""
 )
 
-/** Lines as the archive holds them: logged events, hostile ones, other JSON, and text that is not JSON. */
+/** Lines as Kafka and the archive hold them: logged events, hostile ones, other JSON, and text that is not JSON. */
 const line = fc.oneof(
   { weight: 4, arbitrary: hostileEvent.map(stringifyJson) },
   {
@@ -52,7 +56,7 @@ const line = fc.oneof(
   { weight: 1, arbitrary: fc.string() }
 )
 
-describe("ArchivedPinLine", () => {
+describe("decodePlainLoggedPinEvent", () => {
   it("decodes a logged event as the schema would, without the schema", () => {
     assert.deepStrictEqual(decodePlainLoggedPinEvent(logged), logged)
     // unsure: the schema decides
@@ -64,23 +68,25 @@ describe("ArchivedPinLine", () => {
     assert.strictEqual(decodePlainLoggedPinEvent({ ...logged, index: 1.5 }), undefined)
   })
 
-  it("cleans every line exactly as cleanLoggedPinLine does (outcome, reason, detail), and most clean lines fast", () => {
+  it("accepts only what the schema accepts, as the same event, and most valid lines", () => {
     let fast = 0
+    let valid = 0
     fc.assert(
       fc.property(line, (text) => {
-        assert.deepStrictEqual(cleanArchivedPinLine(text), cleanLoggedPinLine(text), text.slice(0, 300))
-        const parsed = (() => {
-          try {
-            return JSON.parse(text) as unknown
-          } catch {
-            return undefined
-          }
-        })()
-        if (decodePlainLoggedPinEvent(parsed) !== undefined) fast += 1
+        const parsed = parseJson(text)
+        if (Result.isFailure(parsed)) return
+        const plain = decodePlainLoggedPinEvent(parsed.success)
+        const schema = decode(parsed.success)
+        if (Result.isSuccess(schema)) valid += 1
+        if (plain === undefined) return
+        fast += 1
+        assert.isTrue(Result.isSuccess(schema), text.slice(0, 300))
+        if (Result.isSuccess(schema)) assert.deepStrictEqual(plain, schema.success)
       }),
       { numRuns: 3_000 }
     )
-    // the fast path is taken, not only the fallback
+    // the fast path is taken, not only the fallback, and for every valid line without a poster_name
     assert.isAbove(fast, 300)
+    assert.isAbove(fast, valid * 0.4)
   })
 })
