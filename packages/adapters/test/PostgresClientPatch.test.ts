@@ -1,10 +1,12 @@
 /**
- * pinflow ships postgres 3.4.9 with two guards (patches/postgres+3.4.9.patch, applied by `npm ci`'s
+ * pinflow ships postgres 3.4.9 with three guards (patches/postgres+3.4.9.patch, applied by `npm ci`'s
  * postinstall): a deferred write on a connection that closed meanwhile settles its queries with
  * CONNECTION_CLOSED instead of throwing from a timer and killing the process (upstream issues #1154,
- * #1208, fix not released); and a COPY FROM STDIN the server refuses fails its writable with the
+ * #1208, fix not released); a COPY FROM STDIN the server refuses fails its writable with the
  * server's error instead of leaving it unfinished forever (PinStore.integration's copy tests show the
- * behaviour). This checks the installed client is the patched one, so an upgrade or a skipped
+ * behaviour); and the array-type query every new connection sends first is no longer a dropped promise,
+ * so a connection reset during it fails only the waiting query instead of killing the process
+ * (PostgresConnectionReset.integration shows it; upstream issues #1192, #1205, #1223). This checks the installed client is the patched one, so an upgrade or a skipped
  * postinstall is noticed here rather than as a crashed or stuck worker.
  */
 import { readFileSync } from "node:fs"
@@ -31,6 +33,7 @@ describe("the postgres client", () => {
       const readyForQuery = source.slice(from, source.indexOf("if (query) {", from))
       expect(readyForQuery).toContain("if (errorResponse && final) {")
       expect(readyForQuery).toContain("callback(errorResponse)")
+      expect(source).toContain("return fetchArrayTypes().catch(noop)")
     }
   })
 })
