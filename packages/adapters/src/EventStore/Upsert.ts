@@ -105,7 +105,7 @@ ${tail}`
  * that per row); off where the server cannot keep prepared statements (PGlite over its socket).
  */
 export const upsertUnnest = async <Row>(
-  tx: postgres.TransactionSql,
+  tx: postgres.Sql | postgres.TransactionSql,
   table: StoredTable<Row>,
   rows: ReadonlyArray<Row>,
   prepare = false

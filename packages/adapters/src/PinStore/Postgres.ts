@@ -1,7 +1,8 @@
 /**
  * `PinStore` on the `postgres` client. One transaction per batch: each table's rows upserted on its key
  * in one statement (guarded so an older version never replaces a newer one, see EventStore/Upsert.ts)
- * and the rejects inserted once per message, with their `event_type`.
+ * and the rejects inserted once per message, with their `event_type`. A batch that needs one statement
+ * sends it alone, as its own transaction.
  */
 import { Duration, Effect } from "effect"
 import type postgres from "postgres"
@@ -23,7 +24,7 @@ import {
 
 export type WriteMethod = "unnest" | "copy"
 
-const insertRejects = (tx: postgres.TransactionSql, rejects: ReadonlyArray<RejectRow>) =>
+const insertRejects = (tx: postgres.Sql | postgres.TransactionSql, rejects: ReadonlyArray<RejectRow>) =>
   tx`insert into pin_rejects (event_type, reason, detail, unique_id, raw, source, topic, partition, "offset", rejected_at)
     select * from unnest(
       ${tx.array(rejects.map((r) => r.event_type ?? "pin"))}::text[],
@@ -83,23 +84,46 @@ export const makePostgresWriter =
       return Effect.succeed(nothingWritten)
     const upsert = <Row>(tx: postgres.TransactionSql, table: StoredTable<Row>, rows: ReadonlyArray<Row>) =>
       method === "copy" ? upsertCopy(tx, table, rows) : upsertUnnest(tx, table, rows, prepare)
-    const transaction = () =>
-      sql.begin(async (tx) => {
-        const byType: Record<string, TypeWritten> = {}
-        const written = pins.length === 0 ? 0 : await upsert(tx, pinTable, pins)
+    const statements =
+      (pins.length > 0 ? 1 : 0) + others.filter((t) => t.rows.length > 0).length + (rejects.length > 0 ? 1 : 0)
+    // one statement is a transaction of its own: no begin and commit round trips (the common batch of an
+    // idle or steady worker, where those round trips were most of a write's time)
+    const single = async (): Promise<WriteResult> => {
+      const byType: Record<string, TypeWritten> = {}
+      if (pins.length > 0) {
+        const written = await upsertUnnest(sql, pinTable, pins, prepare)
         countWritten(byType, "pin", written, 0)
-        let events = 0
-        for (const { table, rows } of others) {
-          if (rows.length === 0) continue
-          const count = await upsert(tx, table, rows)
-          countWritten(byType, eventTypeOfTable(table.name), count, 0)
-          events += count
-        }
-        // the rows returned are the ones inserted: a replayed reject returns none
-        const inserted = rejects.length === 0 ? [] : await insertRejects(tx, rejects)
-        for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
-        return { pins: written, events, rejects: inserted.length, byType }
-      })
+        return { pins: written, events: 0, rejects: 0, byType }
+      }
+      const table = others.find((t) => t.rows.length > 0)
+      if (table !== undefined) {
+        const written = await upsertUnnest(sql, table.table, table.rows, prepare)
+        countWritten(byType, eventTypeOfTable(table.table.name), written, 0)
+        return { pins: 0, events: written, rejects: 0, byType }
+      }
+      const inserted = await insertRejects(sql, rejects)
+      for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
+      return { pins: 0, events: 0, rejects: inserted.length, byType }
+    }
+    const transaction = () =>
+      statements === 1 && method === "unnest"
+        ? single()
+        : sql.begin(async (tx) => {
+            const byType: Record<string, TypeWritten> = {}
+            const written = pins.length === 0 ? 0 : await upsert(tx, pinTable, pins)
+            countWritten(byType, "pin", written, 0)
+            let events = 0
+            for (const { table, rows } of others) {
+              if (rows.length === 0) continue
+              const count = await upsert(tx, table, rows)
+              countWritten(byType, eventTypeOfTable(table.name), count, 0)
+              events += count
+            }
+            // the rows returned are the ones inserted: a replayed reject returns none
+            const inserted = rejects.length === 0 ? [] : await insertRejects(tx, rejects)
+            for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
+            return { pins: written, events, rejects: inserted.length, byType }
+          })
     return Effect.tryPromise({
       try: () => (deadline === undefined ? transaction() : withDeadline(transaction(), deadline)),
       catch: (cause) => new PinStoreError({ connectivity: isConnectivityError(cause), cause })
