@@ -32,13 +32,15 @@ export const makeKafkaPinSource = Effect.gen(function* () {
       // Bounded mode: where to stop, per partition, from offsets taken now.
       const ends = new Map<string, number>()
       if (bounded) {
-        const committed = yield* client
-          .admin("fetchOffsets", (admin) => admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] }))
+        // one admin connection for both reads: a run archives several topics, most often with nothing new
+        const { committed, latestByTopic } = yield* client
+          .admin("fetchOffsets", async (admin) => ({
+            committed: await admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] }),
+            latestByTopic: await Promise.all(options.topics.map((topic) => admin.fetchTopicOffsets(topic)))
+          }))
           .pipe(Effect.mapError(fail("fetchOffsets")))
-        for (const topic of options.topics) {
-          const latest = yield* client
-            .admin("fetchTopicOffsets", (admin) => admin.fetchTopicOffsets(topic))
-            .pipe(Effect.mapError(fail("fetchTopicOffsets")))
+        for (const [i, topic] of options.topics.entries()) {
+          const latest = latestByTopic[i] ?? []
           const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
           for (const p of latest) {
             const end = Number(p.high)
