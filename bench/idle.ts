@@ -122,7 +122,7 @@ export const run = async ({ quick }: BenchOptions): Promise<void> => {
     },
     { name: "stream", args: ["stream"], env: { ...services, STREAM_GROUP: `bench-idle-${id}` } },
     { name: "batch schedule", args: ["batch", "schedule"], env: { ...services, BATCH_GROUP: `bench-idle-${id}` } },
-    { name: "dashboard", args: ["dashboard", "--port", "18291"], env: {} },
+    { name: "dashboard", args: ["dashboard", "--port", "18291"], env: { DATABASE_URL: services.DATABASE_URL } },
     {
       name: "start (embedded)",
       args: ["start", "--port", "18292", "--host", "127.0.0.1"],
