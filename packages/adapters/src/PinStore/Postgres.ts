@@ -82,48 +82,32 @@ export const makePostgresWriter =
     }))
     if (pins.length === 0 && rejects.length === 0 && others.every((t) => t.rows.length === 0))
       return Effect.succeed(nothingWritten)
-    const upsert = <Row>(tx: postgres.TransactionSql, table: StoredTable<Row>, rows: ReadonlyArray<Row>) =>
-      method === "copy" ? upsertCopy(tx, table, rows) : upsertUnnest(tx, table, rows, prepare)
-    const statements =
-      (pins.length > 0 ? 1 : 0) + others.filter((t) => t.rows.length > 0).length + (rejects.length > 0 ? 1 : 0)
-    // one statement is a transaction of its own: no begin and commit round trips (the common batch of an
-    // idle or steady worker, where those round trips were most of a write's time)
-    const single = async (): Promise<WriteResult> => {
+    type Client = postgres.Sql | postgres.TransactionSql
+    // the copy path always runs in a transaction (below): its staging table lives until the commit
+    const upsert = <Row>(tx: Client, table: StoredTable<Row>, rows: ReadonlyArray<Row>) =>
+      method === "copy"
+        ? upsertCopy(tx as postgres.TransactionSql, table, rows)
+        : upsertUnnest(tx, table, rows, prepare)
+    const statements = async (tx: Client): Promise<WriteResult> => {
       const byType: Record<string, TypeWritten> = {}
-      if (pins.length > 0) {
-        const written = await upsertUnnest(sql, pinTable, pins, prepare)
-        countWritten(byType, "pin", written, 0)
-        return { pins: written, events: 0, rejects: 0, byType }
+      const written = pins.length === 0 ? 0 : await upsert(tx, pinTable, pins)
+      countWritten(byType, "pin", written, 0)
+      let events = 0
+      for (const { table, rows } of others) {
+        if (rows.length === 0) continue
+        const count = await upsert(tx, table, rows)
+        countWritten(byType, eventTypeOfTable(table.name), count, 0)
+        events += count
       }
-      const table = others.find((t) => t.rows.length > 0)
-      if (table !== undefined) {
-        const written = await upsertUnnest(sql, table.table, table.rows, prepare)
-        countWritten(byType, eventTypeOfTable(table.table.name), written, 0)
-        return { pins: 0, events: written, rejects: 0, byType }
-      }
-      const inserted = await insertRejects(sql, rejects)
+      // the rows returned are the ones inserted: a replayed reject returns none
+      const inserted = rejects.length === 0 ? [] : await insertRejects(tx, rejects)
       for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
-      return { pins: 0, events: 0, rejects: inserted.length, byType }
+      return { pins: written, events, rejects: inserted.length, byType }
     }
-    const transaction = () =>
-      statements === 1 && method === "unnest"
-        ? single()
-        : sql.begin(async (tx) => {
-            const byType: Record<string, TypeWritten> = {}
-            const written = pins.length === 0 ? 0 : await upsert(tx, pinTable, pins)
-            countWritten(byType, "pin", written, 0)
-            let events = 0
-            for (const { table, rows } of others) {
-              if (rows.length === 0) continue
-              const count = await upsert(tx, table, rows)
-              countWritten(byType, eventTypeOfTable(table.name), count, 0)
-              events += count
-            }
-            // the rows returned are the ones inserted: a replayed reject returns none
-            const inserted = rejects.length === 0 ? [] : await insertRejects(tx, rejects)
-            for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
-            return { pins: written, events, rejects: inserted.length, byType }
-          })
+    const needed =
+      (pins.length > 0 ? 1 : 0) + others.filter((t) => t.rows.length > 0).length + (rejects.length > 0 ? 1 : 0)
+    // one statement is a transaction of its own: no begin and commit round trips (the common batch: pins only)
+    const transaction = () => (needed === 1 && method === "unnest" ? statements(sql) : sql.begin(statements))
     return Effect.tryPromise({
       try: () => (deadline === undefined ? transaction() : withDeadline(transaction(), deadline)),
       catch: (cause) => new PinStoreError({ connectivity: isConnectivityError(cause), cause })
