@@ -34,11 +34,11 @@ export const makeKafkaPinSource = Effect.gen(function* () {
       if (bounded) {
         // one admin connection for both reads: a run archives several topics, most often with nothing new
         const { committed, latestByTopic } = yield* client
-          .admin("fetchOffsets", async (admin) => ({
+          .admin("read offsets", async (admin) => ({
             committed: await admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] }),
             latestByTopic: await Promise.all(options.topics.map((topic) => admin.fetchTopicOffsets(topic)))
           }))
-          .pipe(Effect.mapError(fail("fetchOffsets")))
+          .pipe(Effect.mapError(fail("read offsets")))
         for (const [i, topic] of options.topics.entries()) {
           const latest = latestByTopic[i] ?? []
           const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
