@@ -481,6 +481,14 @@ const checkDeployment = async () => {
         .find((n) => !n.endsWith("-infra")) ?? fail(`no container in ${pod}`)
     const exitOf = async (container: string) =>
       podman(["inspect", container, "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}"])
+    // what podman knows of a container that stopped unexpectedly (a kill with no OOM flag has no other trace)
+    const stateOf = (container: string) =>
+      podman([
+        "inspect",
+        container,
+        "--format",
+        "status {{.State.Status}}, exit code {{.State.ExitCode}}, OOMKilled {{.State.OOMKilled}}, error {{.State.Error}}, started {{.State.StartedAt}}, finished {{.State.FinishedAt}}, restarts {{.RestartCount}}"
+      ]).catch((e: Error) => e.message)
     // each program runs with its budget's V8 flags (the manifests put them where nothing overrides them)
     for (const [component, expected] of Object.entries(v8Budgets)) {
       const proc = await podman([
@@ -515,7 +523,9 @@ const checkDeployment = async () => {
       const state = await exitOf(container)
       if (state !== "0 false") {
         const logs = await podman(["logs", "--tail", "15", container]).catch(() => "")
-        fail(`${component} after SIGTERM: exit code and OOMKilled ${state}; its last lines:\n${logs}`)
+        fail(
+          `${component} after SIGTERM (stop took ${seconds(stopStarted)} s): ${await stateOf(container)}; its last lines:\n${logs}`
+        )
       }
       say(`${component}: SIGTERM → exit 0 in ${seconds(stopStarted)} s`)
       await podman(["pod", "start", pod])
@@ -568,7 +578,8 @@ const checkDeployment = async () => {
     const rate = (n: number) => Math.round(n / saturationSeconds)
     const edgeLogs = () => podman(["logs", "--tail", "20", edgeContainer]).catch((e: Error) => e.message)
     const single = await limitState("/pin/ saturation", startedBefore)
-    if (!single.ok) fail(`the edge under load: ${single.text}; its last lines:\n${await edgeLogs()}`)
+    if (!single.ok)
+      fail(`the edge under load: ${single.text}; ${await stateOf(edgeContainer)}; its last lines:\n${await edgeLogs()}`)
     if (load["2xx"] === 0) fail("the edge answered no 200 under load")
     say(
       `saturation: /pin/ ${rate(load["2xx"])} events/s (${load.non2xx} non-2xx, ${load.errors} errors); ${single.text}`
@@ -584,11 +595,14 @@ const checkDeployment = async () => {
     for (const component of ["edge", "stream", "batch"]) {
       const pod = podOf(component)
       const container = await containerOf(pod)
+      const stopStarted = performance.now()
       await podman(["pod", "stop", "--time", "60", pod])
       const state = await exitOf(container)
       if (state !== "0 false") {
         const logs = await podman(["logs", "--tail", "15", container]).catch(() => "")
-        fail(`${component} at the end: exit code and OOMKilled ${state}; its last lines:\n${logs}`)
+        fail(
+          `${component} at the end (stop took ${seconds(stopStarted)} s): ${await stateOf(container)}; its last lines:\n${logs}`
+        )
       }
     }
     // 5. last (it may get the edge OOM-killed): /pins on the edge started again
@@ -606,7 +620,8 @@ const checkDeployment = async () => {
     })
     const multi = await limitState("/pins saturation", startedAgain)
     const line = `/pins ${rate(batches["2xx"] * 500)} events/s in 500-event requests (${batches.non2xx} non-2xx, ${batches.errors} errors); ${multi.text}`
-    if (!multi.ok) fail(`the edge under load: ${line}; its last lines:\n${await edgeLogs()}`)
+    if (!multi.ok)
+      fail(`the edge under load: ${line}; ${await stateOf(edgeContainer)}; its last lines:\n${await edgeLogs()}`)
     say(`saturation: ${line}`)
     say(`deploy:check passed in ${seconds(t0)} s — image ${(size / 1e6).toFixed(0)} MB, build ${buildSeconds} s`)
   } finally {
