@@ -33,6 +33,8 @@ export const StreamConfig = Config.all({
   ),
   writeConcurrency: Config.Int("STREAM_WRITE_CONCURRENCY").pipe(Config.withDefault(2)),
   buffer: Config.option(Config.Int("STREAM_BUFFER")),
+  fetchMinBytes: Config.Int("STREAM_FETCH_MIN_BYTES").pipe(Config.withDefault(16 * 1024)),
+  fetchMaxWait: Config.Duration("STREAM_FETCH_MAX_WAIT").pipe(Config.withDefault(Duration.millis(50))),
   shutdownTimeout: Config.Duration("STREAM_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   lagInterval: Config.Duration("STREAM_LAG_INTERVAL").pipe(Config.withDefault(Duration.seconds(5))),
   stallAfter: Config.Int("STREAM_STALL_AFTER").pipe(Config.withDefault(100)),
@@ -50,6 +52,14 @@ export interface StreamSettingsShape {
   readonly batchWindow: Duration.Duration
   readonly writeConcurrency: number
   readonly bufferSize: number
+  /**
+   * A fetch is answered once this many bytes are there or after `fetchMaxWait`. Answering at the first byte
+   * made a worker under steady load fetch a few records at a time, hundreds of times a second, and the
+   * CPU that cost the worker and the broker set the latency; each empty fetch of an idle worker costs
+   * both, so the wait is not shorter than it needs to be (`npm run bench -- e2e`, packages/stream/README.md).
+   */
+  readonly fetchMinBytes: number
+  readonly fetchMaxWait: Duration.Duration
   readonly shutdownTimeout: Duration.Duration
   /** How often the lag is read from the broker. */
   readonly lagInterval: Duration.Duration
@@ -87,6 +97,8 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         batchWindow: c.batchWindow,
         writeConcurrency: Math.max(1, c.writeConcurrency),
         bufferSize: c.buffer._tag === "Some" ? Math.max(1, c.buffer.value) : Math.max(1, c.batchSize) * 2,
+        fetchMinBytes: Math.max(1, c.fetchMinBytes),
+        fetchMaxWait: c.fetchMaxWait,
         shutdownTimeout: c.shutdownTimeout,
         lagInterval: c.lagInterval,
         stallAfter: Math.max(1, c.stallAfter),
@@ -110,6 +122,8 @@ export class StreamSettings extends Context.Service<StreamSettings, StreamSettin
         batchWindow: Duration.zero,
         writeConcurrency: 2,
         bufferSize: 4000,
+        fetchMinBytes: 16 * 1024,
+        fetchMaxWait: Duration.millis(50),
         shutdownTimeout: Duration.seconds(30),
         lagInterval: Duration.seconds(5),
         stallAfter: 100,

@@ -158,7 +158,9 @@ export const runWorker = (stop: Deferred.Deferred<void>) =>
       group: settings.group,
       topics: consumedTopics(settings),
       bufferSize: settings.bufferSize,
-      bufferBytes: settings.bufferBytes
+      bufferBytes: settings.bufferBytes,
+      fetchMinBytes: settings.fetchMinBytes,
+      fetchMaxWait: settings.fetchMaxWait
     })
     yield* markStarted
     yield* Effect.forkScoped(lagReadings(settings.group, consumedTopics(settings)))

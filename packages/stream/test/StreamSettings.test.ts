@@ -21,4 +21,17 @@ describe("StreamSettings", () => {
       assert.isTrue(Exit.isFailure(yield* Effect.exit(settings({ STREAM_BATCH_WINDOW: "soon" }))))
     })
   )
+
+  it.effect("a fetch is answered at 16 KiB or after 50 ms by default; both can be set, at least one byte", () =>
+    Effect.gen(function* () {
+      const defaults = yield* settings({})
+      assert.strictEqual(defaults.fetchMinBytes, 16 * 1024)
+      assert.strictEqual(Duration.toMillis(defaults.fetchMaxWait), 50)
+      const set = yield* settings({ STREAM_FETCH_MIN_BYTES: "1", STREAM_FETCH_MAX_WAIT: "5 seconds" })
+      assert.strictEqual(set.fetchMinBytes, 1)
+      assert.strictEqual(Duration.toMillis(set.fetchMaxWait), 5000)
+      assert.strictEqual((yield* settings({ STREAM_FETCH_MIN_BYTES: "0" })).fetchMinBytes, 1)
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(settings({ STREAM_FETCH_MAX_WAIT: "soon" }))))
+    })
+  )
 })

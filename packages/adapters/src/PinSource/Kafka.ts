@@ -5,7 +5,7 @@
  * a new generation: records read under an older one are not committed, since their partitions may now
  * belong to another member, which re-reads them from the group's committed offset.
  */
-import { Cause, Effect, Exit, Fiber, Queue, Schedule, Semaphore, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Queue, Schedule, Semaphore, Stream } from "effect"
 import type { Consumer, EachBatchPayload } from "kafkajs"
 import { KafkaClient } from "../KafkaClient.ts"
 import {
@@ -73,11 +73,12 @@ export const makeKafkaPinSource = Effect.gen(function* () {
         maxBytesPerPartition: 1024 * 1024,
         // read to the end: once every partition is done (paused), kafkajs sleeps this long between fetches
         // and disconnect waits for that sleep — 5 s by default, a fixed cost on every batch run.
-        // Following a live topic: the broker answers once 64 KiB are there or after 10 ms. Answering at the
-        // first byte (kafkajs' default) made a worker under steady load fetch a few records at a time,
-        // hundreds of times a second, and the CPU that cost the worker and the broker set the latency
-        // (`npm run bench -- e2e`). A backlog fills 64 KiB at once.
-        ...(bounded ? { maxWaitTimeInMs: 200 } : { minBytes: 64 * 1024, maxWaitTimeInMs: 10 })
+        ...(bounded
+          ? { maxWaitTimeInMs: 200 }
+          : {
+              minBytes: Math.max(1, options.fetchMinBytes ?? 1),
+              maxWaitTimeInMs: Duration.toMillis(options.fetchMaxWait ?? Duration.seconds(5))
+            })
       })
       let generation = 0
       const owned = new Map<string, number>()

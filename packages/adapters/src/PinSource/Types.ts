@@ -1,5 +1,5 @@
 /** The records, options, results and errors of the `PinSource` port (see `../PinSource.ts`). */
-import { Data, type Effect, type Scope, type Stream } from "effect"
+import { Data, type Duration, type Effect, type Scope, type Stream } from "effect"
 
 export interface SourceRecord {
   readonly topic: string
@@ -25,6 +25,13 @@ export interface SubscribeOptions {
    * larger than this is still handed over alone, so large records cannot exhaust the reader's heap.
    */
   readonly bufferBytes?: number
+  /**
+   * Following a live topic, a fetch is answered once this many bytes are there (default 1: at once) or after
+   * `fetchMaxWait` (default 5 seconds). More bytes make fewer, fuller fetches under steady load; a shorter
+   * wait bounds what that adds to latency, and costs an empty fetch per wait when idle.
+   */
+  readonly fetchMinBytes?: number
+  readonly fetchMaxWait?: Duration.Duration
 }
 
 export interface CommittedOffset {
