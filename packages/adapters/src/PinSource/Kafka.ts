@@ -6,7 +6,7 @@
  * belong to another member, which re-reads them from the group's committed offset.
  */
 import { Cause, Duration, Effect, Exit, Fiber, Queue, Schedule, Semaphore, Stream } from "effect"
-import type { Consumer, EachBatchPayload } from "kafkajs"
+import type { Admin, Consumer, EachBatchPayload } from "kafkajs"
 import { KafkaClient } from "../KafkaClient.ts"
 import {
   type CommittedOffset,
@@ -21,6 +21,39 @@ import {
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
+interface PartitionOffsets {
+  readonly topic: string
+  readonly partition: number
+  readonly low: number
+  readonly high: number
+  /** The group's committed offset; -1 when it never committed here. */
+  readonly committed: number
+}
+
+/**
+ * Every partition of `topics`: its low and high watermarks and `group`'s committed offset, read on one
+ * admin connection (the bounded read and the lag both need all three; a run archives several topics,
+ * most often with nothing new).
+ */
+const partitionOffsets = async (
+  admin: Admin,
+  group: string,
+  topics: ReadonlyArray<string>
+): Promise<ReadonlyArray<PartitionOffsets>> => {
+  const committed = await admin.fetchOffsets({ groupId: group, topics: [...topics] })
+  const watermarks = await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)))
+  return topics.flatMap((topic, i) => {
+    const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
+    return (watermarks[i] ?? []).map((p) => ({
+      topic,
+      partition: p.partition,
+      low: Number(p.low),
+      high: Number(p.high),
+      committed: Number(groupOffsets.find((g) => g.partition === p.partition)?.offset ?? -1)
+    }))
+  })
+}
+
 export const makeKafkaPinSource = Effect.gen(function* () {
   const client = yield* KafkaClient
 
@@ -32,24 +65,12 @@ export const makeKafkaPinSource = Effect.gen(function* () {
       // Bounded mode: where to stop, per partition, from offsets taken now.
       const ends = new Map<string, number>()
       if (bounded) {
-        // one admin connection for both reads: a run archives several topics, most often with nothing new
-        const { committed, latestByTopic } = yield* client
-          .admin("read offsets", async (admin) => ({
-            committed: await admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] }),
-            latestByTopic: await Promise.all(options.topics.map((topic) => admin.fetchTopicOffsets(topic)))
-          }))
+        const offsets = yield* client
+          .admin("read offsets", (admin) => partitionOffsets(admin, options.group, options.topics))
           .pipe(Effect.mapError(fail("read offsets")))
-        for (const [i, topic] of options.topics.entries()) {
-          const latest = latestByTopic[i] ?? []
-          const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
-          for (const p of latest) {
-            const end = Number(p.high)
-            const start = Math.max(
-              Number(p.low),
-              Number(groupOffsets.find((g) => g.partition === p.partition)?.offset ?? -1)
-            )
-            if (start < end) ends.set(key(topic, p.partition), end)
-          }
+        for (const p of offsets) {
+          const start = Math.max(p.low, p.committed)
+          if (start < p.high) ends.set(key(p.topic, p.partition), p.high)
         }
         if (ends.size === 0) {
           const nothing: Consumption = {
@@ -248,22 +269,23 @@ export const makeKafkaPinSource = Effect.gen(function* () {
   /** One admin connection: every partition's high watermark and the group's committed offsets. */
   const lag = (options: { readonly group: string; readonly topics: ReadonlyArray<string> }) =>
     client
-      .admin("lag", async (admin) => {
-        const committed = await admin.fetchOffsets({ groupId: options.group, topics: [...options.topics] })
-        const out: Array<PartitionLag> = []
-        for (const topic of options.topics) {
-          const groupOffsets = committed.find((t) => t.topic === topic)?.partitions ?? []
-          for (const p of await admin.fetchTopicOffsets(topic)) {
-            const end = Number(p.high)
-            const offset = Number(groupOffsets.find((g) => g.partition === p.partition)?.offset ?? -1)
+      .admin("lag", (admin) => partitionOffsets(admin, options.group, options.topics))
+      .pipe(
+        Effect.map((offsets) =>
+          offsets.map((p): PartitionLag => {
             // -1: the group never committed here, so everything from the partition's start is behind
-            const position = offset < 0 ? Number(p.low) : offset
-            out.push({ topic, partition: p.partition, end, committed: position, lag: Math.max(0, end - position) })
-          }
-        }
-        return out
-      })
-      .pipe(Effect.mapError((error) => new PinSourceError({ operation: "lag", cause: error.cause })))
+            const position = p.committed < 0 ? p.low : p.committed
+            return {
+              topic: p.topic,
+              partition: p.partition,
+              end: p.high,
+              committed: position,
+              lag: Math.max(0, p.high - position)
+            }
+          })
+        ),
+        Effect.mapError((error) => new PinSourceError({ operation: "lag", cause: error.cause }))
+      )
 
   return {
     subscribe: (options) => consume(options, false),
