@@ -80,8 +80,9 @@ export const makePostgresWriter =
       detail: storableText(r.detail),
       ...(typeof r.unique_id === "string" ? { unique_id: storableText(r.unique_id) } : {})
     }))
-    if (pins.length === 0 && rejects.length === 0 && others.every((t) => t.rows.length === 0))
-      return Effect.succeed(nothingWritten)
+    const needed =
+      (pins.length > 0 ? 1 : 0) + others.filter((t) => t.rows.length > 0).length + (rejects.length > 0 ? 1 : 0)
+    if (needed === 0) return Effect.succeed(nothingWritten)
     type Client = postgres.Sql | postgres.TransactionSql
     // the copy path always runs in a transaction (below): its staging table lives until the commit
     const upsert = <Row>(tx: Client, table: StoredTable<Row>, rows: ReadonlyArray<Row>) =>
@@ -104,8 +105,6 @@ export const makePostgresWriter =
       for (const r of inserted) countWritten(byType, r.event_type, 0, 1)
       return { pins: written, events, rejects: inserted.length, byType }
     }
-    const needed =
-      (pins.length > 0 ? 1 : 0) + others.filter((t) => t.rows.length > 0).length + (rejects.length > 0 ? 1 : 0)
     // one statement is a transaction of its own: no begin and commit round trips (the common batch: pins only)
     const transaction = () => (needed === 1 && method === "unnest" ? statements(sql) : sql.begin(statements))
     return Effect.tryPromise({
