@@ -1,8 +1,8 @@
 /**
  * A fast path in front of the `PinEvent` and `LoggedPinEvent` schemas (the edge, the stream worker, the
- * batch), where Effect Schema's general decoder costs more per event than parsing the JSON. It decodes only plain objects (as `JSON.parse` makes them)
- * that `Schema.decodeUnknownResult(PinEvent)` accepts, into the same event; on plain objects it agrees
- * with the schema exactly (property-tested). Anything else answers "don't know" (`undefined`): callers run
+ * batch), where Effect Schema's general decoder costs more per event than parsing the JSON. It decodes
+ * only plain objects (as `JSON.parse` makes them) that the schema accepts, into the same event; on plain
+ * objects it agrees with the schema exactly (property-tested). Anything else answers "don't know" (`undefined`): callers run
  * the schema then, which decides and names every bad field.
  */
 import { isoInstantMillis } from "./IsoInstant.ts"
@@ -96,9 +96,8 @@ export const decodePlainPinEvent = (input: unknown): PinEvent | undefined => {
  * edge logs) is left to the schema.
  */
 export const decodePlainLoggedPinEvent = (input: unknown): LoggedPinEvent | undefined => {
-  if (typeof input !== "object" || input === null || own.call(input, "poster_name")) return undefined
   const event = decodePlainPinEvent(input)
-  if (event === undefined) return undefined
+  if (event === undefined || event.poster_name !== undefined) return undefined
   const ingested_at = (input as { readonly ingested_at?: unknown }).ingested_at
   if (typeof ingested_at !== "string" || !own.call(input, "ingested_at") || isoInstantMillis(ingested_at) === undefined)
     return undefined
