@@ -514,20 +514,25 @@ const checkDeployment = async () => {
         )
         .join(", ")}`
     )
-    for (const component of ["stream", "edge", "batch"]) {
+    /** SIGTERM to a component's pod (podman kills after 60 s); fails unless it exits 0; the seconds it took. */
+    const stopExpectingZero = async (component: string, phase: string) => {
       const pod = podOf(component)
       const container = await containerOf(pod)
-      await new Promise((r) => setTimeout(r, 1500))
       const stopStarted = performance.now()
       await podman(["pod", "stop", "--time", "60", pod])
       const state = await exitOf(container)
       if (state !== "0 false") {
         const logs = await podman(["logs", "--tail", "15", container]).catch(() => "")
         fail(
-          `${component} after SIGTERM (stop took ${seconds(stopStarted)} s): ${await stateOf(container)}; its last lines:\n${logs}`
+          `${component} ${phase} (stop took ${seconds(stopStarted)} s): ${await stateOf(container)}; its last lines:\n${logs}`
         )
       }
-      say(`${component}: SIGTERM → exit 0 in ${seconds(stopStarted)} s`)
+      return seconds(stopStarted)
+    }
+    for (const component of ["stream", "edge", "batch"]) {
+      const pod = podOf(component)
+      await new Promise((r) => setTimeout(r, 1500))
+      say(`${component}: SIGTERM → exit 0 in ${await stopExpectingZero(component, "after SIGTERM")} s`)
       await podman(["pod", "start", pod])
       const url = `http://127.0.0.1:${component === "edge" ? `${ports.edge}/readyz` : `${component === "stream" ? ports.stream : ports.batch}/healthz`}`
       await waitFor(`${component} ready again`, 90_000, async () => ((await fetch(url)).ok ? true : undefined))
@@ -592,19 +597,7 @@ const checkDeployment = async () => {
     )
 
     // 4. down: SIGTERM to every pod, each exits 0
-    for (const component of ["edge", "stream", "batch"]) {
-      const pod = podOf(component)
-      const container = await containerOf(pod)
-      const stopStarted = performance.now()
-      await podman(["pod", "stop", "--time", "60", pod])
-      const state = await exitOf(container)
-      if (state !== "0 false") {
-        const logs = await podman(["logs", "--tail", "15", container]).catch(() => "")
-        fail(
-          `${component} at the end (stop took ${seconds(stopStarted)} s): ${await stateOf(container)}; its last lines:\n${logs}`
-        )
-      }
-    }
+    for (const component of ["edge", "stream", "batch"]) await stopExpectingZero(component, "at the end")
     // 5. last (it may get the edge OOM-killed): /pins on the edge started again
     await podman(["pod", "start", podOf("edge")])
     await waitFor("the edge ready again", 90_000, async () => ((await fetch(`${edge}/readyz`)).ok ? true : undefined))
