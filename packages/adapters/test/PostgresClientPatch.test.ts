@@ -6,8 +6,9 @@
  * server's error instead of leaving it unfinished forever (PinStore.integration's copy tests show the
  * behaviour); and the array-type query every new connection sends first is no longer a dropped promise,
  * so a connection reset during it fails only the waiting query instead of killing the process
- * (PostgresConnectionReset.integration shows it; upstream issues #1192, #1205, #1223). This checks the installed client is the patched one, so an upgrade or a skipped
- * postinstall is noticed here rather than as a crashed or stuck worker.
+ * (PostgresConnectionReset.integration shows it; upstream issues #1192, #1205, #1223). This checks the
+ * installed client is the patched one, so an upgrade or a skipped postinstall is noticed here rather than
+ * as a crashed or stuck worker.
  */
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
